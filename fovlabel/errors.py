@@ -1,0 +1,48 @@
+"""Errors raised by fovlabel.
+
+Every error a user can cause derives from :class:`FovlabelError`; the CLI turns it into one line
+on stderr and exit code 2. Subclasses name the rule that was broken so callers can catch narrowly.
+"""
+
+from __future__ import annotations
+
+
+class FovlabelError(Exception):
+    """Root of every error fovlabel raises on purpose."""
+
+
+class InputError(FovlabelError, ValueError):
+    """A dataset file breaks a rule: a missing column, a bad value, a duplicate key, an empty group.
+
+    The message names the file, the row and the column where the rule is broken.
+    """
+
+    def __init__(self, message: str, *, file=None, row=None, column=None):
+        self.file = None if file is None else str(file)
+        self.row = row
+        self.column = column
+        where = []
+        if self.file is not None:
+            where.append(self.file)
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(f"{': '.join([', '.join(where), message]) if where else message}")
+        self.reason = message
+
+
+class ConfigError(FovlabelError, ValueError):
+    """A parameter is out of its range (radius <= 0, fov outside (0, 360], unknown measure...)."""
+
+
+class UnknownFormatError(ConfigError):
+    """A reader, labeller or preset name that is not registered."""
+
+
+class OutputExistsError(FovlabelError, FileExistsError):
+    """The output already exists and ``overwrite`` was not given."""
+
+
+class LabelSetError(FovlabelError):
+    """A label set on disk is incomplete, or its metadata is missing or of another schema version."""

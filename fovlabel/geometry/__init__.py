@@ -1,0 +1,1 @@
+"""Pure maths on arrays: sectors (2D fields of view) and geodesy (GPS -> metric)."""

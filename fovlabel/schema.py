@@ -1,0 +1,117 @@
+"""The one place where fovlabel's conventions live.
+
+Units
+    Lengths in metres (``*_m``), angles in degrees (``*_deg``) at every public boundary; kernels
+    work in radians internally.
+
+Headings
+    ``heading_deg`` is a compass bearing: degrees clockwise from true north, in [0, 360).
+    This is MSLS's ``ca`` convention. ``grid_heading_deg`` is the same direction measured
+    clockwise from the +y axis of the frame's metric CRS (grid north for UTM). The two differ by
+    the meridian convergence; the labellers use the grid heading. Conversions:
+    :func:`compass_to_math_rad` (compass -> counter-clockwise from +x, radians).
+
+Metric frame
+    ``x_m`` (east / easting), ``y_m`` (north / northing) in the CRS named by ``crs`` (an
+    ``EPSG:...`` string, one per group), or in a dataset's local frame for pose datasets.
+
+Poses (6DoF labellers)
+    ``world_from_cam``: maps camera coordinates to world coordinates (camera-to-world).
+    Quaternions are stored scalar-first (w, x, y, z). Camera axes follow OpenCV:
+    x right, y down, z forward.
+
+Sectors
+    A camera's 2D view is a circular sector: apex at the camera, radius ``radius_m``, opening
+    ``fov_deg`` in (0, 360], centred on the heading. ``measure="iou"`` is |A∩B|/|A∪B| (symmetric);
+    ``measure="ioa"`` is |A∩B|/|A| with A the first camera of the pair (the query in cross mode).
+
+Tables
+    The frames table (one row per image) and the pairs table (one row per labelled pair) are
+    defined by :data:`FRAMES_SCHEMA` and :data:`PAIRS_SCHEMA` below. Pairs absent from a pairs table
+    have overlap 0 (hard negatives) unless the run kept zeros (``keep_zero``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyarrow as pa
+
+#: Version of the on-disk label-set layout and metadata; bumped on any incompatible change.
+SCHEMA_VERSION = 1
+
+#: Key of the JSON metadata inside the Parquet schema metadata.
+METADATA_KEY = b"fovlabel"
+
+#: Roles a frame can have. ``None`` (null) means the dataset does not split query/database.
+ROLES = ("query", "database")
+
+#: Rank column values of the pairs table.
+RANK_HARD_NEGATIVE = 0
+RANK_SOFT_NEGATIVE = 1
+RANK_POSITIVE = 2
+
+# Frames table. Required columns come first; provenance columns may be null.
+FRAMES_SCHEMA = pa.schema(
+    [
+        pa.field("frame_id", pa.int32(), nullable=False),  # 0..n-1, stable for the same input
+        pa.field("key", pa.string(), nullable=False),  # image id or path relative to the dataset
+        pa.field("group", pa.string(), nullable=False),  # city / scene / sequence set
+        pa.field("role", pa.string()),  # "query", "database" or null
+        pa.field("x_m", pa.float64(), nullable=False),  # metric easting in `crs`
+        pa.field("y_m", pa.float64(), nullable=False),  # metric northing in `crs`
+        pa.field("grid_heading_deg", pa.float64(), nullable=False),  # clockwise from +y of `crs`
+        pa.field("heading_deg", pa.float64()),  # compass, clockwise from true north (as given)
+        pa.field("crs", pa.string()),  # "EPSG:32632", or null for a local frame
+        pa.field("lat", pa.float64()),  # WGS84 degrees (provenance)
+        pa.field("lon", pa.float64()),
+        pa.field("timestamp_s", pa.float64()),  # seconds (unix for MSLS)
+        pa.field("sequence", pa.string()),
+        pa.field("usable", pa.bool_(), nullable=False),  # False: kept in the table, left out of pairs
+        pa.field("flag", pa.string()),  # why a frame is not usable ("pano", ...), else null
+        pa.field("source_file", pa.string(), nullable=False),  # relative to the dataset root
+        pa.field("source_row", pa.int64(), nullable=False),  # 1-based data row in source_file
+    ]
+)
+
+FRAMES_REQUIRED = ("key", "group", "x_m", "y_m", "grid_heading_deg")
+
+# Pairs table. frame_a is the query in cross mode, the lower frame_id in within mode.
+PAIRS_SCHEMA = pa.schema(
+    [
+        pa.field("frame_a", pa.int32(), nullable=False),
+        pa.field("frame_b", pa.int32(), nullable=False),
+        pa.field("overlap", pa.float32(), nullable=False),  # in [0, 1], per `measure`
+        pa.field("distance_m", pa.float32(), nullable=False),  # between the two apexes
+        pa.field("heading_diff_deg", pa.float32(), nullable=False),  # absolute, in [0, 180]
+        pa.field("rank", pa.int8(), nullable=False),  # 2 positive, 1 soft negative, 0 hard negative
+    ]
+)
+
+
+def compass_to_math_rad(heading_deg):
+    """Compass bearing (degrees clockwise from north, +y) -> radians counter-clockwise from +x."""
+    return np.deg2rad(90.0 - np.asarray(heading_deg, dtype=np.float64))
+
+
+def heading_difference_deg(heading_a_deg, heading_b_deg):
+    """Absolute smallest angle between two headings, in [0, 180]."""
+    d = np.abs(np.asarray(heading_a_deg, dtype=np.float64) - heading_b_deg) % 360.0
+    return np.minimum(d, 360.0 - d)
+
+
+def rank_from_overlap(overlap, positive: float):
+    """Rank column: 2 where overlap >= positive, 1 where 0 < overlap < positive, else 0."""
+    overlap = np.asarray(overlap)
+    rank = np.zeros(overlap.shape, dtype=np.int8)
+    rank[overlap > 0.0] = RANK_SOFT_NEGATIVE
+    rank[overlap >= positive] = RANK_POSITIVE
+    return rank
+
+
+def sector_area(radius_m, fov_deg):
+    """Area of a circular sector in m²."""
+    return 0.5 * np.asarray(radius_m, dtype=np.float64) ** 2 * np.deg2rad(fov_deg)
+
+
