@@ -33,8 +33,6 @@ Tables
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyarrow as pa
 
@@ -64,6 +62,7 @@ FRAMES_SCHEMA = pa.schema(
         pa.field("grid_heading_deg", pa.float64(), nullable=False),  # clockwise from +y of `crs`
         pa.field("heading_deg", pa.float64()),  # compass, clockwise from true north (as given)
         pa.field("crs", pa.string()),  # "EPSG:32632", or null for a local frame
+        pa.field("fov_deg", pa.float64()),  # this camera's FoV; null: the run's fov_deg
         pa.field("lat", pa.float64()),  # WGS84 degrees (provenance)
         pa.field("lon", pa.float64()),
         pa.field("timestamp_s", pa.float64()),  # seconds (unix for MSLS)

@@ -1,0 +1,70 @@
+"""The Python API: per-pair overlap, annotating a dataset, reading label sets back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .config import make_config
+
+
+def weak_fov_overlap(
+    x_a, y_a, heading_deg_a, x_b, y_b, heading_deg_b,
+    *, fov_deg=90.0, radius_m=50.0, fov_deg_b=None, radius_m_b=None, measure="iou",
+):
+    """Exact 2D field-of-view overlap of camera pairs from metric position and compass heading.
+
+    Positions in metres in one metric frame (e.g. UTM; see :func:`latlon_to_metric`); headings in
+    degrees clockwise from the frame's north (+y). Every argument broadcasts (scalars or arrays);
+    ``fov_deg``/``radius_m`` are camera A's and also B's unless ``fov_deg_b``/``radius_m_b`` are
+    given. ``measure``: "iou" = |A∩B|/|A∪B|, "ioa" = |A∩B|/|A|. Returns a float (scalar inputs)
+    or a float64 array in [0, 1].
+    """
+    from .geometry.sector import sector_overlap
+
+    out = sector_overlap(
+        x_a, y_a, heading_deg_a, x_b, y_b, heading_deg_b,
+        fov_deg_a=fov_deg, radius_m_a=radius_m, fov_deg_b=fov_deg_b, radius_m_b=radius_m_b,
+        measure=measure,
+    )
+    return float(out) if out.ndim == 0 else out
+
+
+def annotate(
+    dataset,
+    format: str,
+    *,
+    labeller: str | None = None,
+    preset: str | None = None,
+    out=None,
+    overwrite: bool = False,
+    jobs: int = 1,
+    reader_options: dict | None = None,
+    progress=None,
+    **params,
+):
+    """Label every candidate pair of a dataset.
+
+    ``params`` override the preset's fields (``fov_deg``, ``radius_m``, ``measure``, ``mode``,
+    ``positive``, ``keep_zero``, ``chunk_frames``; see :class:`fovlabel.config.LabelConfig`).
+    With ``out=None`` returns the pairs as a DataFrame (frames table in ``df.attrs["frames"]``);
+    with ``out`` writes a label set there and returns the run's :class:`fovlabel.batch.Summary`.
+    """
+    from .batch import label_frames, run_to_disk
+    from .readers import read_frames
+
+    config = make_config(preset, labeller=labeller, **params)
+    if out is not None:  # refuse before any work, not after
+        from .errors import OutputExistsError
+
+        if Path(out).exists() and not overwrite:
+            raise OutputExistsError(f"{out}: output exists; pass --overwrite to replace it")
+    frames = read_frames(dataset, format, **(reader_options or {}))
+    if out is None:
+        pairs = label_frames(frames, config, jobs=jobs)
+        pairs.attrs["frames"] = frames
+        return pairs
+    input_info = {"path": str(dataset), "format": format, "reader_options": reader_options or {}}
+    return run_to_disk(frames, config, out, input_info=input_info, jobs=jobs,
+                       overwrite=overwrite, progress=progress)

@@ -1,0 +1,187 @@
+"""Chunked, resumable, parallel labelling of a frames table.
+
+One level of parallelism: ``jobs`` worker processes (joblib) each run the single-threaded Numba
+kernel on whole chunks. Chunks are planned up front in a fixed order and their results are
+consumed in that order, so the output is identical for any ``jobs``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import schema
+from ._version import __version__
+from .config import LabelConfig
+from .errors import ConfigError
+from .labellers import get_labeller
+from .pairs import Chunk, candidate_pairs, group_modes, plan_chunks
+
+
+@dataclass
+class Summary:
+    """What a run did: counts, modes, timing and where it wrote."""
+
+    frames: int
+    usable_frames: int
+    groups: dict
+    pairs: int
+    ranks: dict
+    seconds: float
+    config: dict
+    out: str | None = None
+    resumed_chunks: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        rank_names = {2: "positive", 1: "soft negative", 0: "hard negative"}
+        out = [
+            f"frames: {self.frames} ({self.usable_frames} usable) in {len(self.groups)} group(s)",
+            *(f"  group {g}: {v['frames']} frames, mode {v['mode']}" for g, v in self.groups.items()),
+            f"pairs: {self.pairs}",
+            *(f"  rank {r} ({rank_names[r]}): {self.ranks.get(r, 0)}" for r in (2, 1, 0)),
+            f"time: {self.seconds:.2f} s ({self.frames / max(self.seconds, 1e-9):,.0f} frames/s)",
+        ]
+        if self.resumed_chunks:
+            out.append(f"resumed: {self.resumed_chunks} chunk(s) reused from an interrupted run")
+        if self.out:
+            out.append(f"written: {self.out}")
+        return out
+
+
+def _label_chunk(labeller_name: str, arrays: dict, chunk: Chunk, config: LabelConfig) -> pa.Table:
+    """Pairs table of one chunk (runs in a worker process)."""
+    labeller = get_labeller(labeller_name)
+    a, b, dist = candidate_pairs(arrays["x_m"], arrays["y_m"], labeller.radius_m(arrays),
+                                 chunk.anchors, chunk.targets, chunk.mode == "within")
+    overlap = labeller.overlap(arrays, a, b, config) if len(a) else np.zeros(0)
+    if not config.keep_zero:
+        keep = overlap > 0.0
+        a, b, dist, overlap = a[keep], b[keep], dist[keep], overlap[keep]
+    frame_id = arrays["frame_id"]
+    heading = arrays["heading_deg"]
+    return pa.table(
+        {
+            "frame_a": frame_id[a].astype(np.int32),
+            "frame_b": frame_id[b].astype(np.int32),
+            "overlap": overlap.astype(np.float32),
+            "distance_m": dist.astype(np.float32),
+            "heading_diff_deg": schema.heading_difference_deg(heading[a], heading[b]).astype(np.float32),
+            "rank": schema.rank_from_overlap(overlap, config.positive),
+        },
+        schema=schema.PAIRS_SCHEMA,
+    )
+
+
+def _check_jobs(jobs: int) -> int:
+    if int(jobs) < 1:
+        raise ConfigError(f"jobs must be >= 1; got {jobs}")
+    return int(jobs)
+
+
+def _chunk_tables(frames, config, chunks, jobs, skip=frozenset()) -> Iterator[tuple[int, pa.Table]]:
+    """(chunk index, table) for every chunk not in ``skip``, in chunk order."""
+    labeller = get_labeller(config.labeller)
+    arrays = labeller.frame_arrays(frames, config)
+    arrays["frame_id"] = frames["frame_id"].to_numpy(np.int32)
+    todo = [c for c in chunks if c.index not in skip]
+    if jobs == 1 or len(todo) <= 1:
+        for c in todo:
+            yield c.index, _label_chunk(config.labeller, arrays, c, config)
+        return
+    from joblib import Parallel, delayed
+
+    results = Parallel(n_jobs=jobs, return_as="generator")(
+        delayed(_label_chunk)(config.labeller, arrays, c, config) for c in todo
+    )
+    for c, table in zip(todo, results):
+        yield c.index, table
+
+
+def _summary_base(frames: pd.DataFrame, config: LabelConfig) -> tuple[dict, list[Chunk]]:
+    modes = group_modes(frames, config.mode)
+    chunks = plan_chunks(frames, config.mode, int(config.chunk_frames))
+    groups = {}
+    for g, sub in frames.groupby("group", sort=False):
+        groups[g] = {"frames": int(len(sub)), "mode": modes.get(g, "none (no usable frames)"),
+                     "crs": sub["crs"].iloc[0]}
+    return groups, chunks
+
+
+def label_frames(frames: pd.DataFrame, config: LabelConfig, *, jobs: int = 1) -> pd.DataFrame:
+    """All pairs of a frames table as one DataFrame (in memory)."""
+    jobs = _check_jobs(jobs)
+    _, chunks = _summary_base(frames, config)
+    tables = [t for _, t in _chunk_tables(frames, config, chunks, jobs)]
+    if not tables:
+        return schema.PAIRS_SCHEMA.empty_table().to_pandas()
+    return pa.concat_tables(tables).to_pandas()
+
+
+def run_to_disk(
+    frames: pd.DataFrame,
+    config: LabelConfig,
+    out,
+    *,
+    input_info: dict,
+    jobs: int = 1,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Summary:
+    """Label every chunk and write the label set at ``out`` (atomic, resumable; see io.labelset)."""
+    from .io.labelset import LabelSetWriter, frames_fingerprint
+
+    start = time.perf_counter()
+    jobs = _check_jobs(jobs)
+    groups, chunks = _summary_base(frames, config)
+    fingerprint = frames_fingerprint(frames)
+    plan = {"fingerprint": fingerprint, "config": config.to_dict(), "chunks": len(chunks),
+            "fovlabel_version": __version__, "schema_version": schema.SCHEMA_VERSION}
+    writer = LabelSetWriter(out, plan, overwrite=overwrite)
+    done = {c.index for c in chunks if writer.has_part(c.index)}
+    ranks = {0: 0, 1: 0, 2: 0}
+    n_pairs = 0
+
+    def count(table):
+        nonlocal n_pairs
+        n_pairs += table.num_rows
+        values, counts = np.unique(table.column("rank").to_numpy(), return_counts=True)
+        for v, c in zip(values, counts):
+            ranks[int(v)] += int(c)
+
+    finished = 0
+    for index in sorted(done):
+        count(writer.read_part(index))
+        finished += 1
+        if progress:
+            progress(finished, len(chunks))
+    for index, table in _chunk_tables(frames, config, chunks, jobs, skip=done):
+        writer.write_part(index, table)
+        count(table)
+        finished += 1
+        if progress:
+            progress(finished, len(chunks))
+    metadata = {
+        "schema_version": schema.SCHEMA_VERSION,
+        "fovlabel_version": __version__,
+        "labeller": config.labeller,
+        "config": config.to_dict(),
+        "input": {**input_info, "fingerprint": fingerprint},
+        "groups": groups,
+        "frames": int(len(frames)),
+        "pairs": n_pairs,
+        "ranks": {str(k): v for k, v in ranks.items()},
+        "absent_pairs": "overlap 0 (hard negative)" if not config.keep_zero else "not candidates",
+    }
+    path = writer.commit(frames, len(chunks), metadata)
+    return Summary(
+        frames=int(len(frames)), usable_frames=int(frames["usable"].sum()), groups=groups,
+        pairs=n_pairs, ranks=ranks, seconds=time.perf_counter() - start, config=config.to_dict(),
+        out=str(Path(path)), resumed_chunks=len(done),
+    )

@@ -1,0 +1,67 @@
+"""``fovlabel annotate``: label a dataset and write a label set."""
+
+from __future__ import annotations
+
+import click
+
+from ..config import MODES
+
+_FORMATS_HELP = "Dataset format: msls, csv."
+
+
+def print_summary(summary) -> None:
+    for line in summary.lines():
+        click.echo(line)
+
+
+def progress_reporter():
+    """A click progress bar over chunks on stderr, when stderr is a terminal and there are several
+    chunks; None otherwise (logs and pipes get only the summary)."""
+    stream = click.get_text_stream("stderr")
+    if not stream.isatty():
+        return None
+    state = {}
+
+    def report(done, total):
+        if total < 2:
+            return
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label="labelling", file=stream)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["bar"].pos)
+        if done >= total:
+            state["bar"].__exit__(None, None, None)
+
+    return report
+
+
+@click.command()
+@click.argument("dataset", type=click.Path(exists=True))
+@click.option("--format", "format_", required=True, help=_FORMATS_HELP)
+@click.option("--labeller", default=None, help="weak2d (default, or the preset's).")
+@click.option("--preset", default=None, help="Named defaults, e.g. msls (fov 90, radius 50 m, cross).")
+@click.option("--fov-deg", type=float, default=None, help="Camera FoV in degrees, (0, 360].")
+@click.option("--radius-m", type=float, default=None, help="Sector radius in metres, > 0.")
+@click.option("--measure", type=click.Choice(["iou", "ioa"]), default=None,
+              help="iou: |A∩B|/|A∪B|; ioa: |A∩B|/|A| (A = query).")
+@click.option("--mode", type=click.Choice(MODES), default=None,
+              help="cross: queries x database; within: all i<j of a group; auto: cross when both roles exist.")
+@click.option("--positive", type=float, default=None, help="Rank-2 threshold on overlap (default 0.5).")
+@click.option("--keep-zero", is_flag=True, default=None, help="Keep candidate pairs with overlap 0.")
+@click.option("--epsg", default=None, help="Projected CRS for positions (default: UTM zone per group).")
+@click.option("--jobs", type=int, default=1, show_default=True, help="Worker processes.")
+@click.option("--out", required=True, type=click.Path(), help="Output label-set directory.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output.")
+def annotate(dataset, format_, labeller, preset, fov_deg, radius_m, measure, mode, positive,
+             keep_zero, epsg, jobs, out, overwrite):
+    """Label every candidate image pair of DATASET and write Parquet to --out."""
+    from ..api import annotate as run_annotate
+
+    reader_options = {"epsg": epsg} if epsg else {}
+    summary = run_annotate(
+        dataset, format_, labeller=labeller, preset=preset, out=out, overwrite=overwrite,
+        jobs=jobs, reader_options=reader_options, progress=progress_reporter(),
+        fov_deg=fov_deg, radius_m=radius_m, measure=measure, mode=mode, positive=positive,
+        keep_zero=keep_zero,
+    )
+    print_summary(summary)

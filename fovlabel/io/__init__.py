@@ -1,0 +1,1 @@
+"""Reading and writing label sets (Parquet)."""

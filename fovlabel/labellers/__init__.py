@@ -1,0 +1,25 @@
+"""Labellers, registered by name. A labeller turns candidate pairs of frames into overlaps.
+
+Interface (module-level functions of the registered module):
+
+- ``frame_arrays(frames, config) -> dict[str, np.ndarray]``: the per-frame numbers it needs,
+  as plain arrays (cheap to send to worker processes);
+- ``radius_m(arrays) -> np.ndarray``: per-frame reach for the candidate search;
+- ``overlap(arrays, a, b, config) -> np.ndarray``: overlap of pairs of rows (a[i], b[i]).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ..errors import UnknownFormatError
+
+LABELLERS: dict[str, str] = {
+    "weak2d": "fovlabel.labellers.weak2d",
+}
+
+
+def get_labeller(name: str):
+    if name not in LABELLERS:
+        raise UnknownFormatError(f"unknown labeller {name!r}; known: {', '.join(sorted(LABELLERS))}")
+    return importlib.import_module(LABELLERS[name])

@@ -1,0 +1,100 @@
+"""Candidate pairs: exactly the pairs whose sectors can intersect, found with a KD-tree.
+
+Two sectors can only share area when their apexes are closer than r_a + r_b, so the candidates of
+a frame are the frames of its group within that distance: nothing else can have overlap > 0, and
+nothing within it is skipped (lossless). Modes:
+
+- ``cross``: each query x every database frame of its group (MSLS);
+- ``within``: every pair i < j of a group;
+- ``auto``: ``cross`` for a group that has both query and database frames, else ``within``.
+
+Pairs never cross groups and a frame is never paired with itself. Frames with ``usable`` false are
+left out. Work is split into chunks of anchor frames (queries, or a slice of the group) so that
+memory stays bounded and chunks can run in parallel; the union of the chunks does not depend on
+their size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One unit of work: the anchors' candidate pairs among the targets (frames-table rows)."""
+
+    index: int
+    group: str
+    mode: str  # "cross" or "within"
+    anchors: np.ndarray
+    targets: np.ndarray
+
+
+def group_modes(frames: pd.DataFrame, mode: str) -> dict[str, str]:
+    """Resolve ``auto`` per group; refuse ``cross`` where no group has both roles."""
+    usable = frames[frames["usable"].to_numpy()]
+    modes = {}
+    for group, g in usable.groupby("group", sort=False):
+        roles = set(g["role"].dropna())
+        has_both = {"query", "database"} <= roles
+        modes[group] = ("cross" if has_both else "within") if mode == "auto" else mode
+    if mode == "cross" and not any(
+        {"query", "database"} <= set(g["role"].dropna()) for _, g in usable.groupby("group")
+    ):
+        raise ConfigError("mode 'cross' needs query and database frames in a group; this dataset "
+                          "has no roles (use mode 'within')")
+    return modes
+
+
+def plan_chunks(frames: pd.DataFrame, mode: str, chunk_frames: int) -> list[Chunk]:
+    """Chunks of every group, in a fixed order (groups as they appear, anchors by row)."""
+    usable = frames["usable"].to_numpy()
+    chunks: list[Chunk] = []
+    for group, group_mode in group_modes(frames, mode).items():
+        in_group = usable & (frames["group"].to_numpy() == group)
+        if group_mode == "cross":
+            role = frames["role"].to_numpy()
+            anchors = np.flatnonzero(in_group & (role == "query"))
+            targets = np.flatnonzero(in_group & (role == "database"))
+        else:
+            anchors = targets = np.flatnonzero(in_group)
+        if len(anchors) == 0 or len(targets) == 0:
+            continue
+        for start in range(0, len(anchors), chunk_frames):
+            chunks.append(Chunk(len(chunks), group, group_mode,
+                                anchors[start:start + chunk_frames], targets))
+    return chunks
+
+
+def candidate_pairs(x_m, y_m, radius_m, anchors, targets, within: bool):
+    """Rows (a, b) and apex distance of every pair with distance < r_a + r_b, sorted by (a, b).
+
+    ``x_m, y_m, radius_m``: arrays over all frames; ``anchors``/``targets``: row indices.
+    ``within``: keep only a < b (anchors and targets are then the same group).
+    """
+    from scipy.spatial import cKDTree
+
+    anchors = np.asarray(anchors, np.int64)
+    targets = np.asarray(targets, np.int64)
+    xy = np.column_stack([x_m, y_m])
+    # The tree holds coordinates relative to the group's first target: UTM eastings of 10^5-10^6 m
+    # would otherwise cost distance precision.
+    origin = xy[targets[0]]
+    reach = float(radius_m[anchors].max() + radius_m[targets].max())
+    found = cKDTree(xy[anchors] - origin).sparse_distance_matrix(
+        cKDTree(xy[targets] - origin), reach, output_type="ndarray"
+    )
+    a = anchors[found["i"]]
+    b = targets[found["j"]]
+    dist = found["v"]
+    keep = dist < radius_m[a] + radius_m[b]
+    if within:
+        keep &= a < b
+    a, b, dist = a[keep], b[keep], dist[keep]
+    order = np.lexsort((b, a))
+    return a[order], b[order], dist[order]

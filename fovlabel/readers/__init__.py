@@ -1,0 +1,79 @@
+"""Dataset readers, registered by name. Each returns the canonical frames table (see schema.py).
+
+A reader converts its format's conventions once, at the boundary: compass vs grid headings, lat/lon
+vs metric, file layout. Everything downstream sees only the frames table.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, UnknownFormatError
+from ..schema import FRAMES_SCHEMA
+
+#: name -> "module:function"; imported on first use so that listing formats costs nothing.
+READERS: dict[str, str] = {
+    "msls": "fovlabel.readers.msls:read_msls",
+    "csv": "fovlabel.readers.csvfile:read_csv",
+}
+
+
+def read_frames(path, format: str, **options) -> pd.DataFrame:
+    """Read a dataset into the canonical frames table.
+
+    ``format``: a name in :data:`READERS`. ``options`` go to the reader (e.g. ``epsg`` for ``csv``).
+    """
+    if format not in READERS:
+        raise UnknownFormatError(f"unknown format {format!r}; known: {', '.join(sorted(READERS))}")
+    module, func = READERS[format].split(":")
+    reader = getattr(importlib.import_module(module), func)
+    try:
+        frames = reader(Path(path), **options)
+    except TypeError as exc:
+        if "unexpected keyword argument" in str(exc):
+            raise UnknownFormatError(f"format {format!r} does not take that option: {exc}") from None
+        raise
+    return finalize_frames(frames, Path(path))
+
+
+def finalize_frames(frames: pd.DataFrame, root: Path) -> pd.DataFrame:
+    """Add ``frame_id``, fill optional columns, order and type them; refuse duplicate keys."""
+    if len(frames) == 0:
+        raise InputError("the dataset holds no frames", file=root)
+    frames = frames.reset_index(drop=True).copy()
+    frames.insert(0, "frame_id", np.arange(len(frames), dtype=np.int32))
+    for field in FRAMES_SCHEMA:
+        if field.name not in frames.columns:
+            frames[field.name] = None
+    if frames["flag"].isna().all():
+        frames["flag"] = None
+    frames["usable"] = frames["usable"].fillna(True).astype(bool)
+    _check_unique_keys(frames)
+    frames = frames[[f.name for f in FRAMES_SCHEMA]]
+    dtypes = {
+        "frame_id": "int32", "source_row": "int64", "usable": "bool",
+        **{c: "float64" for c in ("x_m", "y_m", "grid_heading_deg", "heading_deg", "fov_deg",
+                                  "lat", "lon", "timestamp_s")},
+    }
+    frames = frames.astype(dtypes)
+    for c in ("key", "group", "role", "crs", "sequence", "flag", "source_file"):
+        frames[c] = frames[c].astype(object).where(frames[c].notna(), None)
+    return frames
+
+
+def _check_unique_keys(frames: pd.DataFrame) -> None:
+    dup = frames.duplicated(["group", "key"], keep=False)
+    if not dup.any():
+        return
+    rows = frames[dup].sort_values(["group", "key", "frame_id"])
+    first, second = rows.iloc[0], rows.iloc[1]
+    raise InputError(
+        f"duplicate key {first['key']!r} in group {first['group']!r}: also at "
+        f"{second['source_file']} row {second['source_row']} "
+        f"({int(dup.sum())} rows share a key)",
+        file=first["source_file"], row=int(first["source_row"]), column="key",
+    )

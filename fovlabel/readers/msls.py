@@ -1,0 +1,97 @@
+"""Mapillary Street-Level Sequences (MSLS) layout.
+
+``<root>/<city>/{query,database}/raw.csv`` (also under ``train_val/`` or ``test/``), or a single
+city folder as the root. ``raw.csv`` columns: ``key, lon, lat, ca`` (+ ``captured_at`` in unix ms,
+``pano``). ``ca`` is the compass angle: degrees clockwise from true north, the convention of
+fovlabel's ``heading_deg``, so it is taken as it is and only corrected for meridian convergence
+into the grid heading. ``seq_info.csv`` (``key, sequence_key``) gives sequences when present.
+Panoramas (``pano`` true) are kept in the frames table but flagged unusable: their ``ca`` does not
+describe a single forward view.
+
+Each city is one group, projected into the UTM zone of its median position.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..geometry.geodesy import compass_to_grid_heading_deg, crs_name, latlon_to_metric
+from . import _common as c
+
+ROLES = ("query", "database")
+RAW_COLUMNS = ("key", "lon", "lat", "ca")
+
+
+def find_cities(root: Path) -> list[tuple[str, Path, str | None]]:
+    """(city name, city folder, split) for every city under ``root``."""
+    if not root.is_dir():
+        raise InputError("MSLS root is not a directory", file=root)
+    if any((root / r).is_dir() for r in ROLES):
+        return [(root.name, root, None)]
+    cities = []
+    for split in (None, "train_val", "test"):
+        base = root if split is None else root / split
+        if not base.is_dir():
+            continue
+        for d in sorted(p for p in base.iterdir() if p.is_dir()):
+            if any((d / r).is_dir() for r in ROLES):
+                cities.append((d.name, d, split))
+    if not cities:
+        raise InputError(
+            "no MSLS city found: expected <city>/{query,database}/raw.csv under the root, "
+            "train_val/ or test/", file=root,
+        )
+    return cities
+
+
+def read_msls(root: Path, *, epsg=None) -> pd.DataFrame:
+    """Frames of every city under ``root``; ``epsg`` forces one projected CRS for all cities."""
+    tables = []
+    for city, city_dir, split in find_cities(root):
+        parts = [_read_role(root, city_dir / role, role) for role in ROLES if (city_dir / role).is_dir()]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            raise InputError(f"city {city!r} has no frames (its raw.csv files are empty)", file=city_dir)
+        frames = pd.concat(parts, ignore_index=True)
+        frames["group"] = city if split is None else city
+        x, y, code = latlon_to_metric(frames["lat"].to_numpy(), frames["lon"].to_numpy(), epsg)
+        frames["x_m"] = x
+        frames["y_m"] = y
+        frames["crs"] = crs_name(code)
+        frames["grid_heading_deg"] = compass_to_grid_heading_deg(
+            frames["heading_deg"].to_numpy(), frames["lat"].to_numpy(), frames["lon"].to_numpy(), code
+        )
+        tables.append(frames)
+    return pd.concat(tables, ignore_index=True)
+
+
+def _read_role(root: Path, folder: Path, role: str) -> pd.DataFrame:
+    raw_path = folder / "raw.csv"
+    raw = c.load_table(raw_path, what="MSLS raw.csv")
+    c.require_columns(raw, RAW_COLUMNS, raw_path, "MSLS raw.csv")
+    n = len(raw)
+    frames = pd.DataFrame({
+        "key": c.key_column(raw, "key", raw_path),
+        "role": role,
+        "lat": c.numeric_column(raw, "lat", raw_path, lo=-90.0, hi=90.0),
+        "lon": c.numeric_column(raw, "lon", raw_path, lo=-180.0, hi=180.0),
+        "heading_deg": c.heading_column(raw, "ca", raw_path),
+        "source_file": raw_path.relative_to(root).as_posix() if raw_path.is_relative_to(root) else str(raw_path),
+        "source_row": np.arange(1, n + 1, dtype=np.int64),
+    })
+    if "captured_at" in raw.columns:
+        frames["timestamp_s"] = c.numeric_column(raw, "captured_at", raw_path) / 1000.0
+    pano = c.bool_column(raw, "pano", raw_path)
+    frames["usable"] = ~pano
+    frames["flag"] = np.where(pano, "pano", None)
+    seq_path = folder / "seq_info.csv"
+    if seq_path.is_file():
+        seq = c.load_table(seq_path, what="MSLS seq_info.csv")
+        c.require_columns(seq, ("key", "sequence_key"), seq_path, "MSLS seq_info.csv")
+        mapping = dict(zip(seq["key"].astype(str).str.strip(), seq["sequence_key"].astype(str)))
+        frames["sequence"] = [mapping.get(k) for k in frames["key"]]
+    return frames
