@@ -51,3 +51,14 @@ def candidate_pairs(x, y, radius, group, role, mode):
             if math.hypot(x[a] - x[b], y[a] - y[b]) < radius[a] + radius[b]:
                 out.add((a, b))
     return out
+
+
+def sector_overlaps_many(xa, ya, ha, fa, ra, xb, yb, hb, fb, rb, n_arc=4096):
+    """(iou, ioa) of many pairs from shapely polygons; shapely's array functions do the boolean
+    operations, the polygons are built one by one as in :func:`sector_polygon`."""
+    pa = np.array([sector_polygon(*v, n_arc=n_arc) for v in zip(xa, ya, ha, fa, ra)])
+    pb = np.array([sector_polygon(*v, n_arc=n_arc) for v in zip(xb, yb, hb, fb, rb)])
+    inter = shapely.area(shapely.intersection(pa, pb))
+    area_a = shapely.area(pa)
+    union = area_a + shapely.area(pb) - inter  # inclusion-exclusion: one boolean op, not two
+    return inter / union, inter / area_a

@@ -30,8 +30,9 @@ def _register():
     from .annotate import annotate
     from .overlap import overlap
     from .run import run
+    from .show import show
 
-    for command in (annotate, overlap, run):
+    for command in (annotate, overlap, run, show):
         main.add_command(command)
 
 

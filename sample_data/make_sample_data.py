@@ -1,0 +1,119 @@
+"""Generate sample_data/: a small synthetic city in the MSLS layout (deterministic).
+
+    python sample_data/make_sample_data.py [OUT_DIR]      (default: sample_data/msls)
+
+"sampleville" is a 3 x 3 block street grid (blocks of 120 m). Database sequences drive every
+street in both directions; query sequences re-drive parts of it later, sometimes the same way and
+sometimes the opposite way, with GPS noise (sigma 1.5 m) and compass noise (sigma 3°). Two
+frames are marked as panoramas. Everything is made from a fixed seed with numpy only, positions
+converted to lat/lon with a local tangent-plane approximation (exact enough for a 400 m town), so
+the files come out byte-identical on every machine; ``ca`` is the compass angle from true north.
+
+The output follows MSLS: ``train_val/<city>/{query,database}/{raw.csv,postprocessed.csv,seq_info.csv}``.
+``postprocessed.csv`` holds easting/northing in the local tangent plane (not UTM); fovlabel does
+not read it.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+CITY = "sampleville"
+ORIGIN_LAT, ORIGIN_LON = 47.3700, 8.5400  # a place with streets; nothing here is real
+EARTH_R = 6_378_137.0
+BLOCK_M = 120.0
+STEP_M = 10.0
+T0_MS = 1_600_000_000_000
+
+
+def _to_latlon(x, y):
+    lat = ORIGIN_LAT + np.degrees(y / EARTH_R)
+    lon = ORIGIN_LON + np.degrees(x / (EARTH_R * math.cos(math.radians(ORIGIN_LAT))))
+    return lat, lon
+
+
+def _drive(waypoints, rng, gps_sigma=1.5, heading_sigma=3.0):
+    """Frames every STEP_M along a polyline of street corners: x, y, compass heading."""
+    xs, ys, hs = [], [], []
+    for (x0, y0), (x1, y1) in zip(waypoints[:-1], waypoints[1:]):
+        length = math.hypot(x1 - x0, y1 - y0)
+        n = int(length // STEP_M)
+        heading = math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360.0  # clockwise from north
+        for i in range(n):
+            t = i / n
+            # drive on the right: 3 m off the centre line
+            ox, oy = 3.0 * math.cos(math.radians(heading)), -3.0 * math.sin(math.radians(heading))
+            xs.append(x0 + t * (x1 - x0) + ox)
+            ys.append(y0 + t * (y1 - y0) + oy)
+            hs.append(heading)
+    n = len(xs)
+    x = np.array(xs) + rng.normal(0, gps_sigma, n)
+    y = np.array(ys) + rng.normal(0, gps_sigma, n)
+    h = (np.array(hs) + rng.normal(0, heading_sigma, n)) % 360.0
+    return x, y, h
+
+
+def _corner(i, j):
+    return (i * BLOCK_M, j * BLOCK_M)
+
+
+def _routes():
+    """Database routes cover every street both ways; query routes revisit some of them."""
+    database = [
+        [_corner(0, j) for j in range(4)] + [_corner(i, 3) for i in range(1, 4)],
+        [_corner(3, j) for j in range(3, -1, -1)] + [_corner(i, 0) for i in range(2, -1, -1)],
+        [_corner(i, 1) for i in range(4)] + [_corner(3, 2)] + [_corner(i, 2) for i in range(2, -1, -1)],
+        [_corner(1, j) for j in range(4)] + [_corner(2, 3)] + [_corner(2, j) for j in range(2, -1, -1)],
+        [_corner(1, 0), _corner(1, 3)],
+        [_corner(2, 3), _corner(2, 0)],
+    ]
+    query = [
+        [_corner(0, 0), _corner(0, 2), _corner(2, 2)],  # same way as database route 0 / 2
+        [_corner(3, 3), _corner(3, 1), _corner(1, 1)],  # partly the opposite way
+        [_corner(1, 3), _corner(1, 1)],
+    ]
+    return database, query
+
+
+def _write_role(folder: Path, rows, prefix: str):
+    folder.mkdir(parents=True, exist_ok=True)
+    raw = [",key,lon,lat,ca,captured_at,pano"]
+    post = [",key,easting,northing,unique_cluster,control_panel,night,view_direction"]
+    seq = [",key,sequence_key,frame_number"]
+    for i, r in enumerate(rows):
+        raw.append(f"{i},{r['key']},{r['lon']:.8f},{r['lat']:.8f},{r['ca']:.3f},{r['t']},{r['pano']}")
+        post.append(f"{i},{r['key']},{r['x']:.3f},{r['y']:.3f},-1,False,False,Forward")
+        seq.append(f"{i},{r['key']},{prefix}_{r['seq']:03d},{r['n']}")
+    for name, lines in (("raw.csv", raw), ("postprocessed.csv", post), ("seq_info.csv", seq)):
+        (folder / name).write_text("\n".join(lines) + "\n")
+
+
+def make(out_dir: Path) -> Path:
+    rng = np.random.default_rng(20231120)
+    database, query = _routes()
+    city = out_dir / "train_val" / CITY
+    t = T0_MS
+    for role, routes, prefix in (("database", database, "db"), ("query", query, "q")):
+        rows = []
+        for s, route in enumerate(routes):
+            x, y, h = _drive(route, rng)
+            lat, lon = _to_latlon(x, y)
+            for n in range(len(x)):
+                t += 1000
+                rows.append(dict(key=f"{role[0]}{len(rows):04d}", lon=lon[n], lat=lat[n], ca=h[n],
+                                 t=t, pano=False, x=x[n], y=y[n], seq=s, n=n))
+            t += 86_400_000  # sequences a day apart
+        if role == "database":  # two panoramas, kept by the reader but flagged
+            for k in (5, 40):
+                rows[k]["pano"] = True
+        _write_role(city / role, rows, prefix)
+    return city
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "msls"
+    print(f"wrote {make(target)}")

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sourced by scripts/demo and scripts/test: makes .venv and installs fovlabel (+ test extras) into
+# it. Re-installs only when pyproject.toml changed. Installs python3-venv with apt where missing.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PY=${PYTHON:-python3}
+VENV="$ROOT/.venv"
+
+need_apt() {
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "setup: please install: $*" >&2
+    exit 1
+  fi
+}
+
+command -v "$PY" >/dev/null 2>&1 || need_apt python3 python3-venv
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || {
+  echo "setup: fovlabel needs Python >= 3.10; $PY is $("$PY" --version)" >&2; exit 1; }
+"$PY" -c 'import ensurepip, venv' 2>/dev/null || need_apt python3-venv
+
+stamp="$VENV/.fovlabel-installed"
+want=$(cd "$ROOT" && cat pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing fovlabel into $VENV" >&2
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[test]" 2> >(grep -v "is ignored" >&2)
+  echo "$want" > "$stamp"
+fi
+export PATH="$VENV/bin:$PATH"
