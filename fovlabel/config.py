@@ -39,7 +39,12 @@ class LabelConfig:
 
     def __post_init__(self):
         from .geometry.sector import check_fov_radius, check_measure
+        from .labellers import LABELLERS
 
+        if self.labeller not in LABELLERS:
+            raise UnknownFormatError(
+                f"unknown labeller {self.labeller!r}; known: {', '.join(sorted(LABELLERS))}"
+            )
         check_fov_radius(self.fov_deg, self.radius_m)
         check_measure(self.measure)
         if self.mode not in MODES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..config import MODES
@@ -17,7 +19,7 @@ def print_summary(summary) -> None:
 def progress_reporter():
     """A click progress bar over chunks on stderr, when stderr is a terminal and there are several
     chunks; None otherwise (logs and pipes get only the summary)."""
-    stream = click.get_text_stream("stderr")
+    stream = sys.stderr
     if not stream.isatty():
         return None
     state = {}

@@ -52,9 +52,12 @@ def numeric_column(df, column, path, *, lo=None, hi=None, hi_open=False, unit=""
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         text = str(raw.iloc[i])
-        reason = "is empty" if text.strip() in ("", "nan", "NaN", "None", "<NA>") else (
-            f"is not a finite number: {text!r}"
-        )
+        if text.strip() in ("", "None", "<NA>"):
+            reason = "is empty"
+        elif text.strip().lower() == "nan":
+            reason = "is NaN"
+        else:
+            reason = f"is not a finite number: {text!r}"
         raise InputError(
             f"value {reason} ({int(bad.sum())} such row(s) in the column)",
             file=path, row=row_label(path, i), column=column,

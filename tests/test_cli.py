@@ -1,0 +1,126 @@
+"""The command line, through click's CliRunner: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLE
+import fovlabel
+from fovlabel import read_pairs
+from fovlabel._version import __version__
+from fovlabel.cli import main
+
+
+def _invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_annotate_writes_and_summarises(tiny_city, tmp_path):
+    out = tmp_path / "labels"
+    result = _invoke("annotate", tiny_city, "--format", "msls", "--labeller", "weak2d",
+                     "--preset", "msls", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "frames: 7 (7 usable) in 1 group(s)" in result.output
+    assert "group town: 7 frames, mode cross" in result.output
+    pairs = read_pairs(out)
+    assert f"pairs: {len(pairs)}" in result.output and len(pairs) > 0
+    assert f"rank 2 (positive): {(pairs['rank'] == 2).sum()}" in result.output
+
+
+def test_flags_override_the_preset(tiny_city, tmp_path):
+    out = tmp_path / "labels"
+    result = _invoke("annotate", tiny_city, "--format", "msls", "--preset", "msls", "--fov-deg", "60",
+                     "--radius-m", "25", "--measure", "ioa", "--mode", "within", "--positive", "0.7",
+                     "--keep-zero", "--jobs", "2", "--out", out)
+    assert result.exit_code == 0, result.output
+    config = read_pairs(out).attrs["fovlabel"]["config"]
+    assert config == {**config, "fov_deg": 60.0, "radius_m": 25.0, "measure": "ioa", "mode": "within",
+                      "positive": 0.7, "keep_zero": True}
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--radius-m", "0"], "error: radius_m must be a finite number > 0; got 0"),
+        (["--radius-m", "-1"], "error: radius_m must be a finite number > 0; got -1"),
+        (["--fov-deg", "0"], "error: fov_deg must be in (0, 360]; got 0"),
+        (["--fov-deg", "400"], "error: fov_deg must be in (0, 360]; got 400"),
+        (["--preset", "mapillary"], "error: unknown preset 'mapillary'; known: msls"),
+        (["--labeller", "cloud9"], "error: unknown labeller 'cloud9'; known: weak2d"),
+    ],
+)
+def test_bad_parameters_exit_2_and_write_nothing(tiny_city, tmp_path, extra, message):
+    out = tmp_path / "labels"
+    result = _invoke("annotate", tiny_city, "--format", "msls", "--out", out, *extra)
+    assert result.exit_code == 2
+    assert result.output.strip() == message
+    assert not out.exists() and not (tmp_path / "labels.partial").exists()
+
+
+def test_unknown_format(tiny_city, tmp_path):
+    result = _invoke("annotate", tiny_city, "--format", "kitty", "--out", tmp_path / "x")
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: unknown format 'kitty'; known: csv, msls"
+
+
+def test_bad_row_names_file_row_and_column(tmp_path):
+    city = tmp_path / "msls" / "c" / "query"
+    city.mkdir(parents=True)
+    (city / "raw.csv").write_text(",key,lon,lat,ca\n0,a,11.5,48.1,10\n1,b,11.5,48.1,400\n")
+    out = tmp_path / "labels"
+    result = _invoke("annotate", tmp_path / "msls", "--format", "msls", "--out", out)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0] == (f"error: {city / 'raw.csv'}, row 2 (line 3), column 'ca': value 400° is outside "
+                        "[0, 360) (headings are compass degrees, not wrapped) (1 such row(s) in the column)")
+    assert not out.exists()
+
+
+def test_output_exists(tiny_city, tmp_path):
+    out = tmp_path / "labels"
+    assert _invoke("annotate", tiny_city, "--format", "msls", "--out", out).exit_code == 0
+    before = (out / "pairs.parquet").read_bytes()
+    result = _invoke("annotate", tiny_city, "--format", "msls", "--out", out)
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {out}: output exists; pass --overwrite to replace it"
+    assert (out / "pairs.parquet").read_bytes() == before
+    assert _invoke("annotate", tiny_city, "--format", "msls", "--out", out, "--overwrite").exit_code == 0
+
+
+def test_overlap_command():
+    result = _invoke("overlap", "--a", "0,0,90", "--b", "0,0,90")
+    assert result.exit_code == 0 and result.output.strip() == "1.000000"
+    result = _invoke("overlap", "--a", "0,0,0", "--b", "0,0,0", "--fov-deg", "90", "--measure", "ioa")
+    assert result.output.strip() == "1.000000"
+    # two cameras 11 m apart on a meridian, both looking north (compass), from lat/lon
+    result = _invoke("overlap", "--latlon", "--a", "48.1,11.5,0", "--b", "48.1001,11.5,0")
+    from fovlabel.geometry.geodesy import compass_to_grid_heading_deg, latlon_to_metric
+
+    x, y, epsg = latlon_to_metric([48.1, 48.1001], [11.5, 11.5])
+    h = compass_to_grid_heading_deg([0.0, 0.0], [48.1, 48.1001], [11.5, 11.5], epsg)
+    expected = fovlabel.weak_fov_overlap(x[0], y[0], h[0], x[1], y[1], h[1])
+    assert result.exit_code == 0 and float(result.output) == pytest.approx(expected, abs=1e-6)
+    assert 0.3 < expected < 0.6
+    result = _invoke("overlap", "--a", "0,0", "--b", "1,1,1")
+    assert result.exit_code == 2 and "--a takes three comma-separated numbers" in result.output
+
+
+def test_version():
+    result = _invoke("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_run_pipeline_and_show(tmp_path):
+    pipeline = tmp_path / "job.toml"
+    pipeline.write_text(f'dataset = "{SAMPLE}"\nformat = "msls"\npreset = "msls"\nout = "labels"\n'
+                        '[params]\nradius_m = 30.0\n')
+    result = _invoke("run", pipeline)
+    assert result.exit_code == 0, result.output
+    assert read_pairs(tmp_path / "labels").attrs["fovlabel"]["config"]["radius_m"] == 30.0
+    shown = _invoke("show", tmp_path / "labels", "--rows", "3")
+    assert shown.exit_code == 0 and "labeller weak2d" in shown.output and "key_a" in shown.output
+    (tmp_path / "bad.toml").write_text('dataset = "x"\nformat = "msls"\nout = "y"\nradius = 3\n')
+    result = _invoke("run", tmp_path / "bad.toml")
+    assert result.exit_code == 2 and "unknown key(s) radius" in result.output

@@ -1,0 +1,140 @@
+"""Label sets on disk: self-describing, atomic, resumable, and readable by plain Parquet readers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import SAMPLE
+from fovlabel import LabelSetError, OutputExistsError, annotate, read_label_frames, read_pairs
+from fovlabel.schema import METADATA_KEY, PAIRS_SCHEMA
+
+
+class Killed(Exception):
+    pass
+
+
+def _run(out, **kw):
+    return annotate(SAMPLE, "msls", preset="msls", out=out, chunk_frames=25, **kw)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "labels"
+    summary = _run(out)
+    return out, summary
+
+
+def test_label_set_is_plain_parquet_with_metadata(reference):
+    out, summary = reference
+    assert sorted(p.name for p in out.iterdir()) == ["frames.parquet", "pairs.parquet"]
+    by_pandas = pd.read_parquet(out / "pairs.parquet")
+    by_arrow = pq.read_table(out / "pairs.parquet")
+    assert by_arrow.schema.remove_metadata() == PAIRS_SCHEMA
+    assert len(by_pandas) == summary.pairs > 1000
+    meta = json.loads(by_arrow.schema.metadata[METADATA_KEY])
+    assert meta["labeller"] == "weak2d" and meta["config"]["radius_m"] == 50.0
+    assert meta["config"]["mode"] == "cross" and meta["input"]["format"] == "msls"
+    assert meta["input"]["fingerprint"].startswith("sha256:")
+    assert meta["pairs"] == summary.pairs
+    frames = pd.read_parquet(out / "frames.parquet")
+    assert frames["frame_id"].tolist() == list(range(len(frames)))
+
+
+def test_read_pairs_with_keys(reference):
+    out, _ = reference
+    pairs = read_pairs(out, with_keys=True)
+    frames = read_label_frames(out).set_index("frame_id")
+    row = pairs.iloc[len(pairs) // 2]
+    assert row["key_a"] == frames.loc[row["frame_a"], "key"]
+    assert row["key_b"] == frames.loc[row["frame_b"], "key"]
+    assert (frames.loc[pairs["frame_a"], "role"] == "query").all()
+    assert (frames.loc[pairs["frame_b"], "role"] == "database").all()
+    assert pairs["overlap"].between(0, 1).all() and (pairs["overlap"] > 0).all()
+    expected_rank = np.where(pairs["overlap"] >= 0.5, 2, 1)
+    assert (pairs["rank"].to_numpy() == expected_rank).all()
+    assert pairs.attrs["fovlabel"]["schema_version"] == 1
+
+
+def test_existing_output_is_refused_and_kept(reference, tmp_path):
+    out, _ = reference
+    before = (out / "pairs.parquet").read_bytes()
+    with pytest.raises(OutputExistsError, match="output exists; pass --overwrite"):
+        _run(out)
+    assert (out / "pairs.parquet").read_bytes() == before
+
+
+def test_killed_run_resumes_to_the_same_result(reference, tmp_path):
+    out_ref, summary_ref = reference
+    out = tmp_path / "labels"
+
+    def die_after_three(done, total):
+        if done == 3:
+            raise Killed()
+
+    with pytest.raises(Killed):
+        _run(out, progress=die_after_three)
+    assert not out.exists()  # nothing half-written where the user looks
+    partial = tmp_path / "labels.partial"
+    assert len(list((partial / "parts").glob("part-*.parquet"))) == 3
+    summary = _run(out)
+    assert summary.resumed_chunks == 3
+    pd.testing.assert_frame_equal(read_pairs(out), read_pairs(out_ref))
+    assert not partial.exists()
+
+
+def test_leftovers_of_another_config_are_not_reused(tmp_path):
+    out = tmp_path / "labels"
+
+    def die(done, total):
+        if done == 2:
+            raise Killed()
+
+    with pytest.raises(Killed):
+        _run(out, progress=die)
+    summary = annotate(SAMPLE, "msls", preset="msls", out=out, chunk_frames=25, radius_m=30.0)
+    assert summary.resumed_chunks == 0
+    direct = annotate(SAMPLE, "msls", preset="msls", radius_m=30.0)
+    assert len(read_pairs(out)) == len(direct)
+
+
+def test_failed_overwrite_keeps_the_old_output(reference, tmp_path):
+    out_ref, _ = reference
+    out = tmp_path / "labels"
+    _run(out)
+    before = (out / "pairs.parquet").read_bytes()
+
+    def die(done, total):
+        raise Killed()
+
+    with pytest.raises(Killed):
+        _run(out, overwrite=True, progress=die)
+    assert (out / "pairs.parquet").read_bytes() == before
+    _run(out, overwrite=True, radius_m=20.0)
+    assert read_pairs(out).attrs["fovlabel"]["config"]["radius_m"] == 20.0
+
+
+def test_read_pairs_validates(tmp_path, reference):
+    out, _ = reference
+    with pytest.raises(LabelSetError, match="no such label set"):
+        read_pairs(tmp_path / "nothing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LabelSetError, match="pairs.parquet is missing"):
+        read_pairs(tmp_path / "empty")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    pq.write_table(pq.read_table(out / "pairs.parquet").replace_schema_metadata({}), foreign / "pairs.parquet")
+    with pytest.raises(LabelSetError, match="no 'fovlabel' metadata"):
+        read_pairs(foreign)
+    future = tmp_path / "future"
+    future.mkdir()
+    table = pq.read_table(out / "pairs.parquet")
+    meta = json.loads(table.schema.metadata[METADATA_KEY])
+    meta["schema_version"] = 99
+    pq.write_table(table.replace_schema_metadata({METADATA_KEY: json.dumps(meta)}), future / "pairs.parquet")
+    with pytest.raises(LabelSetError, match="schema version 99; this fovlabel reads version 1"):
+        read_pairs(future)

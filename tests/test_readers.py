@@ -1,0 +1,143 @@
+"""Readers (msls, csv) and their errors: each names the file, row and column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import KARLSRUHE, SAMPLE, shared, write_msls_city
+from fovlabel import InputError, UnknownFormatError, read_frames
+from fovlabel.geometry.geodesy import compass_to_grid_heading_deg
+
+
+def test_msls_tiny_city(tiny_city):
+    frames = read_frames(tiny_city, "msls")
+    assert frames["frame_id"].tolist() == list(range(7))
+    assert frames["role"].tolist() == ["query"] * 3 + ["database"] * 4
+    assert set(frames["group"]) == {"town"} and set(frames["crs"]) == {"EPSG:32632"}
+    # ca is compass from true north; the grid heading differs by the convergence (~1.1° here)
+    expected = compass_to_grid_heading_deg(frames["heading_deg"], frames["lat"], frames["lon"], 32632)
+    assert np.allclose(frames["grid_heading_deg"], expected)
+    assert abs((frames["grid_heading_deg"].iloc[0] - frames["heading_deg"].iloc[0] + 180) % 360 - 180) > 1.0
+    assert frames["source_file"].iloc[0] == "town/query/raw.csv" and frames["source_row"].iloc[0] == 1
+
+
+def test_msls_layouts_train_val_test_and_single_city(tmp_path):
+    rows = [("a", 11.5, 48.1, 10.0)]
+    write_msls_city(tmp_path, "paris", rows, [("b", 11.5, 48.1001, 10.0)], split="train_val")
+    write_msls_city(tmp_path, "tokyo", [("c", 139.7, 35.6, 0.0)], [("d", 139.7, 35.6001, 0.0)], split="test")
+    frames = read_frames(tmp_path, "msls")
+    assert set(frames["group"]) == {"paris", "tokyo"}
+    # each city in its own UTM zone
+    assert frames.groupby("group")["crs"].first().to_dict() == {"paris": "EPSG:32632", "tokyo": "EPSG:32654"}
+    single = read_frames(tmp_path / "train_val" / "paris", "msls")
+    assert set(single["group"]) == {"paris"} and len(single) == 2
+
+
+def test_msls_pano_frames_are_kept_but_flagged():
+    frames = read_frames(SAMPLE, "msls")
+    pano = frames[frames["flag"] == "pano"]
+    assert len(pano) == 2 and not pano["usable"].any()
+    assert frames.loc[frames["flag"].isna(), "usable"].all()
+
+
+def test_csv_latlon_and_parquet_input(tmp_path):
+    df = pd.DataFrame({"key": ["a", "b", "c"], "lat": [48.1, 48.1001, 48.1002],
+                       "lon": [11.5, 11.5, 11.5], "heading_deg": [0.0, 90.0, 359.5],
+                       "role": ["query", "database", ""], "group": ["x", "x", "y"]})
+    df.to_csv(tmp_path / "f.csv", index=False)
+    df.to_parquet(tmp_path / "f.parquet")
+    a = read_frames(tmp_path / "f.csv", "csv")
+    b = read_frames(tmp_path / "f.parquet", "csv")
+    cols = ["key", "group", "role", "x_m", "y_m", "grid_heading_deg"]
+    pd.testing.assert_frame_equal(a[cols], b[cols])
+    assert a["role"].tolist() == ["query", "database", None]
+
+
+def test_csv_easting_northing_with_epsg(tmp_path):
+    path = shared(KARLSRUHE) / "derived_utm32_heading.csv"
+    raw = pd.read_csv(path)
+    table = pd.DataFrame({"key": raw["timestamp"].astype(str), "easting": raw["utm_easting"],
+                          "northing": raw["utm_northing"],
+                          "heading_deg": raw["heading_deg_cw_from_north"] % 360.0})
+    table.to_csv(tmp_path / "k.csv", index=False)
+    frames = read_frames(tmp_path / "k.csv", "csv", epsg=32632)
+    assert np.allclose(frames["x_m"], raw["utm_easting"]) and (frames["crs"] == "EPSG:32632").all()
+    assert frames["lat"].between(48.9, 49.1).all()  # Karlsruhe
+    with pytest.raises(InputError, match="easting/northing need an EPSG code"):
+        read_frames(tmp_path / "k.csv", "csv")
+
+
+# ---- bad input: each message is checked ----
+
+def _city(tmp_path, query_text=None, database_text=None):
+    root = tmp_path / "msls"
+    for role, text in (("query", query_text), ("database", database_text)):
+        folder = root / "city" / role
+        folder.mkdir(parents=True)
+        (folder / "raw.csv").write_text(text if text is not None else
+                                        ",key,lon,lat,ca\n0,k_" + role + ",11.5,48.1,10\n")
+    return root
+
+
+def test_missing_column(tmp_path):
+    root = _city(tmp_path, query_text=",key,lon,lat\n0,a,11.5,48.1\n")
+    with pytest.raises(InputError) as err:
+        read_frames(root, "msls")
+    assert "MSLS raw.csv needs columns key, lon, lat, ca; missing: ca" in str(err.value)
+    assert str(err.value).startswith(str(root / "city" / "query" / "raw.csv"))
+
+
+@pytest.mark.parametrize(
+    "line, column, reason",
+    [
+        ("1,b,11.5,north,10", "lat", "value is not a finite number: 'north'"),
+        ("1,b,11.5,,10", "lat", "value is empty"),
+        ("1,b,NaN,48.1,10", "lon", "value is NaN"),
+        ("1,b,11.5,95.0,10", "lat", "value 95 is outside [-90, 90]"),
+        ("1,b,11.5,48.1,nan", "ca", "value is NaN"),
+        ("1,b,11.5,48.1,inf", "ca", "value is not a finite number: 'inf'"),
+        ("1,b,11.5,48.1,360", "ca", "value 360° is outside [0, 360) (headings are compass degrees, not wrapped)"),
+        ("1,b,11.5,48.1,-3.5", "ca", "value -3.5° is outside [0, 360)"),
+    ],
+)
+def test_bad_values_name_file_row_and_column(tmp_path, line, column, reason):
+    root = _city(tmp_path, query_text=",key,lon,lat,ca\n0,a,11.5,48.1,10\n" + line + "\n")
+    with pytest.raises(InputError) as err:
+        read_frames(root, "msls")
+    message = str(err.value)
+    assert message.startswith(f"{root / 'city' / 'query' / 'raw.csv'}, row 2 (line 3), column {column!r}: ")
+    assert reason in message
+    assert err.value.row == "2 (line 3)" and err.value.column == column
+
+
+def test_duplicate_keys(tmp_path):
+    root = _city(tmp_path, query_text=",key,lon,lat,ca\n0,same,11.5,48.1,10\n",
+                 database_text=",key,lon,lat,ca\n0,other,11.5,48.1,10\n1,same,11.5,48.1,10\n")
+    with pytest.raises(InputError) as err:
+        read_frames(root, "msls")
+    assert "duplicate key 'same' in group 'city': also at city/database/raw.csv row 2" in str(err.value)
+    assert str(err.value).startswith("city/query/raw.csv, row 1, column 'key'")
+
+
+def test_empty_city(tmp_path):
+    root = _city(tmp_path, query_text=",key,lon,lat,ca\n", database_text=",key,lon,lat,ca\n")
+    with pytest.raises(InputError, match="city 'city' has no frames"):
+        read_frames(root, "msls")
+
+
+def test_no_city_and_unknown_format(tmp_path):
+    with pytest.raises(InputError, match="no MSLS city found"):
+        read_frames(tmp_path, "msls")
+    with pytest.raises(UnknownFormatError, match="unknown format 'kitty'; known: csv, msls"):
+        read_frames(tmp_path, "kitty")
+
+
+def test_csv_bad_role_and_missing_position(tmp_path):
+    (tmp_path / "a.csv").write_text("key,lat,lon,heading_deg,role\na,48.1,11.5,10,qurey\n")
+    with pytest.raises(InputError, match=r"a.csv, row 1 \(line 2\), column 'role': role must be"):
+        read_frames(tmp_path / "a.csv", "csv")
+    (tmp_path / "b.csv").write_text("key,heading_deg\na,10\n")
+    with pytest.raises(InputError, match="needs columns key, lat, lon, heading_deg"):
+        read_frames(tmp_path / "b.csv", "csv")
