@@ -45,7 +45,9 @@ class Summary:
             f"frames: {self.frames} ({self.usable_frames} usable) in {len(self.groups)} group(s)",
             *(f"  group {g}: {v['frames']} frames, mode {v['mode']}" for g, v in self.groups.items()),
             f"pairs: {self.pairs}",
-            *(f"  rank {r} ({rank_names[r]}): {self.ranks.get(r, 0)}" for r in (2, 1, 0)),
+            *(f"  rank {r} ({rank_names[r]}): {self.ranks.get(r, 0)}" for r in (2, 1)),
+            f"  rank 0 (hard negative): {self.ranks.get(0, 0)}" if self.config.get("keep_zero") else
+            "  rank 0 (hard negative): not written (absent pairs have overlap 0; --keep-zero writes them)",
             f"time: {self.seconds:.2f} s ({self.frames / max(self.seconds, 1e-9):,.0f} frames/s)",
         ]
         if self.resumed_chunks:

@@ -35,7 +35,7 @@ class LabelConfig:
     mode: str = "auto"
     positive: float = 0.5
     keep_zero: bool = False
-    chunk_frames: int = 20_000
+    chunk_frames: int = 5_000
 
     def __post_init__(self):
         from .geometry.sector import check_fov_radius, check_measure

@@ -96,5 +96,5 @@ def candidate_pairs(x_m, y_m, radius_m, anchors, targets, within: bool):
     if within:
         keep &= a < b
     a, b, dist = a[keep], b[keep], dist[keep]
-    order = np.lexsort((b, a))
+    order = np.argsort(a * (int(targets.max()) + 1) + b, kind="stable")  # (a, b) order in one key
     return a[order], b[order], dist[order]

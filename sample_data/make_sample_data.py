@@ -54,7 +54,7 @@ def _drive(waypoints, rng, gps_sigma=1.5, heading_sigma=3.0):
     x = np.array(xs) + rng.normal(0, gps_sigma, n)
     y = np.array(ys) + rng.normal(0, gps_sigma, n)
     h = (np.array(hs) + rng.normal(0, heading_sigma, n)) % 360.0
-    return x, y, h
+    return x, y, np.round(h, 3) % 360.0  # written with 3 decimals: never "360.000"
 
 
 def _corner(i, j):

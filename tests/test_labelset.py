@@ -22,6 +22,17 @@ def _run(out, **kw):
     return annotate(SAMPLE, "msls", preset="msls", out=out, chunk_frames=25, **kw)
 
 
+def _run_killed_after(out, chunks, **kw):
+    """Start a run and kill it (from the progress callback) once ``chunks`` chunks are written."""
+
+    def die(done, total):
+        if done >= chunks:
+            raise Killed()
+
+    with pytest.raises(Killed):
+        _run(out, progress=die, **kw)
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     out = tmp_path_factory.mktemp("ref") / "labels"
@@ -71,13 +82,7 @@ def test_existing_output_is_refused_and_kept(reference, tmp_path):
 def test_killed_run_resumes_to_the_same_result(reference, tmp_path):
     out_ref, summary_ref = reference
     out = tmp_path / "labels"
-
-    def die_after_three(done, total):
-        if done == 3:
-            raise Killed()
-
-    with pytest.raises(Killed):
-        _run(out, progress=die_after_three)
+    _run_killed_after(out, 3)
     assert not out.exists()  # nothing half-written where the user looks
     partial = tmp_path / "labels.partial"
     assert len(list((partial / "parts").glob("part-*.parquet"))) == 3
@@ -89,13 +94,7 @@ def test_killed_run_resumes_to_the_same_result(reference, tmp_path):
 
 def test_leftovers_of_another_config_are_not_reused(tmp_path):
     out = tmp_path / "labels"
-
-    def die(done, total):
-        if done == 2:
-            raise Killed()
-
-    with pytest.raises(Killed):
-        _run(out, progress=die)
+    _run_killed_after(out, 2)
     summary = annotate(SAMPLE, "msls", preset="msls", out=out, chunk_frames=25, radius_m=30.0)
     assert summary.resumed_chunks == 0
     direct = annotate(SAMPLE, "msls", preset="msls", radius_m=30.0)
@@ -107,12 +106,7 @@ def test_failed_overwrite_keeps_the_old_output(reference, tmp_path):
     out = tmp_path / "labels"
     _run(out)
     before = (out / "pairs.parquet").read_bytes()
-
-    def die(done, total):
-        raise Killed()
-
-    with pytest.raises(Killed):
-        _run(out, overwrite=True, progress=die)
+    _run_killed_after(out, 1, overwrite=True)
     assert (out / "pairs.parquet").read_bytes() == before
     _run(out, overwrite=True, radius_m=20.0)
     assert read_pairs(out).attrs["fovlabel"]["config"]["radius_m"] == 20.0

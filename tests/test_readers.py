@@ -31,6 +31,9 @@ def test_msls_layouts_train_val_test_and_single_city(tmp_path):
     assert set(frames["group"]) == {"paris", "tokyo"}
     # each city in its own UTM zone
     assert frames.groupby("group")["crs"].first().to_dict() == {"paris": "EPSG:32632", "tokyo": "EPSG:32654"}
+    write_msls_city(tmp_path, "paris", rows, [("e", 11.5, 48.1001, 10.0)], split="test")
+    both = read_frames(tmp_path, "msls")
+    assert set(both["group"]) == {"train_val/paris", "test/paris", "tokyo"}
     single = read_frames(tmp_path / "train_val" / "paris", "msls")
     assert set(single["group"]) == {"paris"} and len(single) == 2
 
@@ -62,7 +65,7 @@ def test_csv_easting_northing_with_epsg(tmp_path):
                           "northing": raw["utm_northing"],
                           "heading_deg": raw["heading_deg_cw_from_north"] % 360.0})
     table.to_csv(tmp_path / "k.csv", index=False)
-    frames = read_frames(tmp_path / "k.csv", "csv", epsg=32632)
+    frames = read_frames(tmp_path / "k.csv", "csv", epsg="32632")  # as it comes from --epsg
     assert np.allclose(frames["x_m"], raw["utm_easting"]) and (frames["crs"] == "EPSG:32632").all()
     assert frames["lat"].between(48.9, 49.1).all()  # Karlsruhe
     with pytest.raises(InputError, match="easting/northing need an EPSG code"):

@@ -37,6 +37,10 @@ _SNAP = 1e-9  # relative: circles this close are the same circle
 _ON = 1e-11  # relative: a point this close to a boundary lies on it
 _PARAM_EPS = 1e-9  # slack on segment parameters and arc angles when accepting an intersection
 _PARALLEL = 1e-6  # |sin| of the angle below which two tangents are parallel
+# relative: a chord shorter than this is a touch, not a crossing. Cutting there would leave a
+# sliver of boundary whose inside/outside test is decided by rounding; the lens it ignores has an
+# area of order (1e-7)^3 r^2.
+_TOUCH = 1e-7
 
 
 @njit(cache=True, error_model="numpy")
@@ -173,7 +177,7 @@ def _seg_param(px, py, qx, qy, x, y):
 
 @njit(cache=True, error_model="numpy")
 def _line_circle(px, py, qx, qy, cx, cy, r, out):
-    """Parameters t of the points p + t (q - p) on the circle; returns how many (0-2)."""
+    """Parameters t of the points p + t (q - p) on the circle; returns how many (0 or 2)."""
     dx = qx - px
     dy = qy - py
     fx = px - cx
@@ -182,20 +186,13 @@ def _line_circle(px, py, qx, qy, cx, cy, r, out):
     b = 2.0 * (fx * dx + fy * dy)
     c = fx * fx + fy * fy - r * r
     disc = b * b - 4.0 * a * c
-    if disc < 0.0 or a == 0.0:
+    if disc < 0.0 or a == 0.0 or disc < a * (_TOUCH * r) ** 2:  # chord = sqrt(disc / a)
         return 0
     sq = math.sqrt(disc)
-    q = -0.5 * (b + sq) if b >= 0.0 else -0.5 * (b - sq)
-    n = 0
-    if q != 0.0:
-        out[n] = q / a
-        n += 1
-        out[n] = c / q
-        n += 1
-    else:  # b == 0 and disc == 0: tangent through the foot of the perpendicular
-        out[n] = 0.0
-        n += 1
-    return n
+    q = -0.5 * (b + sq) if b >= 0.0 else -0.5 * (b - sq)  # |q| >= sq / 2 > 0: no cancellation
+    out[0] = q / a
+    out[1] = c / q
+    return 2
 
 
 @njit(cache=True, error_model="numpy")
@@ -208,7 +205,9 @@ def _circle_circle(c1x, c1y, r1, c2x, c2y, r2, scale, out):
         return 0
     a = (d * d + r1 * r1 - r2 * r2) / (2.0 * d)
     h2 = r1 * r1 - a * a
-    h = math.sqrt(h2) if h2 > 0.0 else 0.0
+    if h2 < (0.5 * _TOUCH * scale) ** 2:  # half-chord h: circles that only touch
+        return 0
+    h = math.sqrt(h2)
     mx = c1x + a * dx / d
     my = c1y + a * dy / d
     out[0] = mx - h * dy / d
@@ -363,6 +362,20 @@ def _boundary_inside(A, B, a_owns_shared, scale, cuts, counts, side):
                 ts[j] = ts[j - 1]
                 j -= 1
             ts[j] = v
+        # Can this piece run along ∂B at all? An arc only on the same circle (exactly the same
+        # after snapping), an edge only along a collinear edge of B (both of B's edges pass
+        # through B's apex). Deciding it once per piece spares the test for every sub-piece.
+        if k == 1:
+            may_coincide = A[0] == B[0] and A[1] == B[1] and A[2] == B[2]
+        else:
+            ex, ey = _tangent(A, k, 0.0)
+            may_coincide = False
+            if abs(ex * (B[1] - A[1]) - ey * (B[0] - A[0])) <= tol:  # B's apex on A's edge line
+                for kb in (0, 2):
+                    if _piece_exists(B[4], kb):
+                        bx, by = _tangent(B, kb, 0.0)
+                        if abs(ex * by - ey * bx) <= _PARALLEL:
+                            may_coincide = True
         for i in range(n - 1):
             t0 = ts[i]
             t1 = ts[i + 1]
@@ -379,7 +392,7 @@ def _boundary_inside(A, B, a_owns_shared, scale, cuts, counts, side):
             else:
                 x, y = _point(A, k, tm)
                 tx, ty = _tangent(A, k, tm)
-            along = _coincidence(B, x, y, tx, ty, tol)
+            along = _coincidence(B, x, y, tx, ty, tol) if may_coincide else 0
             if along == 1:
                 keep = a_owns_shared
             elif along == -1:

@@ -33,6 +33,8 @@ def _projected_crs(epsg):
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
+    if isinstance(epsg, str) and epsg.strip().isdigit():  # "32632" from a flag or a file
+        epsg = int(epsg)
     try:
         crs = CRS.from_user_input(epsg)
     except CRSError as exc:
@@ -82,6 +84,6 @@ def metric_to_latlon(x_m, y_m, epsg):
 
 def crs_name(epsg) -> str:
     """Canonical "EPSG:nnnn" string for the frames table's ``crs`` column."""
-    if isinstance(epsg, (int, np.integer)):
+    if isinstance(epsg, (int, np.integer)) or (isinstance(epsg, str) and epsg.strip().isdigit()):
         return f"EPSG:{int(epsg)}"
     return str(epsg)

@@ -49,8 +49,6 @@ def finalize_frames(frames: pd.DataFrame, root: Path) -> pd.DataFrame:
     for field in FRAMES_SCHEMA:
         if field.name not in frames.columns:
             frames[field.name] = None
-    if frames["flag"].isna().all():
-        frames["flag"] = None
     frames["usable"] = frames["usable"].fillna(True).astype(bool)
     _check_unique_keys(frames)
     frames = frames[[f.name for f in FRAMES_SCHEMA]]

@@ -51,13 +51,16 @@ def find_cities(root: Path) -> list[tuple[str, Path, str | None]]:
 def read_msls(root: Path, *, epsg=None) -> pd.DataFrame:
     """Frames of every city under ``root``; ``epsg`` forces one projected CRS for all cities."""
     tables = []
-    for city, city_dir, split in find_cities(root):
+    cities = find_cities(root)
+    names = [city for city, _, _ in cities]
+    for city, city_dir, split in cities:
         parts = [_read_role(root, city_dir / role, role) for role in ROLES if (city_dir / role).is_dir()]
         parts = [p for p in parts if len(p)]
         if not parts:
             raise InputError(f"city {city!r} has no frames (its raw.csv files are empty)", file=city_dir)
         frames = pd.concat(parts, ignore_index=True)
-        frames["group"] = city if split is None else city
+        # a city name found under two splits would merge two groups: name it by its split then
+        frames["group"] = city if names.count(city) == 1 else f"{split or '.'}/{city}"
         x, y, code = latlon_to_metric(frames["lat"].to_numpy(), frames["lon"].to_numpy(), epsg)
         frames["x_m"] = x
         frames["y_m"] = y
