@@ -57,9 +57,9 @@ class Summary:
         return out
 
 
-def _label_chunk(labeller_name: str, arrays: dict, chunk: Chunk, config: LabelConfig) -> pa.Table:
+def _label_chunk(arrays: dict, chunk: Chunk, config: LabelConfig) -> pa.Table:
     """Pairs table of one chunk (runs in a worker process)."""
-    labeller = get_labeller(labeller_name)
+    labeller = get_labeller(config.labeller)
     a, b, dist = candidate_pairs(arrays["x_m"], arrays["y_m"], labeller.radius_m(arrays),
                                  chunk.anchors, chunk.targets, chunk.mode == "within")
     overlap = labeller.overlap(arrays, a, b, config) if len(a) else np.zeros(0)
@@ -95,12 +95,12 @@ def _chunk_tables(frames, config, chunks, jobs, skip=frozenset()) -> Iterator[tu
     todo = [c for c in chunks if c.index not in skip]
     if jobs == 1 or len(todo) <= 1:
         for c in todo:
-            yield c.index, _label_chunk(config.labeller, arrays, c, config)
+            yield c.index, _label_chunk(arrays, c, config)
         return
     from joblib import Parallel, delayed
 
     results = Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(_label_chunk)(config.labeller, arrays, c, config) for c in todo
+        delayed(_label_chunk)(arrays, c, config) for c in todo
     )
     for c, table in zip(todo, results):
         yield c.index, table
@@ -108,7 +108,7 @@ def _chunk_tables(frames, config, chunks, jobs, skip=frozenset()) -> Iterator[tu
 
 def _summary_base(frames: pd.DataFrame, config: LabelConfig) -> tuple[dict, list[Chunk]]:
     modes = group_modes(frames, config.mode)
-    chunks = plan_chunks(frames, config.mode, int(config.chunk_frames))
+    chunks = plan_chunks(frames, modes, int(config.chunk_frames))
     groups = {}
     for g, sub in frames.groupby("group", sort=False):
         groups[g] = {"frames": int(len(sub)), "mode": modes.get(g, "none (no usable frames)"),

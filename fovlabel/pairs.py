@@ -51,11 +51,13 @@ def group_modes(frames: pd.DataFrame, mode: str) -> dict[str, str]:
     return modes
 
 
-def plan_chunks(frames: pd.DataFrame, mode: str, chunk_frames: int) -> list[Chunk]:
-    """Chunks of every group, in a fixed order (groups as they appear, anchors by row)."""
+def plan_chunks(frames: pd.DataFrame, modes: dict[str, str], chunk_frames: int) -> list[Chunk]:
+    """Chunks of every group, in a fixed order (groups as they appear, anchors by row).
+
+    ``modes``: group -> "cross" or "within", from :func:`group_modes`."""
     usable = frames["usable"].to_numpy()
     chunks: list[Chunk] = []
-    for group, group_mode in group_modes(frames, mode).items():
+    for group, group_mode in modes.items():
         in_group = usable & (frames["group"].to_numpy() == group)
         if group_mode == "cross":
             role = frames["role"].to_numpy()

@@ -6,7 +6,7 @@ import pytest
 
 import naive
 from fovlabel import ConfigError
-from fovlabel.pairs import candidate_pairs, plan_chunks
+from fovlabel.pairs import candidate_pairs, group_modes, plan_chunks
 
 
 def _frames(n, seed, roles=True, groups=2):
@@ -23,7 +23,7 @@ def _frames(n, seed, roles=True, groups=2):
 
 def _all_pairs(frames, radius, mode, chunk):
     found = set()
-    for c in plan_chunks(frames, mode, chunk):
+    for c in plan_chunks(frames, group_modes(frames, mode), chunk):
         a, b, d = candidate_pairs(frames["x_m"].to_numpy(), frames["y_m"].to_numpy(), radius,
                                   c.anchors, c.targets, c.mode == "within")
         assert np.allclose(d, np.hypot(frames["x_m"].to_numpy()[a] - frames["x_m"].to_numpy()[b],
@@ -58,11 +58,11 @@ def test_identical_positions_are_candidates():
 
 def test_cross_needs_roles():
     with pytest.raises(ConfigError, match="mode 'cross' needs query and database"):
-        plan_chunks(_frames(20, seed=1, roles=False), "cross", 10)
+        group_modes(_frames(20, seed=1, roles=False), "cross")
 
 
 def test_auto_mode_per_group():
     frames = _frames(40, seed=2, groups=1)
-    assert {c.mode for c in plan_chunks(frames, "auto", 100)} == {"cross"}
+    assert set(group_modes(frames, "auto").values()) == {"cross"}
     frames["role"] = None
-    assert {c.mode for c in plan_chunks(frames, "auto", 100)} == {"within"}
+    assert set(group_modes(frames, "auto").values()) == {"within"}
