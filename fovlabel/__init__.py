@@ -19,6 +19,7 @@ from .errors import (
 
 _LAZY = {
     "weak_fov_overlap": "fovlabel.api",
+    "strong_fov_overlap": "fovlabel.api",
     "annotate": "fovlabel.api",
     "read_frames": "fovlabel.readers",
     "read_pairs": "fovlabel.io.labelset",

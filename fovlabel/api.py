@@ -31,6 +31,41 @@ def weak_fov_overlap(
     return float(out) if out.ndim == 0 else out
 
 
+def strong_fov_overlap(
+    world_from_cam_a, world_from_cam_b,
+    *, fov_deg=90.0, radius_m=50.0, fov_deg_b=None, radius_m_b=None, measure="iou",
+    up="auto", max_tilt_deg=80.0,
+):
+    """2D field-of-view overlap of camera pairs from 6DoF poses.
+
+    ``world_from_cam_*``: camera-to-world 4x4 (or 3x4) matrices, one pose (4, 4) or a stack
+    (n, 4, 4); OpenCV camera axes (x right, y down, z forward). The sectors lie on the ground plane
+    perpendicular to ``up`` ("auto": opposite to the mean y axis of all the given cameras, or an
+    axis name such as "+z"); apex = camera centre, heading = optical axis, both projected on it.
+    A pair with a camera pitched more than ``max_tilt_deg`` out of the plane gets NaN (no heading).
+    Other arguments as :func:`weak_fov_overlap`.
+    """
+    import numpy as np
+
+    from .config import make_config
+    from .geometry.ground import project_to_ground, resolve_up
+    from .geometry.poses import as_matrices, check_rigid
+
+    make_config(labeller="strong2d", up=up, max_tilt_deg=max_tilt_deg)  # validates both
+    Ra, ta = as_matrices(world_from_cam_a)
+    Rb, tb = as_matrices(world_from_cam_b)
+    Ra, Rb = check_rigid(Ra), check_rigid(Rb)
+    ground = resolve_up(up, np.concatenate([Ra, Rb]))
+    xa, ya, ha, _, ok_a = project_to_ground(Ra, ta, ground, max_tilt_deg)
+    xb, yb, hb, _, ok_b = project_to_ground(Rb, tb, ground, max_tilt_deg)
+    out = np.asarray(weak_fov_overlap(xa, ya, ha, xb, yb, hb, fov_deg=fov_deg, radius_m=radius_m,
+                                      fov_deg_b=fov_deg_b, radius_m_b=radius_m_b, measure=measure),
+                     dtype=np.float64)
+    out = np.where(ok_a & ok_b, out, np.nan)
+    single = np.ndim(world_from_cam_a) == 2 and np.ndim(world_from_cam_b) == 2
+    return float(out[0]) if single else out
+
+
 def annotate(
     dataset,
     format: str,
@@ -62,9 +97,7 @@ def annotate(
             raise OutputExistsError(f"{out}: output exists; pass --overwrite to replace it")
     frames = read_frames(dataset, format, **(reader_options or {}))
     if out is None:
-        pairs = label_frames(frames, config, jobs=jobs)
-        pairs.attrs["frames"] = frames
-        return pairs
+        return label_frames(frames, config, jobs=jobs)
     input_info = {"path": str(dataset), "format": format, "reader_options": reader_options or {}}
     return run_to_disk(frames, config, out, input_info=input_info, jobs=jobs,
                        overwrite=overwrite, progress=progress)

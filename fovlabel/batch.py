@@ -37,11 +37,12 @@ class Summary:
     config: dict
     out: str | None = None
     resumed_chunks: int = 0
-    extra: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
 
     def lines(self) -> list[str]:
         rank_names = {2: "positive", 1: "soft negative", 0: "hard negative"}
         out = [
+            *self.notes,
             f"frames: {self.frames} ({self.usable_frames} usable) in {len(self.groups)} group(s)",
             *(f"  group {g}: {v['frames']} frames, mode {v['mode']}" for g, v in self.groups.items()),
             f"pairs: {self.pairs}",
@@ -106,6 +107,11 @@ def _chunk_tables(frames, config, chunks, jobs, skip=frozenset()) -> Iterator[tu
         yield c.index, table
 
 
+def prepare_frames(frames: pd.DataFrame, config: LabelConfig):
+    """The labeller's completed frames table, summary notes and metadata (see labellers)."""
+    return get_labeller(config.labeller).prepare(frames, config)
+
+
 def _summary_base(frames: pd.DataFrame, config: LabelConfig) -> tuple[dict, list[Chunk]]:
     modes = group_modes(frames, config.mode)
     chunks = plan_chunks(frames, modes, int(config.chunk_frames))
@@ -119,11 +125,12 @@ def _summary_base(frames: pd.DataFrame, config: LabelConfig) -> tuple[dict, list
 def label_frames(frames: pd.DataFrame, config: LabelConfig, *, jobs: int = 1) -> pd.DataFrame:
     """All pairs of a frames table as one DataFrame (in memory)."""
     jobs = _check_jobs(jobs)
+    frames, _, _ = prepare_frames(frames, config)
     _, chunks = _summary_base(frames, config)
     tables = [t for _, t in _chunk_tables(frames, config, chunks, jobs)]
-    if not tables:
-        return schema.PAIRS_SCHEMA.empty_table().to_pandas()
-    return pa.concat_tables(tables).to_pandas()
+    pairs = (pa.concat_tables(tables) if tables else schema.PAIRS_SCHEMA.empty_table()).to_pandas()
+    pairs.attrs["frames"] = frames
+    return pairs
 
 
 def run_to_disk(
@@ -141,8 +148,9 @@ def run_to_disk(
 
     start = time.perf_counter()
     jobs = _check_jobs(jobs)
+    fingerprint = frames_fingerprint(frames)  # of what was read, before the labeller's additions
+    frames, notes, labeller_meta = prepare_frames(frames, config)
     groups, chunks = _summary_base(frames, config)
-    fingerprint = frames_fingerprint(frames)
     plan = {"fingerprint": fingerprint, "config": config.to_dict(), "chunks": len(chunks),
             "fovlabel_version": __version__, "schema_version": schema.SCHEMA_VERSION}
     writer = LabelSetWriter(out, plan, overwrite=overwrite)
@@ -176,6 +184,7 @@ def run_to_disk(
         "config": config.to_dict(),
         "input": {**input_info, "fingerprint": fingerprint},
         "groups": groups,
+        "labeller_info": labeller_meta,
         "frames": int(len(frames)),
         "pairs": n_pairs,
         "ranks": {str(k): v for k, v in ranks.items()},
@@ -185,5 +194,5 @@ def run_to_disk(
     return Summary(
         frames=int(len(frames)), usable_frames=int(frames["usable"].sum()), groups=groups,
         pairs=n_pairs, ranks=ranks, seconds=time.perf_counter() - start, config=config.to_dict(),
-        out=str(Path(path)), resumed_chunks=len(done),
+        out=str(Path(path)), resumed_chunks=len(done), notes=notes,
     )

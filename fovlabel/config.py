@@ -26,16 +26,24 @@ class LabelConfig:
     ``positive``: rank 2 threshold in (0, 1]. ``keep_zero``: keep candidate pairs with overlap 0.
     ``chunk_frames``: anchor frames per work unit (memory and parallelism granularity; does not
     change the result).
+    ``fov_deg="intrinsics"``: each camera's horizontal FoV 2·atan(width / 2 fx), from the
+    reader's intrinsics or from ``fx`` and ``width`` (which win when given).
+    6DoF labellers: ``up`` ("auto" or "+x", "-y", ...) defines the ground plane; cameras pitched
+    more than ``max_tilt_deg`` out of it are flagged and left out (see geometry.ground).
     """
 
     labeller: str = "weak2d"
-    fov_deg: float = 90.0
+    fov_deg: float | str = 90.0
     radius_m: float = 50.0
     measure: str = "iou"
     mode: str = "auto"
     positive: float = 0.5
     keep_zero: bool = False
     chunk_frames: int = 5_000
+    up: str = "auto"
+    max_tilt_deg: float = 80.0
+    fx: float | None = None
+    width: float | None = None
 
     def __post_init__(self):
         from .geometry.sector import check_fov_radius, check_measure
@@ -45,7 +53,22 @@ class LabelConfig:
             raise UnknownFormatError(
                 f"unknown labeller {self.labeller!r}; known: {', '.join(sorted(LABELLERS))}"
             )
-        check_fov_radius(self.fov_deg, self.radius_m)
+        if isinstance(self.fov_deg, str):
+            if self.fov_deg != "intrinsics":
+                raise ConfigError(f"fov_deg must be a number in (0, 360] or 'intrinsics'; got {self.fov_deg!r}")
+            check_fov_radius(90.0, self.radius_m)
+        else:
+            check_fov_radius(self.fov_deg, self.radius_m)
+        for name in ("fx", "width"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ConfigError(f"{name} must be > 0; got {value:g}")
+        if not (0.0 < self.max_tilt_deg <= 90.0):
+            raise ConfigError(f"max_tilt_deg must be in (0, 90]; got {self.max_tilt_deg:g}")
+        from .geometry.ground import AXES
+
+        if self.up != "auto" and self.up not in AXES:
+            raise ConfigError(f"up must be auto or one of {', '.join(AXES)}; got {self.up!r}")
         check_measure(self.measure)
         if self.mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}; got {self.mode!r}")
@@ -62,8 +85,11 @@ class LabelConfig:
 #: fovlabel's default: a 90° horizontal FoV (MSLS images are mostly forward-facing dash/phone
 #: cameras of 80-100°) and 50 m, beyond which street-level detail is rarely matchable; cross mode
 #: because MSLS defines query and database sets.
+#: ``tb-places``: the TB-Places paper's values (Leyva-Vallina et al.): 90° FoV, 3.5 m radius
+#: (garden-scale scenes seen from a small robot), every pair within a sequence set.
 PRESETS: dict[str, dict] = {
     "msls": dict(labeller="weak2d", fov_deg=90.0, radius_m=50.0, mode="cross", measure="iou"),
+    "tb-places": dict(labeller="strong2d", fov_deg=90.0, radius_m=3.5, mode="within", measure="iou"),
 }
 
 

@@ -24,8 +24,8 @@ class InputError(FovlabelError, ValueError):
         where = []
         if self.file is not None:
             where.append(self.file)
-        if row is not None:
-            where.append(f"row {row}")
+        if row is not None:  # a data row number, or a location such as "line 12", "poses[3]"
+            where.append(f"row {row}" if str(row)[:1].isdigit() else str(row))
         if column is not None:
             where.append(f"column {column!r}")
         super().__init__(f"{': '.join([', '.join(where), message]) if where else message}")

@@ -16,9 +16,12 @@ Metric frame
     ``EPSG:...`` string, one per group), or in a dataset's local frame for pose datasets.
 
 Poses (6DoF labellers)
-    ``world_from_cam``: maps camera coordinates to world coordinates (camera-to-world).
-    Quaternions are stored scalar-first (w, x, y, z). Camera axes follow OpenCV:
-    x right, y down, z forward.
+    ``world_from_cam``: maps camera coordinates to world coordinates (camera-to-world): columns
+    ``tx, ty, tz`` are the camera centre in the world. Quaternions are stored scalar-first
+    (``qw, qx, qy, qz``, Hamilton). Camera axes follow OpenCV: x right, y down, z forward.
+    Readers convert every format into this once (COLMAP stores world-to-camera, TUM scalar-last).
+    For pose datasets the 2D columns ``x_m, y_m, grid_heading_deg`` are filled by the strong 2D
+    labeller from the poses and the ground plane (see :mod:`fovlabel.geometry.ground`).
 
 Sectors
     A camera's 2D view is a circular sector: apex at the camera, radius ``radius_m``, opening
@@ -67,6 +70,23 @@ FRAMES_SCHEMA = pa.schema(
         pa.field("lon", pa.float64()),
         pa.field("timestamp_s", pa.float64()),  # seconds (unix for MSLS)
         pa.field("sequence", pa.string()),
+        # 6DoF pose, world_from_cam (camera-to-world): camera centre t and rotation q (w, x, y, z)
+        pa.field("tx", pa.float64()),
+        pa.field("ty", pa.float64()),
+        pa.field("tz", pa.float64()),
+        pa.field("qw", pa.float64()),
+        pa.field("qx", pa.float64()),
+        pa.field("qy", pa.float64()),
+        pa.field("qz", pa.float64()),
+        # pinhole intrinsics in pixels and the image size, where the format gives them
+        pa.field("fx", pa.float64()),
+        pa.field("fy", pa.float64()),
+        pa.field("cx", pa.float64()),
+        pa.field("cy", pa.float64()),
+        pa.field("width", pa.int32()),
+        pa.field("height", pa.int32()),
+        pa.field("image_path", pa.string()),  # relative to the dataset root, where known
+        pa.field("depth_path", pa.string()),
         pa.field("usable", pa.bool_(), nullable=False),  # False: kept in the table, left out of pairs
         pa.field("flag", pa.string()),  # why a frame is not usable ("pano", ...), else null
         pa.field("source_file", pa.string(), nullable=False),  # relative to the dataset root
@@ -74,7 +94,7 @@ FRAMES_SCHEMA = pa.schema(
     ]
 )
 
-FRAMES_REQUIRED = ("key", "group", "x_m", "y_m", "grid_heading_deg")
+POSE_COLUMNS = ("tx", "ty", "tz", "qw", "qx", "qy", "qz")
 
 # Pairs table. frame_a is the query in cross mode, the lower frame_id in within mode.
 PAIRS_SCHEMA = pa.schema(

@@ -46,8 +46,8 @@ def test_flags_override_the_preset(tiny_city, tmp_path):
         (["--radius-m", "-1"], "error: radius_m must be a finite number > 0; got -1"),
         (["--fov-deg", "0"], "error: fov_deg must be in (0, 360]; got 0"),
         (["--fov-deg", "400"], "error: fov_deg must be in (0, 360]; got 400"),
-        (["--preset", "mapillary"], "error: unknown preset 'mapillary'; known: msls"),
-        (["--labeller", "cloud9"], "error: unknown labeller 'cloud9'; known: weak2d"),
+        (["--preset", "mapillary"], "error: unknown preset 'mapillary'; known: msls, tb-places"),
+        (["--labeller", "cloud9"], "error: unknown labeller 'cloud9'; known: strong2d, weak2d"),
     ],
 )
 def test_bad_parameters_exit_2_and_write_nothing(tiny_city, tmp_path, extra, message):
@@ -61,7 +61,7 @@ def test_bad_parameters_exit_2_and_write_nothing(tiny_city, tmp_path, extra, mes
 def test_unknown_format(tiny_city, tmp_path):
     result = _invoke("annotate", tiny_city, "--format", "kitty", "--out", tmp_path / "x")
     assert result.exit_code == 2
-    assert result.output.strip() == "error: unknown format 'kitty'; known: csv, msls"
+    assert result.output.strip() == "error: unknown format 'kitty'; known: 7scenes, colmap, csv, kitti, msls, tbplaces, tum"
 
 
 def test_bad_row_names_file_row_and_column(tmp_path):

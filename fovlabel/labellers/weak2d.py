@@ -2,18 +2,50 @@
 
 Each frame's view is a sector with apex at (x_m, y_m), centred on ``grid_heading_deg``, opening
 the frame's ``fov_deg`` (or the run's), radius ``radius_m``. Overlap per ``config.measure``.
+The strong 2D labeller places the same sectors from 6DoF poses and then uses these functions.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ConfigError
+from ..geometry.ground import fov_from_intrinsics_deg
 from ..geometry.sector import sector_overlap
+
+
+def resolve_fov(frames, config):
+    """Frames with ``fov_deg`` filled for ``fov_deg="intrinsics"`` (a number stays per run)."""
+    if config.fov_deg != "intrinsics":
+        return frames
+    fx = frames["fx"].to_numpy(np.float64, na_value=np.nan) if config.fx is None else np.full(len(frames), config.fx)
+    width = (frames["width"].to_numpy(np.float64, na_value=np.nan) if config.width is None
+             else np.full(len(frames), config.width))
+    missing = ~(np.isfinite(fx) & np.isfinite(width)) & frames["usable"].to_numpy()
+    if missing.any():
+        row = frames.iloc[int(np.flatnonzero(missing)[0])]
+        raise ConfigError(f"fov_deg 'intrinsics' needs fx and width: frame {row['key']!r} "
+                          f"({row['source_file']}) has none from the reader; pass --fx and --width")
+    frames = frames.copy()
+    frames["fov_deg"] = np.where(np.isfinite(fx) & np.isfinite(width), fov_from_intrinsics_deg(fx, width), np.nan)
+    return frames
+
+
+def prepare(frames, config):
+    usable = frames["usable"].to_numpy()
+    no_position = usable & ~np.isfinite(frames[["x_m", "y_m", "grid_heading_deg"]].to_numpy()).all(axis=1)
+    if no_position.any():
+        row = frames.iloc[int(np.flatnonzero(no_position)[0])]
+        hint = " (it has a 6DoF pose: use --labeller strong2d)" if np.isfinite(row["qw"]) else ""
+        raise ConfigError(f"weak2d needs a position and heading for every frame; {row['key']!r} "
+                          f"({row['source_file']}) has none{hint}")
+    return resolve_fov(frames, config), [], {}
 
 
 def frame_arrays(frames, config) -> dict:
     fov = frames["fov_deg"].to_numpy(dtype=np.float64, na_value=np.nan)
-    fov = np.where(np.isnan(fov), config.fov_deg, fov)
+    if config.fov_deg != "intrinsics":
+        fov = np.where(np.isnan(fov), config.fov_deg, fov)
     return {
         "x_m": frames["x_m"].to_numpy(np.float64),
         "y_m": frames["y_m"].to_numpy(np.float64),

@@ -7,6 +7,7 @@ vs metric, file layout. Everything downstream sees only the frames table.
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,11 @@ from ..schema import FRAMES_SCHEMA
 READERS: dict[str, str] = {
     "msls": "fovlabel.readers.msls:read_msls",
     "csv": "fovlabel.readers.csvfile:read_csv",
+    "kitti": "fovlabel.readers.kitti:read_kitti",
+    "tum": "fovlabel.readers.tum:read_tum",
+    "7scenes": "fovlabel.readers.sevenscenes:read_7scenes",
+    "tbplaces": "fovlabel.readers.tbplaces:read_tbplaces",
+    "colmap": "fovlabel.readers.colmap:read_colmap",
 }
 
 
@@ -31,13 +37,18 @@ def read_frames(path, format: str, **options) -> pd.DataFrame:
         raise UnknownFormatError(f"unknown format {format!r}; known: {', '.join(sorted(READERS))}")
     module, func = READERS[format].split(":")
     reader = getattr(importlib.import_module(module), func)
-    try:
-        frames = reader(Path(path), **options)
-    except TypeError as exc:
-        if "unexpected keyword argument" in str(exc):
-            raise UnknownFormatError(f"format {format!r} does not take that option: {exc}") from None
-        raise
-    return finalize_frames(frames, Path(path))
+    accepted = [p.name for p in inspect.signature(reader).parameters.values()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    options = {k: v for k, v in options.items() if v is not None}
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise UnknownFormatError(
+            f"format {format!r} does not take option(s) {', '.join(unknown)}; it takes: "
+            f"{', '.join(accepted) or 'none'}"
+        )
+    if not Path(path).exists():
+        raise InputError(f"{format} dataset not found", file=path)
+    return finalize_frames(reader(Path(path), **options), Path(path))
 
 
 def finalize_frames(frames: pd.DataFrame, root: Path) -> pd.DataFrame:
@@ -52,13 +63,11 @@ def finalize_frames(frames: pd.DataFrame, root: Path) -> pd.DataFrame:
     frames["usable"] = frames["usable"].fillna(True).astype(bool)
     _check_unique_keys(frames)
     frames = frames[[f.name for f in FRAMES_SCHEMA]]
-    dtypes = {
-        "frame_id": "int32", "source_row": "int64", "usable": "bool",
-        **{c: "float64" for c in ("x_m", "y_m", "grid_heading_deg", "heading_deg", "fov_deg",
-                                  "lat", "lon", "timestamp_s")},
-    }
+    floats = [f.name for f in FRAMES_SCHEMA if f.type == "double"]
+    dtypes = {"frame_id": "int32", "source_row": "int64", "usable": "bool", "width": "Int32",
+              "height": "Int32", **{c: "float64" for c in floats}}
     frames = frames.astype(dtypes)
-    for c in ("key", "group", "role", "crs", "sequence", "flag", "source_file"):
+    for c in (f.name for f in FRAMES_SCHEMA if f.type == "string"):
         frames[c] = frames[c].astype(object).where(frames[c].notna(), None)
     return frames
 

@@ -7,6 +7,11 @@ degrees clockwise from true north, in [0, 360)). Optional: ``group`` (default: t
 
 Lat/lon groups are projected into the UTM zone of their median point unless ``epsg`` is given.
 Headings are corrected by the meridian convergence at each point in both cases.
+
+Pose tables (for the 6DoF labellers): ``key`` + either ``tx, ty, tz, qw, qx, qy, qz``
+(quaternion scalar-first) or ``m00 .. m33`` (a row-major 4x4 matrix), and the ``pose`` option
+saying which way they map: ``cam_to_world`` (kept) or ``world_to_cam`` (inverted). Optional
+``group``, ``role``, ``timestamp_s``, ``fov_deg`` and intrinsics ``fx, fy, cx, cy, width, height``.
 """
 
 from __future__ import annotations
@@ -23,12 +28,24 @@ from ..geometry.geodesy import (
     latlon_to_metric,
     metric_to_latlon,
 )
+from ..geometry.poses import invert
 from ..geometry.sector import check_fov_radius
+from ..schema import POSE_COLUMNS
 from . import _common as c
+from ._poses import pose_rows, rigid_rotations, rotations_from_quaternions
 
 
-def read_csv(path: Path, *, epsg=None) -> pd.DataFrame:
+MATRIX_COLUMNS = tuple(f"m{r}{k}" for r in range(4) for k in range(4))
+POSE_DIRECTIONS = ("cam_to_world", "world_to_cam")
+
+
+def read_csv(path: Path, *, epsg=None, pose=None) -> pd.DataFrame:
     table = c.load_table(path, what="frames table")
+    if set(POSE_COLUMNS) <= set(table.columns) or set(MATRIX_COLUMNS) <= set(table.columns):
+        return _read_pose_table(table, path, pose)
+    if pose is not None:
+        raise InputError(f"pose={pose!r} given but the table has no pose columns "
+                         f"({', '.join(POSE_COLUMNS)} or m00..m33)", file=path)
     what = "frames table"
     has_latlon = {"lat", "lon"} <= set(table.columns)
     has_en = {"easting", "northing"} <= set(table.columns)
@@ -50,14 +67,7 @@ def read_csv(path: Path, *, epsg=None) -> pd.DataFrame:
         if "group" in table.columns else path.stem
     )
     if "role" in table.columns:
-        role = table["role"].astype(str).str.strip().str.lower()
-        role = role.where(~role.isin(["", "nan", "none", "<na>"]), None)
-        bad = role.notna() & ~role.isin(["query", "database"])
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"role must be query, database or empty; got {table['role'].iloc[i]!r}",
-                             file=path, row=c.row_label(path, i), column="role")
-        frames["role"] = role.to_numpy(dtype=object)
+        frames["role"] = _roles(table, path)
     for col in ("timestamp_s",):
         if col in table.columns:
             frames[col] = c.numeric_column(table, col, path)
@@ -107,3 +117,50 @@ def read_csv(path: Path, *, epsg=None) -> pd.DataFrame:
         )
         parts.append(g)
     return pd.concat(parts).sort_index().drop(columns=["_epsg"], errors="ignore")
+
+
+def _read_pose_table(table: pd.DataFrame, path: Path, pose) -> pd.DataFrame:
+    """Key + 6DoF pose per row: ``tx, ty, tz, qw, qx, qy, qz`` (scalar-first) or the 16 entries
+    ``m00..m33`` of a row-major 4x4 matrix; ``pose`` says which way the pose maps."""
+    if pose not in POSE_DIRECTIONS:
+        raise InputError(f"pose columns need pose= one of {', '.join(POSE_DIRECTIONS)} (--pose): "
+                         "which way do they map?", file=path)
+    c.require_columns(table, ("key",), path, "pose table")
+    rows = [c.row_label(path, i) for i in range(len(table))]
+    if set(POSE_COLUMNS) <= set(table.columns):
+        values = {k: c.numeric_column(table, k, path) for k in POSE_COLUMNS}
+        t = np.column_stack([values[k] for k in ("tx", "ty", "tz")])
+        R = rotations_from_quaternions(np.column_stack([values[k] for k in ("qw", "qx", "qy", "qz")]),
+                                       path, [f"row {r}" for r in rows])
+    else:
+        M = np.column_stack([c.numeric_column(table, k, path) for k in MATRIX_COLUMNS]).reshape(-1, 4, 4)
+        last = ~np.isclose(M[:, 3], [0, 0, 0, 1], atol=1e-6).all(axis=1)
+        if last.any():
+            i = int(np.flatnonzero(last)[0])
+            raise InputError(f"pose is not rigid: last row {M[i, 3].tolist()} is not [0, 0, 0, 1]",
+                             file=path, row=rows[i], column="m30")
+        R = rigid_rotations(M[:, :3, :3], path, [f"row {r}" for r in rows])
+        t = M[:, :3, 3]
+    if pose == "world_to_cam":  # the frames table holds world_from_cam
+        R, t = invert(R, t)
+    frames = pose_rows(R, t, key=c.key_column(table, "key", path), source_file=path.name,
+                       source_row=np.arange(1, len(table) + 1))
+    frames["group"] = (table["group"].astype(str).to_numpy(dtype=object) if "group" in table.columns
+                       else path.stem)
+    for col in ("fx", "fy", "cx", "cy", "width", "height", "timestamp_s", "fov_deg"):
+        if col in table.columns:
+            frames[col] = c.numeric_column(table, col, path, lo=0.0)
+    if "role" in table.columns:
+        frames["role"] = _roles(table, path)
+    return frames
+
+
+def _roles(table: pd.DataFrame, path: Path) -> np.ndarray:
+    role = table["role"].astype(str).str.strip().str.lower()
+    role = role.where(~role.isin(["", "nan", "none", "<na>"]), None)
+    bad = role.notna() & ~role.isin(["query", "database"])
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"role must be query, database or empty; got {table['role'].iloc[i]!r}",
+                         file=path, row=c.row_label(path, i), column="role")
+    return role.to_numpy(dtype=object)

@@ -1,0 +1,54 @@
+"""Strong 2D FoV overlap from 6DoF poses: the weak 2D sectors, placed from the poses.
+
+``prepare`` finds the ground plane (``config.up``), projects each camera's centre and optical axis
+onto it (geometry.ground), flags cameras pitched beyond ``config.max_tilt_deg``, and fills the
+frames table's ``x_m``, ``y_m``, ``grid_heading_deg`` (in the plane's 2D frame). From there the
+labelling is the weak 2D labeller's, on the same exact sector kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..geometry.ground import DISAGREE_WARN_DEG, project_to_ground, resolve_up
+from ..geometry.poses import quat_to_matrix
+from ..schema import POSE_COLUMNS
+from .weak2d import frame_arrays, overlap, radius_m, resolve_fov  # noqa: F401  (the interface)
+
+
+def prepare(frames, config):
+    posed = np.isfinite(frames[list(POSE_COLUMNS)].to_numpy()).all(axis=1)
+    if not posed.any():
+        raise ConfigError("strong2d needs 6DoF poses; this dataset has none (use --labeller weak2d)")
+    frames = frames.copy()
+    rows = np.flatnonzero(posed)
+    R = quat_to_matrix(frames.loc[posed, ["qw", "qx", "qy", "qz"]].to_numpy())
+    t = frames.loc[posed, ["tx", "ty", "tz"]].to_numpy()
+    ground = resolve_up(config.up, R)
+    x, y, heading, tilt, level = project_to_ground(R, t, ground, config.max_tilt_deg)
+    frames.loc[posed, "x_m"] = x
+    frames.loc[posed, "y_m"] = y
+    frames.loc[posed, "grid_heading_deg"] = heading
+    usable = frames["usable"].to_numpy().copy()
+    tilted = rows[~level & usable[rows]]
+    usable[tilted] = False
+    usable[~posed] = False
+    frames["usable"] = usable
+    flag = frames["flag"].to_numpy(dtype=object).copy()
+    flag[tilted] = "tilt"
+    flag[np.flatnonzero(~posed)] = "no pose"
+    frames["flag"] = flag
+    up = ", ".join(f"{v:+.3f}" for v in ground.up)
+    notes = [f"up vector: ({up}) ({'auto: opposite to the mean camera y axis' if ground.source == 'auto' else 'given'}); "
+             f"cameras' down axes within {ground.max_disagreement_deg:.1f}° of it"]
+    if ground.max_disagreement_deg > DISAGREE_WARN_DEG:
+        notes.append(f"warning: cameras disagree about down by up to {ground.max_disagreement_deg:.0f}° "
+                     f"(> {DISAGREE_WARN_DEG:.0f}°): check the ground plane or pass --up")
+    if len(tilted):
+        notes.append(f"{len(tilted)} frame(s) look more than {config.max_tilt_deg:g}° up or down: "
+                     "flagged 'tilt', left out of pairs")
+    meta = {"up": ground.up.tolist(), "up_source": ground.source, "e1": ground.e1.tolist(),
+            "e2": ground.e2.tolist(), "max_disagreement_deg": ground.max_disagreement_deg,
+            "tilted_frames": int(len(tilted))}
+    return resolve_fov(frames, config), notes, meta

@@ -1,0 +1,104 @@
+"""Microsoft 7-Scenes, native tree: ``<scene>/seq-XX/frame-XXXXXX.pose.txt`` (4x4 camera-to-world).
+
+The root is a scene folder (holding ``seq-XX/``) or a folder of scenes; each scene is a group.
+``TrainSplit.txt`` / ``TestSplit.txt`` (lines ``sequenceN`` = ``seq-0N``) give the roles: train
+sequences are the database, test sequences the queries; both files are required. Poses are
+camera-to-world already (metres, OpenCV axes) and are checked rigid. Colour and depth paths are
+recorded for the 3D labeller; intrinsics are the dataset's published ones (fx = fy = 585,
+cx = 320, cy = 240, 640 x 480), which the frames table carries for ``--fov-deg intrinsics``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ._poses import pose_rows, relative, rigid_rotations
+
+INTRINSICS = dict(fx=585.0, fy=585.0, cx=320.0, cy=240.0, width=640, height=480)
+SPLITS = (("TrainSplit.txt", "database"), ("TestSplit.txt", "query"))
+
+
+def _scenes(root: Path) -> list[Path]:
+    if not root.is_dir():
+        raise InputError("7-Scenes root is not a directory", file=root)
+    if any(root.glob("seq-*")):
+        return [root]
+    scenes = sorted(d for d in root.iterdir() if d.is_dir() and any(d.glob("seq-*")))
+    if not scenes:
+        raise InputError("no 7-Scenes scene found: expected <scene>/seq-XX/frame-XXXXXX.pose.txt", file=root)
+    return scenes
+
+
+def _split_roles(scene: Path) -> dict[str, str]:
+    roles = {}
+    for name, role in SPLITS:
+        path = scene / name
+        if not path.is_file():
+            raise InputError(f"7-Scenes split file {name} is missing (it says which sequences are "
+                             f"{'train (database)' if role == 'database' else 'test (query)'})", file=path)
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            m = re.fullmatch(r"sequence(\d+)", line)
+            if not m:
+                raise InputError(f"expected 'sequenceN', got {line!r}", file=path, row=f"line {number}")
+            seq = f"seq-{int(m.group(1)):02d}"
+            if not (scene / seq).is_dir():
+                raise InputError(f"{line} names {seq}, which is missing", file=path, row=f"line {number}")
+            roles[seq] = role
+    return roles
+
+
+def _read_pose(path: Path) -> np.ndarray:
+    try:
+        values = [float(v) for v in path.read_text().split()]
+    except ValueError:
+        raise InputError("pose is not 16 numbers (4x4 camera-to-world)", file=path) from None
+    if len(values) != 16:
+        raise InputError(f"pose must be 16 numbers (4x4 camera-to-world), got {len(values)}", file=path)
+    T = np.array(values).reshape(4, 4)
+    if not np.allclose(T[3], [0, 0, 0, 1], atol=1e-6):
+        raise InputError(f"pose is not rigid: last row is {T[3].tolist()}, not [0, 0, 0, 1]", file=path)
+    return T
+
+
+def read_7scenes(root: Path):
+    tables = []
+    for scene in _scenes(root):
+        roles = _split_roles(scene)
+        for seq in sorted(d for d in scene.glob("seq-*") if d.is_dir()):
+            pose_files = sorted(seq.glob("frame-*.pose.txt"))
+            if not pose_files:
+                continue
+            T = np.stack([_read_pose(p) for p in pose_files])
+            R = np.empty((len(T), 3, 3))
+            for i, p in enumerate(pose_files):  # per file, so that the error names it
+                R[i] = rigid_rotations(T[i:i + 1, :3, :3], p, None)[0]
+            stems = [p.name[: -len(".pose.txt")] for p in pose_files]
+            colour = [_existing(seq, s, (".color.png", ".color.jpg")) for s in stems]
+            depth = [_existing(seq, s, (".depth.png",)) for s in stems]
+            tables.append(pose_rows(
+                R, T[:, :3, 3],
+                key=[f"{seq.name}/{s}" for s in stems],
+                group=scene.name, role=roles.get(seq.name), sequence=seq.name,
+                image_path=[None if c is None else relative(c, root) for c in colour],
+                depth_path=[None if d is None else relative(d, root) for d in depth],
+                source_file=[relative(p, root) for p in pose_files], source_row=1,
+                **INTRINSICS,
+            ))
+    if not tables:
+        raise InputError("no frame-*.pose.txt found under the sequences", file=root)
+    return pd.concat(tables, ignore_index=True)
+
+
+def _existing(seq: Path, stem: str, suffixes) -> Path | None:
+    for suffix in suffixes:
+        if (seq / (stem + suffix)).is_file():
+            return seq / (stem + suffix)
+    return None

@@ -1,0 +1,37 @@
+"""TB-Places index JSON: ``{"im_paths": [...], "poses": [[tx, ty, tz, qx, qy, qz, qw], ...]}``.
+
+Camera-to-world, metres; the quaternion is scalar-last in the file and reordered to (w, x, y, z).
+The group is the file's stem; keys and image paths are ``im_paths``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ._poses import pose_rows, relative, rotations_from_quaternions
+
+
+def read_tbplaces(path: Path):
+    try:
+        index = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot be read as TB-Places JSON: {exc}", file=path) from None
+    missing = [k for k in ("im_paths", "poses") if k not in index]
+    if missing:
+        raise InputError(f"TB-Places index needs keys im_paths, poses; missing: {', '.join(missing)}", file=path)
+    paths, poses = index["im_paths"], index["poses"]
+    if len(paths) != len(poses):
+        raise InputError(f"{len(paths)} im_paths but {len(poses)} poses", file=path)
+    for i, pose in enumerate(poses):
+        if not isinstance(pose, (list, tuple)) or len(pose) != 7:
+            raise InputError("pose must be 7 numbers tx ty tz qx qy qz qw", file=path, row=f"poses[{i}]")
+    P = np.asarray(poses, dtype=np.float64).reshape(-1, 7)
+    rows = [f"poses[{i}]" for i in range(len(P))]
+    R = rotations_from_quaternions(P[:, [6, 3, 4, 5]], path, rows)  # scalar last -> first
+    return pose_rows(R, P[:, :3], key=[str(p) for p in paths], image_path=[str(p) for p in paths],
+                     group=path.stem, source_file=relative(path, path),
+                     source_row=np.arange(1, len(P) + 1))
