@@ -77,14 +77,17 @@ def annotate(
     jobs: int = 1,
     reader_options: dict | None = None,
     progress=None,
+    return_frames: bool = False,
     **params,
 ):
     """Label every candidate pair of a dataset.
 
     ``params`` override the preset's fields (``fov_deg``, ``radius_m``, ``measure``, ``mode``,
     ``positive``, ``keep_zero``, ``chunk_frames``; see :class:`fovlabel.config.LabelConfig`).
-    With ``out=None`` returns the pairs as a DataFrame (frames table in ``df.attrs["frames"]``);
-    with ``out`` writes a label set there and returns the run's :class:`fovlabel.batch.Summary`.
+    With ``out=None`` returns the pairs as a DataFrame, or ``(pairs, frames)`` with
+    ``return_frames=True`` (the frames table as the labeller completed it: 2D positions, headings,
+    FoV, flags); with ``out`` writes a label set there and returns the run's
+    :class:`fovlabel.batch.Summary`.
     """
     from .batch import label_frames, run_to_disk
     from .readers import read_frames
@@ -97,7 +100,8 @@ def annotate(
             raise OutputExistsError(f"{out}: output exists; pass --overwrite to replace it")
     frames = read_frames(dataset, format, **(reader_options or {}))
     if out is None:
-        return label_frames(frames, config, jobs=jobs)
+        pairs, frames = label_frames(frames, config, jobs=jobs)
+        return (pairs, frames) if return_frames else pairs
     input_info = {"path": str(dataset), "format": format, "reader_options": reader_options or {}}
     return run_to_disk(frames, config, out, input_info=input_info, jobs=jobs,
                        overwrite=overwrite, progress=progress)

@@ -122,15 +122,14 @@ def _summary_base(frames: pd.DataFrame, config: LabelConfig) -> tuple[dict, list
     return groups, chunks
 
 
-def label_frames(frames: pd.DataFrame, config: LabelConfig, *, jobs: int = 1) -> pd.DataFrame:
-    """All pairs of a frames table as one DataFrame (in memory)."""
+def label_frames(frames: pd.DataFrame, config: LabelConfig, *, jobs: int = 1):
+    """All pairs of a frames table, in memory: (pairs DataFrame, the labeller's frames table)."""
     jobs = _check_jobs(jobs)
     frames, _, _ = prepare_frames(frames, config)
     _, chunks = _summary_base(frames, config)
     tables = [t for _, t in _chunk_tables(frames, config, chunks, jobs)]
     pairs = (pa.concat_tables(tables) if tables else schema.PAIRS_SCHEMA.empty_table()).to_pandas()
-    pairs.attrs["frames"] = frames
-    return pairs
+    return pairs, frames
 
 
 def run_to_disk(

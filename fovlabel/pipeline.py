@@ -44,12 +44,13 @@ def load_pipeline(path) -> dict:
     return spec
 
 
-def run_pipeline(path, *, jobs=None, overwrite=False, progress=None):
+def run_pipeline(path, *, out=None, jobs=None, overwrite=False, progress=None):
+    """Run the job in ``path``; ``out`` (if given) replaces the file's output folder."""
     from .api import annotate
 
     spec = load_pipeline(path)
     return annotate(
         spec["dataset"], spec["format"], labeller=spec.get("labeller"), preset=spec.get("preset"),
-        out=spec["out"], overwrite=overwrite, jobs=jobs or spec.get("jobs", 1),
+        out=out or spec["out"], overwrite=overwrite, jobs=jobs or spec.get("jobs", 1),
         reader_options=spec.get("reader", {}), progress=progress, **spec.get("params", {}),
     )

@@ -124,3 +124,55 @@ def test_run_pipeline_and_show(tmp_path):
     (tmp_path / "bad.toml").write_text('dataset = "x"\nformat = "msls"\nout = "y"\nradius = 3\n')
     result = _invoke("run", tmp_path / "bad.toml")
     assert result.exit_code == 2 and "unknown key(s) radius" in result.output
+
+
+# ---- 6DoF (strong2d): the example commands, on ../shared/data ----
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    "args, frames",
+    [
+        (["rgbd/7scenes_stairs_native", "--format", "7scenes", "--labeller", "strong2d", "--preset", "tb-places"], 12),
+        (["poses/kitti_odometry/06.txt", "--format", "kitti", "--labeller", "strong2d", "--fov-deg", "intrinsics",
+          "--fx", "707.09", "--width", "1226", "--radius-m", "30", "--mode", "within"], 1101),
+        (["colmap/maupertuis/sparse/0", "--format", "colmap", "--labeller", "strong2d", "--mode", "within"], 4),
+    ],
+)
+def test_strong2d_commands(tmp_path, args, frames):
+    from conftest import SHARED, shared
+
+    dataset = shared(SHARED / args[0])
+    result = _invoke("annotate", dataset, *args[1:], "--out", tmp_path / "labels")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("up vector: (")
+    assert f"frames: {frames} ({frames} usable)" in result.output
+    meta = read_pairs(tmp_path / "labels").attrs["fovlabel"]
+    assert meta["labeller"] == "strong2d" and len(meta["labeller_info"]["up"]) == 3
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--labeller", "strong2d", "--fov-deg", "banana"], "'banana' is neither a number of degrees nor 'intrinsics'"),
+        (["--labeller", "strong2d", "--up", "sideways"], "error: up must be auto or one of +x, -x, +y, -y, +z, -z; got 'sideways'"),
+        (["--labeller", "strong2d", "--max-tilt-deg", "95"], "error: max_tilt_deg must be in (0, 90]; got 95"),
+        (["--stride", "2"], "error: format 'msls' does not take option(s) stride; it takes: epsg"),
+        (["--labeller", "strong2d"], "error: strong2d needs 6DoF poses; this dataset has none (use --labeller weak2d)"),
+        (["--fov-deg", "intrinsics"], "error: fov_deg 'intrinsics' needs fx and width: frame 'q0' (town/query/raw.csv) "
+                                      "has none from the reader; pass --fx and --width"),
+    ],
+)
+def test_strong2d_flag_errors(tiny_city, tmp_path, extra, message):
+    out = tmp_path / "labels"
+    result = _invoke("annotate", tiny_city, "--format", "msls", "--out", out, *extra)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not out.exists() and not (tmp_path / "labels.partial").exists()
+
+
+def test_weak2d_on_poses_points_to_strong2d(tmp_path):
+    path = tmp_path / "00.txt"
+    path.write_text("1 0 0 0 0 1 0 0 0 0 1 0\n1 0 0 1 0 1 0 0 0 0 1 0\n")
+    result = _invoke("annotate", path, "--format", "kitti", "--out", tmp_path / "labels")
+    assert result.exit_code == 2
+    assert "has none (it has a 6DoF pose: use --labeller strong2d)" in result.output

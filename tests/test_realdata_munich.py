@@ -15,16 +15,21 @@ pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")
-def pairs():
-    return annotate(shared(MUNICH), "msls", preset="msls", keep_zero=True)
+def labelled():
+    return annotate(shared(MUNICH), "msls", preset="msls", keep_zero=True, return_frames=True)
+
+
+@pytest.fixture(scope="module")
+def pairs(labelled):
+    return labelled[0]
 
 
 def _best(pairs):
     return pairs.loc[pairs.groupby("frame_a")["overlap"].idxmax()].set_index("frame_a")
 
 
-def test_every_query_is_labelled_and_its_best_match_is_close(pairs):
-    frames = pairs.attrs["frames"]
+def test_every_query_is_labelled_and_its_best_match_is_close(labelled):
+    pairs, frames = labelled
     best = _best(pairs)
     assert len(best) == (frames["role"] == "query").sum() == 147
     # Wherever the database passed within 8 m in the same direction (within 10°), the best match

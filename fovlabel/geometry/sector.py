@@ -58,9 +58,9 @@ def sector_overlap(
     for name, arr in zip(("x_a", "y_a", "heading_deg_a", "x_b", "y_b", "heading_deg_b"), arrays):
         if not np.isfinite(arr).all():
             raise ConfigError(f"{name} must be finite; found NaN or inf")
-    arrays = np.broadcast_arrays(*arrays, fa, ra, fb, rb)
-    shape = arrays[0].shape
-    xa, ya, ha, xb, yb, hb, fa, ra, fb, rb = (np.ascontiguousarray(a).ravel() for a in arrays)
+    arrays = [*arrays, fa, ra, fb, rb]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    xa, ya, ha, xb, yb, hb, fa, ra, fb, rb = (_flat(a, shape) for a in arrays)
     out = np.empty(xa.shape[0], dtype=np.float64)
     sector_overlap_batch(
         xa, ya, compass_to_math_rad(ha), np.deg2rad(fa), ra,
@@ -68,3 +68,11 @@ def sector_overlap(
         ioa, out,
     )
     return out.reshape(shape)
+
+
+def _flat(a: np.ndarray, shape) -> np.ndarray:
+    """1-D contiguous float64 of ``a`` broadcast to ``shape``: the array itself where it already
+    has that shape, else a real copy (numba must not be handed broadcast views)."""
+    if a.shape == shape:
+        return np.ascontiguousarray(a).ravel()
+    return np.broadcast_to(a, shape).copy().ravel()
