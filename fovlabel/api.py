@@ -99,9 +99,16 @@ def annotate(
         if Path(out).exists() and not overwrite:
             raise OutputExistsError(f"{out}: output exists; pass --overwrite to replace it")
     frames = read_frames(dataset, format, **(reader_options or {}))
+    root = dataset_root(dataset)
     if out is None:
-        pairs, frames = label_frames(frames, config, jobs=jobs)
+        pairs, frames = label_frames(frames, config, jobs=jobs, root=root)
         return (pairs, frames) if return_frames else pairs
     input_info = {"path": str(dataset), "format": format, "reader_options": reader_options or {}}
     return run_to_disk(frames, config, out, input_info=input_info, jobs=jobs,
-                       overwrite=overwrite, progress=progress)
+                       overwrite=overwrite, progress=progress, root=root)
+
+
+def dataset_root(dataset) -> Path:
+    """The folder that a dataset's relative paths (image_path, depth_path) start from."""
+    path = Path(dataset)
+    return path if path.is_dir() else path.parent

@@ -21,7 +21,7 @@ from ._version import __version__
 from .config import LabelConfig
 from .errors import ConfigError
 from .labellers import get_labeller
-from .pairs import Chunk, candidate_pairs, group_modes, plan_chunks
+from .pairs import Chunk, group_modes, plan_chunks
 
 
 @dataclass
@@ -58,58 +58,32 @@ class Summary:
         return out
 
 
-def _label_chunk(arrays: dict, chunk: Chunk, config: LabelConfig) -> pa.Table:
-    """Pairs table of one chunk (runs in a worker process)."""
-    labeller = get_labeller(config.labeller)
-    a, b, dist = candidate_pairs(arrays["x_m"], arrays["y_m"], labeller.radius_m(arrays),
-                                 chunk.anchors, chunk.targets, chunk.mode == "within")
-    overlap = labeller.overlap(arrays, a, b, config) if len(a) else np.zeros(0)
-    if not config.keep_zero:
-        keep = overlap > 0.0
-        a, b, dist, overlap = a[keep], b[keep], dist[keep], overlap[keep]
-    frame_id = arrays["frame_id"]
-    heading = arrays["heading_deg"]
-    return pa.table(
-        {
-            "frame_a": frame_id[a].astype(np.int32),
-            "frame_b": frame_id[b].astype(np.int32),
-            "overlap": overlap.astype(np.float32),
-            "distance_m": dist.astype(np.float32),
-            "heading_diff_deg": schema.heading_difference_deg(heading[a], heading[b]).astype(np.float32),
-            "rank": schema.rank_from_overlap(overlap, config.positive),
-        },
-        schema=schema.PAIRS_SCHEMA,
-    )
-
-
 def _check_jobs(jobs: int) -> int:
     if int(jobs) < 1:
         raise ConfigError(f"jobs must be >= 1; got {jobs}")
     return int(jobs)
 
 
-def _chunk_tables(frames, config, chunks, jobs, skip=frozenset()) -> Iterator[tuple[int, pa.Table]]:
+def _chunk_tables(state, config, chunks, jobs, skip=frozenset()) -> Iterator[tuple[int, pa.Table]]:
     """(chunk index, table) for every chunk not in ``skip``, in chunk order."""
     labeller = get_labeller(config.labeller)
-    arrays = labeller.frame_arrays(frames, config)
-    arrays["frame_id"] = frames["frame_id"].to_numpy(np.int32)
     todo = [c for c in chunks if c.index not in skip]
     if jobs == 1 or len(todo) <= 1:
         for c in todo:
-            yield c.index, _label_chunk(arrays, c, config)
+            yield c.index, labeller.label_chunk(state, c, config)
         return
     from joblib import Parallel, delayed
 
     results = Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(_label_chunk)(arrays, c, config) for c in todo
+        delayed(labeller.label_chunk)(state, c, config) for c in todo
     )
     for c, table in zip(todo, results):
         yield c.index, table
 
 
-def prepare_frames(frames: pd.DataFrame, config: LabelConfig):
-    """The labeller's completed frames table, summary notes and metadata (see labellers)."""
-    return get_labeller(config.labeller).prepare(frames, config)
+def prepare_frames(frames: pd.DataFrame, config: LabelConfig, root=None):
+    """The labeller's completed frames table, summary notes, metadata and state (see labellers)."""
+    return get_labeller(config.labeller).prepare(frames, config, root)
 
 
 def _summary_base(frames: pd.DataFrame, config: LabelConfig) -> tuple[dict, list[Chunk]]:
@@ -122,13 +96,16 @@ def _summary_base(frames: pd.DataFrame, config: LabelConfig) -> tuple[dict, list
     return groups, chunks
 
 
-def label_frames(frames: pd.DataFrame, config: LabelConfig, *, jobs: int = 1):
-    """All pairs of a frames table, in memory: (pairs DataFrame, the labeller's frames table)."""
+def label_frames(frames: pd.DataFrame, config: LabelConfig, *, jobs: int = 1, root=None):
+    """All pairs of a frames table, in memory: (pairs DataFrame, the labeller's frames table).
+
+    ``root``: the folder relative paths in the frames table start from (depth images)."""
     jobs = _check_jobs(jobs)
-    frames, _, _ = prepare_frames(frames, config)
+    frames, _, _, state = prepare_frames(frames, config, root)
     _, chunks = _summary_base(frames, config)
-    tables = [t for _, t in _chunk_tables(frames, config, chunks, jobs)]
-    pairs = (pa.concat_tables(tables) if tables else schema.PAIRS_SCHEMA.empty_table()).to_pandas()
+    tables = [t for _, t in _chunk_tables(state, config, chunks, jobs)]
+    empty = get_labeller(config.labeller).PAIRS_SCHEMA.empty_table()
+    pairs = (pa.concat_tables(tables) if tables else empty).to_pandas()
     return pairs, frames
 
 
@@ -141,6 +118,7 @@ def run_to_disk(
     jobs: int = 1,
     overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    root=None,
 ) -> Summary:
     """Label every chunk and write the label set at ``out`` (atomic, resumable; see io.labelset)."""
     from .io.labelset import LabelSetWriter, frames_fingerprint
@@ -148,11 +126,12 @@ def run_to_disk(
     start = time.perf_counter()
     jobs = _check_jobs(jobs)
     fingerprint = frames_fingerprint(frames)  # of what was read, before the labeller's additions
-    frames, notes, labeller_meta = prepare_frames(frames, config)
+    frames, notes, labeller_meta, state = prepare_frames(frames, config, root)
     groups, chunks = _summary_base(frames, config)
     plan = {"fingerprint": fingerprint, "config": config.to_dict(), "chunks": len(chunks),
             "fovlabel_version": __version__, "schema_version": schema.SCHEMA_VERSION}
-    writer = LabelSetWriter(out, plan, overwrite=overwrite)
+    pairs_schema = get_labeller(config.labeller).PAIRS_SCHEMA
+    writer = LabelSetWriter(out, plan, overwrite=overwrite, pairs_schema=pairs_schema)
     done = {c.index for c in chunks if writer.has_part(c.index)}
     ranks = {0: 0, 1: 0, 2: 0}
     n_pairs = 0
@@ -170,7 +149,7 @@ def run_to_disk(
         finished += 1
         if progress:
             progress(finished, len(chunks))
-    for index, table in _chunk_tables(frames, config, chunks, jobs, skip=done):
+    for index, table in _chunk_tables(state, config, chunks, jobs, skip=done):
         writer.write_part(index, table)
         count(table)
         finished += 1

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .errors import ConfigError, UnknownFormatError
 
 MODES = ("auto", "cross", "within")
+SOURCES = ("auto", "rgbd", "scene", "tracks")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class LabelConfig:
     reader's intrinsics or from ``fx`` and ``width`` (which win when given).
     6DoF labellers: ``up`` ("auto" or "+x", "-y", ...) defines the ground plane; cameras pitched
     more than ``max_tilt_deg`` out of it are flagged and left out (see geometry.ground).
+    3D labeller: ``voxel_m`` (voxel side), ``stride`` (every k-th depth pixel), ``max_depth_m``,
+    ``depth_tol`` (relative depth agreement for visibility), ``source`` ("auto", "rgbd", "scene",
+    "tracks"), ``scene`` (a PLY/PCD/OBJ file), ``scene_from_rgbd`` (fuse one with TSDF).
     """
 
     labeller: str = "weak2d"
@@ -44,6 +48,13 @@ class LabelConfig:
     max_tilt_deg: float = 80.0
     fx: float | None = None
     width: float | None = None
+    voxel_m: float = 0.05
+    stride: int = 1
+    max_depth_m: float | None = None
+    depth_tol: float = 0.05
+    source: str = "auto"
+    scene: str | None = None
+    scene_from_rgbd: bool = False
 
     def __post_init__(self):
         from .geometry.sector import check_fov_radius, check_measure
@@ -63,6 +74,16 @@ class LabelConfig:
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ConfigError(f"{name} must be > 0; got {value:g}")
+        if not self.voxel_m > 0:
+            raise ConfigError(f"voxel_m must be > 0; got {self.voxel_m:g}")
+        if int(self.stride) < 1:
+            raise ConfigError(f"stride must be >= 1; got {self.stride}")
+        if self.max_depth_m is not None and not self.max_depth_m > 0:
+            raise ConfigError(f"max_depth_m must be > 0; got {self.max_depth_m:g}")
+        if not self.depth_tol > 0:
+            raise ConfigError(f"depth_tol must be > 0; got {self.depth_tol:g}")
+        if self.source not in SOURCES:
+            raise ConfigError(f"source must be one of {', '.join(SOURCES)}; got {self.source!r}")
         if not (0.0 < self.max_tilt_deg <= 90.0):
             raise ConfigError(f"max_tilt_deg must be in (0, 90]; got {self.max_tilt_deg:g}")
         from .geometry.ground import AXES

@@ -87,6 +87,8 @@ FRAMES_SCHEMA = pa.schema(
         pa.field("height", pa.int32()),
         pa.field("image_path", pa.string()),  # relative to the dataset root, where known
         pa.field("depth_path", pa.string()),
+        pa.field("depth_scale", pa.float64()),  # depth image units per metre (7-Scenes 1000, TUM 5000)
+        pa.field("point_ids", pa.list_(pa.int64())),  # SfM: ids of the 3D points in this image's tracks
         pa.field("usable", pa.bool_(), nullable=False),  # False: kept in the table, left out of pairs
         pa.field("flag", pa.string()),  # why a frame is not usable ("pano", ...), else null
         pa.field("source_file", pa.string(), nullable=False),  # relative to the dataset root
@@ -106,6 +108,18 @@ PAIRS_SCHEMA = pa.schema(
         pa.field("heading_diff_deg", pa.float32(), nullable=False),  # absolute, in [0, 180]
         pa.field("rank", pa.int8(), nullable=False),  # 2 positive, 1 soft negative, 0 hard negative
     ]
+)
+
+# The 3D labeller's pairs: the same columns plus the directional coverages and the shared count.
+# distance_m is then between the camera centres in 3D, heading_diff_deg between the optical axes.
+PAIRS_3D_SCHEMA = pa.schema(
+    list(PAIRS_SCHEMA)[:3]
+    + [
+        pa.field("cover_a", pa.float32(), nullable=False),  # |Va ∩ Vb| / |Va|
+        pa.field("cover_b", pa.float32(), nullable=False),  # |Va ∩ Vb| / |Vb|
+        pa.field("shared", pa.int32(), nullable=False),  # |Va ∩ Vb|: voxels (or SfM points)
+    ]
+    + list(PAIRS_SCHEMA)[3:]
 )
 
 

@@ -21,6 +21,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -34,6 +35,9 @@ PAIRS_FILE = "pairs.parquet"
 
 def frames_fingerprint(frames: pd.DataFrame) -> str:
     """sha256 of the canonical frames table's content: what the labels were computed from."""
+    # list cells (SfM point ids) are hashed as tuples: pandas hashes only hashable objects
+    listy = [c for c in frames.columns if frames[c].map(lambda v: isinstance(v, (list, np.ndarray))).any()]
+    frames = frames.assign(**{c: frames[c].map(lambda v: None if v is None else tuple(v)) for c in listy})
     hashed = pd.util.hash_pandas_object(frames, index=False).to_numpy()
     digest = hashlib.sha256(hashed.tobytes())
     digest.update(",".join(frames.columns).encode())
@@ -58,8 +62,9 @@ def _atomic_write_table(table: pa.Table, path: Path) -> None:
 class LabelSetWriter:
     """Writes one label set through a resumable ``<out>.partial`` folder (see module docstring)."""
 
-    def __init__(self, out, plan: dict, *, overwrite: bool = False):
+    def __init__(self, out, plan: dict, *, overwrite: bool = False, pairs_schema: pa.Schema = PAIRS_SCHEMA):
         self.out = Path(out)
+        self.pairs_schema = pairs_schema
         if self.out.exists() and not overwrite:
             raise OutputExistsError(f"{self.out}: output exists; pass --overwrite to replace it")
         self.overwrite = overwrite
@@ -85,18 +90,17 @@ class LabelSetWriter:
         _atomic_write_table(table, self._part(index))
 
     def read_part(self, index: int) -> pa.Table:
-        return pq.read_table(self._part(index), schema=PAIRS_SCHEMA)
+        return pq.read_table(self._part(index), schema=self.pairs_schema)
 
     def commit(self, frames: pd.DataFrame, n_parts: int, metadata: dict) -> Path:
         """Stream the parts into pairs.parquet, write frames.parquet, and move the set into place."""
-        schema = PAIRS_SCHEMA.with_metadata(_schema_metadata(metadata))
+        schema = self.pairs_schema.with_metadata(_schema_metadata(metadata))
         pairs_tmp = self.partial / (PAIRS_FILE + ".tmp")
         with pq.ParquetWriter(pairs_tmp, schema) as writer:
             for index in range(n_parts):
                 if self.has_part(index):
                     for batch in pq.ParquetFile(self._part(index)).iter_batches():
-                        writer.write_batch(batch.cast(PAIRS_SCHEMA) if batch.schema != PAIRS_SCHEMA
-                                           else batch)
+                        writer.write_batch(batch)
         os.replace(pairs_tmp, self.partial / PAIRS_FILE)
         _atomic_write_table(frames_to_arrow(frames, metadata), self.partial / FRAMES_FILE)
         shutil.rmtree(self.parts)

@@ -1,14 +1,14 @@
 """Labellers, registered by name. A labeller turns candidate pairs of frames into overlaps.
 
-Interface (module-level functions of the registered module):
+Interface (module-level names of the registered module):
 
-- ``prepare(frames, config) -> (frames, notes, meta)``: complete the frames table for this
-  labeller (2D positions, headings, FoV, flags), with lines for the summary and a dict for the
-  output's metadata; runs once, in the main process;
-- ``frame_arrays(frames, config) -> dict[str, np.ndarray]``: the per-frame numbers it needs,
-  as plain arrays (cheap to send to worker processes);
-- ``radius_m(arrays) -> np.ndarray``: per-frame reach for the candidate search;
-- ``overlap(arrays, a, b, config) -> np.ndarray``: overlap of pairs of rows (a[i], b[i]).
+- ``PAIRS_SCHEMA``: the pairs table it writes;
+- ``prepare(frames, config, root) -> (frames, notes, meta, state)``: complete the frames table
+  for this labeller (2D positions, headings, FoV, flags), with lines for the summary, a dict for
+  the output's metadata, and the state the chunks need (plain arrays, cheap to send to worker
+  processes); runs once, in the main process, before the chunks are planned. ``root``: the
+  dataset folder that relative paths in the frames table (depth images) start from;
+- ``label_chunk(state, chunk, config) -> pyarrow.Table``: the pairs of one chunk.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ..errors import UnknownFormatError
 LABELLERS: dict[str, str] = {
     "weak2d": "fovlabel.labellers.weak2d",
     "strong2d": "fovlabel.labellers.strong2d",
+    "cloud3d": "fovlabel.labellers.cloud3d",
 }
 
 

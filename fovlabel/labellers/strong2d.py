@@ -14,10 +14,18 @@ from ..errors import ConfigError
 from ..geometry.ground import DISAGREE_WARN_DEG, project_to_ground, resolve_up
 from ..geometry.poses import quat_to_matrix
 from ..schema import POSE_COLUMNS
-from .weak2d import frame_arrays, overlap, radius_m, resolve_fov  # noqa: F401  (the interface)
+from .weak2d import (  # noqa: F401  (the rest of the interface: the weak 2D labeller's)
+    PAIRS_SCHEMA,
+    build_state,
+    frame_arrays,
+    label_chunk,
+    overlap,
+    radius_m,
+    resolve_fov,
+)
 
 
-def prepare(frames, config):
+def prepare(frames, config, root=None):
     posed = np.isfinite(frames[list(POSE_COLUMNS)].to_numpy()).all(axis=1)
     if not posed.any():
         raise ConfigError("strong2d needs 6DoF poses; this dataset has none (use --labeller weak2d)")
@@ -51,4 +59,5 @@ def prepare(frames, config):
     meta = {"up": ground.up.tolist(), "up_source": ground.source, "e1": ground.e1.tolist(),
             "e2": ground.e2.tolist(), "max_disagreement_deg": ground.max_disagreement_deg,
             "tilted_frames": int(len(tilted))}
-    return resolve_fov(frames, config), notes, meta
+    frames = resolve_fov(frames, config)
+    return frames, notes, meta, build_state(frames, config)

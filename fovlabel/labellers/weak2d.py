@@ -8,10 +8,15 @@ The strong 2D labeller places the same sectors from 6DoF poses and then uses the
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
+from .. import schema
 from ..errors import ConfigError
 from ..geometry.ground import fov_from_intrinsics_deg
 from ..geometry.sector import sector_overlap
+from ..pairs import candidate_pairs
+
+PAIRS_SCHEMA = schema.PAIRS_SCHEMA
 
 
 def resolve_fov(frames, config):
@@ -31,7 +36,7 @@ def resolve_fov(frames, config):
     return frames
 
 
-def prepare(frames, config):
+def prepare(frames, config, root=None):
     usable = frames["usable"].to_numpy()
     no_position = usable & ~np.isfinite(frames[["x_m", "y_m", "grid_heading_deg"]].to_numpy()).all(axis=1)
     if no_position.any():
@@ -39,7 +44,8 @@ def prepare(frames, config):
         hint = " (it has a 6DoF pose: use --labeller strong2d)" if np.isfinite(row["qw"]) else ""
         raise ConfigError(f"weak2d needs a position and heading for every frame; {row['key']!r} "
                           f"({row['source_file']}) has none{hint}")
-    return resolve_fov(frames, config), [], {}
+    frames = resolve_fov(frames, config)
+    return frames, [], {}, build_state(frames, config)
 
 
 def frame_arrays(frames, config) -> dict:
@@ -65,4 +71,34 @@ def overlap(arrays, a, b, config) -> np.ndarray:
     return sector_overlap(
         np.zeros(len(a)), np.zeros(len(a)), h[a], x[b] - x[a], y[b] - y[a], h[b],
         fov_deg_a=f[a], radius_m_a=r[a], fov_deg_b=f[b], radius_m_b=r[b], measure=config.measure,
+    )
+
+
+def build_state(frames, config) -> dict:
+    """What the chunks need, as plain arrays (cheap to send to worker processes)."""
+    arrays = frame_arrays(frames, config)
+    arrays["frame_id"] = frames["frame_id"].to_numpy(np.int32)
+    return arrays
+
+
+def label_chunk(arrays: dict, chunk, config) -> pa.Table:
+    """Pairs table of one chunk: candidates within reach, then the exact sector overlap."""
+    a, b, dist = candidate_pairs(arrays["x_m"], arrays["y_m"], radius_m(arrays),
+                                 chunk.anchors, chunk.targets, chunk.mode == "within")
+    values = overlap(arrays, a, b, config) if len(a) else np.zeros(0)
+    if not config.keep_zero:
+        keep = values > 0.0
+        a, b, dist, values = a[keep], b[keep], dist[keep], values[keep]
+    frame_id = arrays["frame_id"]
+    heading = arrays["heading_deg"]
+    return pa.table(
+        {
+            "frame_a": frame_id[a].astype(np.int32),
+            "frame_b": frame_id[b].astype(np.int32),
+            "overlap": values.astype(np.float32),
+            "distance_m": dist.astype(np.float32),
+            "heading_diff_deg": schema.heading_difference_deg(heading[a], heading[b]).astype(np.float32),
+            "rank": schema.rank_from_overlap(values, config.positive),
+        },
+        schema=PAIRS_SCHEMA,
     )

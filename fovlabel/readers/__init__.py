@@ -61,6 +61,8 @@ def finalize_frames(frames: pd.DataFrame, root: Path) -> pd.DataFrame:
         if field.name not in frames.columns:
             frames[field.name] = None
     frames["usable"] = frames["usable"].fillna(True).astype(bool)
+    frames["point_ids"] = [None if v is None or (np.ndim(v) == 0 and pd.isna(v)) else
+                           np.asarray(v, np.int64) for v in frames["point_ids"]]
     _check_unique_keys(frames)
     frames = frames[[f.name for f in FRAMES_SCHEMA]]
     floats = [f.name for f in FRAMES_SCHEMA if f.type == "double"]

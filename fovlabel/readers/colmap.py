@@ -186,5 +186,6 @@ def read_colmap(path: Path):
         key=[im.name for im in images], image_path=[im.name for im in images], group=group,
         source_file=relative(model.images_file, path),
         source_row=[int(im.line.split()[1]) for im in images],
+        point_ids=[np.unique(im.point3d_ids[im.point3d_ids >= 0]) for im in images],  # -1: no 3D point
         **{k: [c[k] for c in intrinsics] for k in ("fx", "fy", "cx", "cy", "width", "height")},
     )

@@ -11,7 +11,8 @@ Headings are corrected by the meridian convergence at each point in both cases.
 Pose tables (for the 6DoF labellers): ``key`` + either ``tx, ty, tz, qw, qx, qy, qz``
 (quaternion scalar-first) or ``m00 .. m33`` (a row-major 4x4 matrix), and the ``pose`` option
 saying which way they map: ``cam_to_world`` (kept) or ``world_to_cam`` (inverted). Optional
-``group``, ``role``, ``timestamp_s``, ``fov_deg`` and intrinsics ``fx, fy, cx, cy, width, height``.
+``group``, ``role``, ``timestamp_s``, ``fov_deg``, intrinsics ``fx, fy, cx, cy, width, height``,
+and for RGB-D ``depth_path`` (relative to the table's folder) with ``depth_scale`` (units per metre).
 """
 
 from __future__ import annotations
@@ -147,9 +148,12 @@ def _read_pose_table(table: pd.DataFrame, path: Path, pose) -> pd.DataFrame:
                        source_row=np.arange(1, len(table) + 1))
     frames["group"] = (table["group"].astype(str).to_numpy(dtype=object) if "group" in table.columns
                        else path.stem)
-    for col in ("fx", "fy", "cx", "cy", "width", "height", "timestamp_s", "fov_deg"):
+    for col in ("fx", "fy", "cx", "cy", "width", "height", "timestamp_s", "fov_deg", "depth_scale"):
         if col in table.columns:
             frames[col] = c.numeric_column(table, col, path, lo=0.0)
+    for col in ("depth_path", "image_path"):
+        if col in table.columns:
+            frames[col] = table[col].astype(str).to_numpy(dtype=object)
     if "role" in table.columns:
         frames["role"] = _roles(table, path)
     return frames

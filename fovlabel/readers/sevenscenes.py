@@ -20,6 +20,7 @@ from ..errors import InputError
 from ._poses import pose_rows, relative, rigid_rotations
 
 INTRINSICS = dict(fx=585.0, fy=585.0, cx=320.0, cy=240.0, width=640, height=480)
+DEPTH_UNITS_PER_M = 1000.0  # uint16 millimetres; 0 and 65535 invalid
 SPLITS = (("TrainSplit.txt", "database"), ("TestSplit.txt", "query"))
 
 
@@ -90,7 +91,7 @@ def read_7scenes(root: Path):
                 image_path=[None if c is None else relative(c, root) for c in colour],
                 depth_path=[None if d is None else relative(d, root) for d in depth],
                 source_file=[relative(p, root) for p in pose_files], source_row=1,
-                **INTRINSICS,
+                depth_scale=DEPTH_UNITS_PER_M, **INTRINSICS,
             ))
     if not tables:
         raise InputError("no frame-*.pose.txt found under the sequences", file=root)

@@ -22,6 +22,7 @@ from ..geometry.poses import normalize_quaternions, slerp
 from ._poses import numeric_lines, pose_errors, pose_rows, relative, rotations_from_quaternions
 
 DEPTH_MATCH_S = 0.02
+DEPTH_UNITS_PER_M = 5000.0  # TUM RGB-D depth PNGs: 5000 units per metre
 
 
 def _names(path: Path):
@@ -103,6 +104,7 @@ def read_tum(path: Path, *, stride=None, max_gap_s=0.05, clip=False):
         j = np.where(np.abs(depth_t[j - 1] - image_t) < np.abs(depth_t[j] - image_t), j - 1, j)
         close = np.abs(depth_t[j] - image_t) <= DEPTH_MATCH_S
         frames["depth_path"] = [depth[k][1] if ok else None for k, ok in zip(j, close)]
+        frames["depth_scale"] = DEPTH_UNITS_PER_M
     return frames
 
 

@@ -1,0 +1,318 @@
+"""3D overlap: IoU of the sets of 3D voxels (or SfM points) two frames observe.
+
+Each frame's set comes from one source (``config.source``, "auto" picks in this order):
+
+- ``tracks``: the 3D point ids of the frame's SfM tracks (the ``colmap`` reader); no voxels;
+- ``scene``: the points of a scene cloud or mesh (``config.scene``, PLY/PCD/OBJ read with open3d,
+  or fused from the RGB-D frames with open3d's TSDF when ``scene_from_rgbd``) that the camera sees:
+  inside the image, in front, within ``max_depth_m`` and not occluded (depth-map agreement within
+  ``depth_tol`` where the frame has a depth image, else a z-buffer at the image resolution);
+- ``rgbd``: the frame's valid depth pixels (every ``stride``-th), back-projected with its
+  intrinsics and moved into the world by its ``world_from_cam`` pose.
+
+Points are quantised to voxels of side ``voxel_m`` in the world frame. For every pair:
+overlap = |Va ∩ Vb| / |Va ∪ Vb| (IoU), cover_a = |Va ∩ Vb| / |Va|, cover_b = |Va ∩ Vb| / |Vb|.
+
+Pairs are found from the data, never by a loop over pairs: the frames' sets form a sparse
+frame x voxel incidence matrix, and a block of anchor frames is intersected with its targets
+either as a sparse product (cost: sum over voxels of anchors-seeing x targets-seeing) or with
+bitsets (cost: anchors x targets x voxels / 64), whichever is cheaper for that block. Memory stays
+bounded by the block (``chunk_frames``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from .. import schema
+from ..errors import ConfigError, InputError
+from ..geometry.poses import quat_to_matrix
+from ..pairs import candidate_pairs
+from . import _cloud3d_kernels as K
+
+PAIRS_SCHEMA = schema.PAIRS_3D_SCHEMA
+#: a sparse product's multiply-add costs about this many bitset words (measured, see benchmarks)
+SPARSE_WEIGHT = 8.0
+
+
+def _source(frames, config) -> str:
+    if config.source != "auto":
+        return config.source
+    usable = frames["usable"].to_numpy()
+    if config.scene or config.scene_from_rgbd:
+        return "scene"
+    if frames.loc[usable, "point_ids"].map(lambda v: v is not None).all():
+        return "tracks"
+    if frames.loc[usable, "depth_path"].notna().all():
+        return "rgbd"
+    raise ConfigError("cloud3d needs depth images (rgbd), SfM tracks (colmap) or a scene cloud "
+                      "(--scene / --scene-from-rgbd); this dataset has none for every frame")
+
+
+def prepare(frames, config, root=None):
+    frames = frames.copy()
+    usable = frames["usable"].to_numpy()
+    posed = np.isfinite(frames[list(schema.POSE_COLUMNS)].to_numpy()).all(axis=1)
+    source = _source(frames, config)
+    if source != "tracks" and (usable & ~posed).any():
+        row = frames.iloc[int(np.flatnonzero(usable & ~posed)[0])]
+        raise ConfigError(f"cloud3d ({source}) needs a 6DoF pose for every frame; {row['key']!r} has none")
+    if source in ("rgbd", "scene"):
+        need = ["fx", "fy", "cx", "cy", "width", "height"]
+        missing = usable & ~np.isfinite(frames[need].to_numpy(np.float64, na_value=np.nan)).all(axis=1)
+        if missing.any():
+            row = frames.iloc[int(np.flatnonzero(missing)[0])]
+            raise ConfigError(f"cloud3d ({source}) needs intrinsics fx, fy, cx, cy, width, height; "
+                              f"{row['key']!r} ({row['source_file']}) has none")
+    notes = [f"3D source: {source}" + ("" if source == "tracks" else f", voxel {config.voxel_m:g} m")]
+    state = build_state(frames, config, root, source)
+    empty = frames["usable"].to_numpy() & (state["sizes"] == 0)
+    if empty.any():
+        frames.loc[empty, "usable"] = False
+        frames.loc[empty, "flag"] = "empty"
+        keys = ", ".join(repr(k) for k in frames.loc[empty, "key"].head(3))
+        notes.append(f"{int(empty.sum())} frame(s) observe no point (e.g. all depth invalid): {keys}"
+                     f"{', ...' if empty.sum() > 3 else ''}; flagged 'empty', left out of pairs")
+    return frames, notes, {"source": source, "voxel_m": config.voxel_m, "empty_frames": int(empty.sum())}, state
+
+
+def _poses(frames):
+    R = quat_to_matrix(frames[["qw", "qx", "qy", "qz"]].to_numpy())
+    t = frames[["tx", "ty", "tz"]].to_numpy(np.float64)
+    return R, t
+
+
+def rgbd_sets(frames, config, root: Path):
+    """Voxel keys and reach (largest point distance) of each usable frame's depth image."""
+    from ..io.depth import read_depth
+
+    R, t = _poses(frames)
+    max_depth = np.inf if config.max_depth_m is None else config.max_depth_m
+    sets, reach = [None] * len(frames), np.zeros(len(frames))
+    for i in np.flatnonzero(frames["usable"].to_numpy()):
+        row = frames.iloc[i]
+        if row["depth_path"] is None or not isinstance(row["depth_path"], str):
+            raise InputError(f"frame {row['key']!r} has no depth image", file=row["source_file"])
+        if not np.isfinite(row["depth_scale"]) or row["depth_scale"] <= 0:
+            raise InputError(f"frame {row['key']!r} has no depth scale (units per metre)", file=row["source_file"])
+        depth = read_depth(Path(root) / row["depth_path"], width=row["width"], height=row["height"])
+        keys, reach[i], bad = K.backproject_voxels(
+            depth, row["fx"], row["fy"], row["cx"], row["cy"], float(row["depth_scale"]),
+            int(config.stride), max_depth, R[i], t[i], float(config.voxel_m))
+        if bad:
+            raise InputError(f"{bad} points lie beyond ±{K.LIMIT} voxels of the origin; use a larger voxel_m",
+                             file=Path(root) / row["depth_path"])
+        sets[i] = keys
+    return sets, reach
+
+
+def track_sets(frames):
+    sets = [None] * len(frames)
+    for i in np.flatnonzero(frames["usable"].to_numpy()):
+        ids = frames["point_ids"].iloc[i]
+        sets[i] = np.unique(np.asarray([] if ids is None else ids, np.int64))
+    return sets, np.full(len(frames), np.inf)
+
+
+def scene_points(config, frames, root):
+    """The scene as an (n, 3) array: a cloud/mesh file, or TSDF-fused from the RGB-D frames;
+    voxel-down-sampled to ``voxel_m`` with open3d."""
+    o3d = import_open3d()
+    if config.scene_from_rgbd:
+        cloud = fuse_tsdf(frames, config, root)
+    else:
+        path = Path(config.scene)
+        if not path.is_file():
+            raise InputError("scene file not found", file=path)
+        mesh = o3d.io.read_triangle_mesh(str(path)) if path.suffix.lower() in (".obj", ".stl", ".off", ".gltf", ".glb") else None
+        if mesh is not None and len(mesh.vertices):
+            cloud = o3d.geometry.PointCloud(mesh.vertices)
+        else:
+            cloud = o3d.io.read_point_cloud(str(path))
+            if len(cloud.points) == 0:  # a PLY may hold a mesh
+                mesh = o3d.io.read_triangle_mesh(str(path))
+                cloud = o3d.geometry.PointCloud(mesh.vertices)
+        if len(cloud.points) == 0:
+            raise InputError("open3d cannot read a point cloud or mesh from this file", file=path)
+    cloud = cloud.voxel_down_sample(float(config.voxel_m) / 2)
+    return np.asarray(cloud.points, dtype=np.float64)
+
+
+def fuse_tsdf(frames, config, root):
+    """A scene cloud fused from the usable RGB-D frames (open3d ScalableTSDFVolume)."""
+    from ..io.depth import read_depth
+
+    o3d = import_open3d()
+    volume = o3d.pipelines.integration.ScalableTSDFVolume(
+        voxel_length=float(config.voxel_m) / 2, sdf_trunc=float(config.voxel_m) * 2,
+        color_type=o3d.pipelines.integration.TSDFVolumeColorType.NoColor)
+    R, t = _poses(frames)
+    for i in np.flatnonzero(frames["usable"].to_numpy()):
+        row = frames.iloc[i]
+        depth = read_depth(Path(root) / row["depth_path"], width=row["width"], height=row["height"])
+        depth = np.where(depth == 65535, 0, depth).astype(np.uint16)
+        grey = np.zeros(depth.shape, np.uint8)
+        rgbd = o3d.geometry.RGBDImage.create_from_color_and_depth(
+            o3d.geometry.Image(grey), o3d.geometry.Image(depth), depth_scale=float(row["depth_scale"]),
+            depth_trunc=float(config.max_depth_m or 1e3), convert_rgb_to_intensity=False)
+        K_ = o3d.camera.PinholeCameraIntrinsic(int(row["width"]), int(row["height"]), row["fx"], row["fy"],
+                                               row["cx"], row["cy"])
+        T = np.eye(4)
+        T[:3, :3], T[:3, 3] = R[i].T, -R[i].T @ t[i]  # open3d takes the extrinsic: cam_from_world
+        volume.integrate(rgbd, K_, T)
+    return volume.extract_point_cloud()
+
+
+def scene_sets(frames, config, root):
+    """Voxel keys of the scene points each usable frame sees (see visible_points)."""
+    from ..io.depth import read_depth
+
+    points = scene_points(config, frames, root)
+    R, t = _poses(frames)
+    max_depth = np.inf if config.max_depth_m is None else config.max_depth_m
+    sets, reach = [None] * len(frames), np.zeros(len(frames))
+    for i in np.flatnonzero(frames["usable"].to_numpy()):
+        row = frames.iloc[i]
+        w, h = int(row["width"]), int(row["height"])
+        has_depth = isinstance(row["depth_path"], str)
+        depth = (read_depth(Path(root) / row["depth_path"], width=w, height=h) if has_depth
+                 else np.zeros((0, 0), np.uint16))
+        R_cw = R[i].T
+        seen = K.visible_points(points, R_cw, -R_cw @ t[i], row["fx"], row["fy"], row["cx"], row["cy"],
+                                w, h, max_depth, depth, float(row["depth_scale"]) if has_depth else 1.0,
+                                float(config.depth_tol), np.empty((h, w)))
+        visible = points[seen]
+        sets[i], _ = K.voxelize_points(visible, float(config.voxel_m))
+        reach[i] = np.linalg.norm(visible - t[i], axis=1).max() if len(visible) else 0.0
+    return sets, reach
+
+
+def import_open3d():
+    """open3d, or a one-line error saying how to get it."""
+    try:
+        import open3d
+    except ImportError as exc:
+        if "libusb" in str(exc):
+            raise ConfigError("open3d needs the system library libusb-1.0: apt-get install libusb-1.0-0 "
+                              "(scripts/setup.sh does it)") from None
+        raise ConfigError(f"open3d is not installed ({exc}): pip install 'fovlabel[3d]'") from None
+    return open3d
+
+
+def build_state(frames, config, root=None, source=None) -> dict:
+    """Each usable frame's point set as rows of one incidence matrix, plus poses and reaches."""
+    source = source or _source(frames, config)
+    root = Path(root or ".")
+    if source == "tracks":
+        sets, reach = track_sets(frames)
+    elif source == "rgbd":
+        sets, reach = rgbd_sets(frames, config, root)
+    else:
+        sets, reach = scene_sets(frames, config, root)
+    sizes = np.array([0 if s is None else len(s) for s in sets], np.int64)
+    # one incidence matrix over all frames: column ids of the sorted unique keys
+    present = [s for s in sets if s is not None and len(s)]
+    all_keys = np.concatenate(present) if present else np.zeros(0, np.int64)
+    _, columns = np.unique(all_keys, return_inverse=True)
+    indptr = np.zeros(len(frames) + 1, np.int64)
+    indptr[1:] = np.cumsum(sizes)
+    R, t = _poses(frames) if np.isfinite(frames["qw"].to_numpy(np.float64)).all() else (None, None)
+    return {
+        "indptr": indptr, "indices": columns.astype(np.int64), "n_columns": int(columns.max() + 1) if len(columns) else 0,
+        "sizes": sizes, "reach": reach + np.sqrt(3.0) * float(config.voxel_m),
+        "centre": t, "axis": None if R is None else R[:, :, 2],
+        "frame_id": frames["frame_id"].to_numpy(np.int32),
+    }
+
+
+def _rows(state, rows):
+    from scipy.sparse import csr_matrix
+
+    indptr, indices = state["indptr"], state["indices"]
+    lengths = indptr[rows + 1] - indptr[rows]
+    sub_ptr = np.zeros(len(rows) + 1, np.int64)
+    sub_ptr[1:] = np.cumsum(lengths)
+    idx = np.concatenate([indices[indptr[r]:indptr[r + 1]] for r in rows]) if len(rows) else np.zeros(0, np.int64)
+    data = np.ones(len(idx), np.int32)
+    return csr_matrix((data, idx, sub_ptr), shape=(len(rows), max(state["n_columns"], 1)))
+
+
+def shared_counts(state, anchors, targets):
+    """(i, j, count) of every anchor/target row pair sharing at least one voxel; i, j index the
+    given arrays. Chooses the sparse product or bitsets by their cost on this block."""
+    A, B = _rows(state, anchors), _rows(state, targets)
+    ka = np.bincount(A.indices, minlength=A.shape[1])
+    kb = np.bincount(B.indices, minlength=B.shape[1])
+    sparse_cost = float(np.dot(ka.astype(np.float64), kb))
+    used = np.flatnonzero((ka > 0) & (kb > 0))
+    bitset_cost = len(anchors) * len(targets) * max(1.0, len(used) / 64.0)
+    if sparse_cost * SPARSE_WEIGHT <= bitset_cost or len(used) == 0:
+        C = (A @ B.T).tocoo()
+        return C.row.astype(np.int64), C.col.astype(np.int64), C.data.astype(np.int64)
+    words = (len(used) + 63) // 64
+    bits = [K.fill_bitsets(M.indptr.astype(np.int64), M.indices.astype(np.int64), np.arange(M.shape[0]), words)
+            for M in (A[:, used].tocsr(), B[:, used].tocsr())]  # columns renumbered 0..len(used)-1
+    counts = K.bitset_counts(bits[0], bits[1])
+    i, j = np.nonzero(counts)
+    return i.astype(np.int64), j.astype(np.int64), counts[i, j]
+
+
+def label_chunk(state, chunk, config) -> pa.Table:
+    anchors = np.asarray(chunk.anchors, np.int64)
+    targets = np.asarray(chunk.targets, np.int64)
+    i, j, shared = shared_counts(state, anchors, targets)
+    a, b = anchors[i], targets[j]
+    if chunk.mode == "within":
+        keep = a < b
+        a, b, shared = a[keep], b[keep], shared[keep]
+    if config.keep_zero:  # every pair whose points could meet: centres closer than the reaches
+        if state["centre"] is None or not np.isfinite(state["reach"]).all():
+            ca, cb = np.meshgrid(anchors, targets, indexing="ij")
+            ca, cb = ca.ravel(), cb.ravel()
+            keep = ca < cb if chunk.mode == "within" else ca != cb
+            ca, cb = ca[keep], cb[keep]
+        else:
+            centre = state["centre"]
+            # the search in x, y finds a superset of the pairs closer in 3D; the 3D distance decides
+            ca, cb, _ = candidate_pairs(centre[:, 0], centre[:, 1], state["reach"], anchors, targets,
+                                        chunk.mode == "within")
+            d3 = np.linalg.norm(centre[ca] - centre[cb], axis=1)
+            keep = d3 < state["reach"][ca] + state["reach"][cb]
+            ca, cb = ca[keep], cb[keep]
+        known = set(zip(a.tolist(), b.tolist()))
+        extra = np.array([(x, y) for x, y in zip(ca.tolist(), cb.tolist()) if (x, y) not in known],
+                         np.int64).reshape(-1, 2)
+        a = np.concatenate([a, extra[:, 0]])
+        b = np.concatenate([b, extra[:, 1]])
+        shared = np.concatenate([shared, np.zeros(len(extra), np.int64)])
+    order = np.lexsort((b, a))
+    a, b, shared = a[order], b[order], shared[order]
+    size_a, size_b = state["sizes"][a], state["sizes"][b]
+    union = size_a + size_b - shared
+    iou = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
+    cover_a = np.where(size_a > 0, shared / np.maximum(size_a, 1), 0.0)
+    cover_b = np.where(size_b > 0, shared / np.maximum(size_b, 1), 0.0)
+    if state["centre"] is not None:
+        dist = np.linalg.norm(state["centre"][a] - state["centre"][b], axis=1)
+        cos = np.clip(np.einsum("ni,ni->n", state["axis"][a], state["axis"][b]), -1.0, 1.0)
+        angle = np.degrees(np.arccos(cos))
+    else:
+        dist = angle = np.full(len(a), np.nan)
+    frame_id = state["frame_id"]
+    return pa.table(
+        {
+            "frame_a": frame_id[a].astype(np.int32),
+            "frame_b": frame_id[b].astype(np.int32),
+            "overlap": iou.astype(np.float32),
+            "cover_a": cover_a.astype(np.float32),
+            "cover_b": cover_b.astype(np.float32),
+            "shared": shared.astype(np.int32),
+            "distance_m": dist.astype(np.float32),
+            "heading_diff_deg": angle.astype(np.float32),
+            "rank": schema.rank_from_overlap(iou, config.positive),
+        },
+        schema=PAIRS_SCHEMA,
+    )
