@@ -81,9 +81,9 @@ def _chunk_tables(state, config, chunks, jobs, skip=frozenset()) -> Iterator[tup
         yield c.index, table
 
 
-def prepare_frames(frames: pd.DataFrame, config: LabelConfig, root=None):
+def prepare_frames(frames: pd.DataFrame, config: LabelConfig, root=None, jobs: int = 1):
     """The labeller's completed frames table, summary notes, metadata and state (see labellers)."""
-    return get_labeller(config.labeller).prepare(frames, config, root)
+    return get_labeller(config.labeller).prepare(frames, config, root, jobs)
 
 
 def _summary_base(frames: pd.DataFrame, config: LabelConfig) -> tuple[dict, list[Chunk]]:
@@ -101,7 +101,7 @@ def label_frames(frames: pd.DataFrame, config: LabelConfig, *, jobs: int = 1, ro
 
     ``root``: the folder relative paths in the frames table start from (depth images)."""
     jobs = _check_jobs(jobs)
-    frames, _, _, state = prepare_frames(frames, config, root)
+    frames, _, _, state = prepare_frames(frames, config, root, jobs)
     _, chunks = _summary_base(frames, config)
     tables = [t for _, t in _chunk_tables(state, config, chunks, jobs)]
     empty = get_labeller(config.labeller).PAIRS_SCHEMA.empty_table()
@@ -126,7 +126,7 @@ def run_to_disk(
     start = time.perf_counter()
     jobs = _check_jobs(jobs)
     fingerprint = frames_fingerprint(frames)  # of what was read, before the labeller's additions
-    frames, notes, labeller_meta, state = prepare_frames(frames, config, root)
+    frames, notes, labeller_meta, state = prepare_frames(frames, config, root, jobs)
     groups, chunks = _summary_base(frames, config)
     plan = {"fingerprint": fingerprint, "config": config.to_dict(), "chunks": len(chunks),
             "fovlabel_version": __version__, "schema_version": schema.SCHEMA_VERSION}

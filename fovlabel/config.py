@@ -31,7 +31,8 @@ class LabelConfig:
     reader's intrinsics or from ``fx`` and ``width`` (which win when given).
     6DoF labellers: ``up`` ("auto" or "+x", "-y", ...) defines the ground plane; cameras pitched
     more than ``max_tilt_deg`` out of it are flagged and left out (see geometry.ground).
-    3D labeller: ``voxel_m`` (voxel side), ``stride`` (every k-th depth pixel), ``max_depth_m``,
+    3D labeller: ``voxel_m`` (voxel side), ``stride`` (every k-th depth pixel; ``--pixel-stride``
+    on the command line, where ``--stride`` thins TUM frames), ``max_depth_m``,
     ``depth_tol`` (relative depth agreement for visibility), ``source`` ("auto", "rgbd", "scene",
     "tracks"), ``scene`` (a PLY/PCD/OBJ file), ``scene_from_rgbd`` (fuse one with TSDF).
     """

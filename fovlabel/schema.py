@@ -60,9 +60,11 @@ FRAMES_SCHEMA = pa.schema(
         pa.field("key", pa.string(), nullable=False),  # image id or path relative to the dataset
         pa.field("group", pa.string(), nullable=False),  # city / scene / sequence set
         pa.field("role", pa.string()),  # "query", "database" or null
-        pa.field("x_m", pa.float64(), nullable=False),  # metric easting in `crs`
-        pa.field("y_m", pa.float64(), nullable=False),  # metric northing in `crs`
-        pa.field("grid_heading_deg", pa.float64(), nullable=False),  # clockwise from +y of `crs`
+        # 2D position and heading: metric easting/northing in `crs` and degrees clockwise from +y;
+        # for pose datasets filled by the 2D labellers (null when only a 3D labeller ran)
+        pa.field("x_m", pa.float64()),
+        pa.field("y_m", pa.float64()),
+        pa.field("grid_heading_deg", pa.float64()),
         pa.field("heading_deg", pa.float64()),  # compass, clockwise from true north (as given)
         pa.field("crs", pa.string()),  # "EPSG:32632", or null for a local frame
         pa.field("fov_deg", pa.float64()),  # this camera's FoV; null: the run's fov_deg

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sourced by scripts/demo and scripts/test: makes .venv and installs fovlabel (+ test extras) into
-# it. Re-installs only when pyproject.toml changed. Installs python3-venv with apt where missing.
+# Sourced by scripts/demo and scripts/test: makes .venv and installs fovlabel with its 3d and test
+# extras into it; re-installs only when pyproject.toml changed. Installs with apt what pip cannot:
+# python3-venv where missing, and libusb-1.0-0, which open3d needs at import.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PY=${PYTHON:-python3}
@@ -20,12 +21,17 @@ command -v "$PY" >/dev/null 2>&1 || need_apt python3 python3-venv
   echo "setup: fovlabel needs Python >= 3.10; $PY is $("$PY" --version)" >&2; exit 1; }
 "$PY" -c 'import ensurepip, venv' 2>/dev/null || need_apt python3-venv
 
+# open3d (the 3D labeller) needs libusb-1.0 at import time
+if ! ldconfig -p 2>/dev/null | grep -q 'libusb-1.0.so.0'; then
+  need_apt libusb-1.0-0
+fi
+
 stamp="$VENV/.fovlabel-installed"
 want=$(cd "$ROOT" && cat pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing fovlabel into $VENV" >&2
   "$PY" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[test]" 2> >(grep -v "is ignored" >&2)
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[3d,test]" 2> >(grep -v "is ignored" >&2)
   echo "$want" > "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"

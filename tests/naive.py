@@ -62,3 +62,47 @@ def sector_overlaps_many(xa, ya, ha, fa, ra, xb, yb, hb, fb, rb, n_arc=4096):
     area_a = shapely.area(pa)
     union = area_a + shapely.area(pb) - inter  # inclusion-exclusion: one boolean op, not two
     return inter / union, inter / area_a
+
+
+def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, R, t, voxel_m):
+    """The set of voxels (ix, iy, iz) a depth image's valid pixels fall in, the plain numpy way."""
+    v, u = np.mgrid[0:depth.shape[0]:stride, 0:depth.shape[1]:stride]
+    d = depth[v, u].astype(np.float64)
+    valid = (d != 0) & (d != 65535)
+    z = d / units_per_m
+    valid &= z <= max_depth_m
+    u, v, z = u[valid], v[valid], z[valid]
+    cam = np.stack([(u - cx) * z / fx, (v - cy) * z / fy, z], axis=1)
+    world = cam @ np.asarray(R).T + np.asarray(t)
+    return {tuple(k) for k in np.floor(world / voxel_m).astype(np.int64).tolist()}
+
+
+def set_overlaps(sets):
+    """{(i, j): (shared, iou)} for every pair i < j of Python sets that share something."""
+    out = {}
+    for i in range(len(sets)):
+        for j in range(i + 1, len(sets)):
+            shared = len(sets[i] & sets[j])
+            if shared:
+                out[(i, j)] = (shared, shared / len(sets[i] | sets[j]))
+    return out
+
+
+def depth_consistency(depth_a, depth_b, K, T_a, T_b, units_per_m, tol=0.05, stride=4):
+    """Share of frame a's valid pixels that, moved into frame b's camera, land inside b's image in
+    front of it with a depth within ``tol`` (relative) of b's depth there."""
+    fx, fy, cx, cy = K
+    v, u = np.mgrid[0:depth_a.shape[0]:stride, 0:depth_a.shape[1]:stride]
+    d = depth_a[v, u].astype(np.float64)
+    valid = (d != 0) & (d != 65535)
+    z = d[valid] / units_per_m
+    cam = np.stack([(u[valid] - cx) * z / fx, (v[valid] - cy) * z / fy, z, np.ones_like(z)])
+    in_b = np.linalg.inv(T_b) @ T_a @ cam
+    zb = in_b[2]
+    front = zb > 1e-6
+    ub = np.floor(fx * in_b[0][front] / zb[front] + cx).astype(int)
+    vb = np.floor(fy * in_b[1][front] / zb[front] + cy).astype(int)
+    inside = (ub >= 0) & (vb >= 0) & (ub < depth_b.shape[1]) & (vb < depth_b.shape[0])
+    ref = depth_b[vb[inside], ub[inside]].astype(np.float64) / units_per_m
+    ok = (ref > 0) & (ref < 65.535) & (np.abs(zb[front][inside] - ref) <= tol * ref)
+    return ok.sum() / max(len(z), 1)

@@ -74,11 +74,21 @@ def progress_reporter():
 @click.option("--stride", type=int, default=None, help="tum: keep every k-th frame.")
 @click.option("--pose", type=click.Choice(["cam_to_world", "world_to_cam"]), default=None,
               help="csv with pose columns: which way the poses map.")
+@click.option("--voxel-m", type=float, default=None, help="3D: voxel side in metres (0.05).")
+@click.option("--pixel-stride", type=int, default=None, help="3D: back-project every k-th depth pixel (1).")
+@click.option("--max-depth-m", type=float, default=None, help="3D: ignore depth beyond this.")
+@click.option("--depth-tol", type=float, default=None, help="3D: relative depth agreement for visibility (0.05).")
+@click.option("--source", type=click.Choice(["auto", "rgbd", "scene", "tracks"]), default=None,
+              help="3D: where each frame's point set comes from.")
+@click.option("--scene", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="3D: scene point cloud or mesh (PLY/PCD/OBJ).")
+@click.option("--scene-from-rgbd", is_flag=True, default=None, help="3D: fuse the scene from the RGB-D frames (TSDF).")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Worker processes.")
 @click.option("--out", required=True, type=click.Path(), help="Output label-set directory.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output.")
 def annotate(dataset, format_, labeller, preset, fov_deg, fx, width, radius_m, measure, mode,
-             positive, keep_zero, up, max_tilt_deg, epsg, stride, pose, jobs, out, overwrite):
+             positive, keep_zero, up, max_tilt_deg, epsg, stride, pose, voxel_m, pixel_stride,
+             max_depth_m, depth_tol, source, scene, scene_from_rgbd, jobs, out, overwrite):
     """Label every candidate image pair of DATASET and write Parquet to --out."""
     from ..api import annotate as run_annotate
 
@@ -88,6 +98,7 @@ def annotate(dataset, format_, labeller, preset, fov_deg, fx, width, radius_m, m
         jobs=jobs, reader_options={k: v for k, v in reader_options.items() if v is not None},
         progress=progress_reporter(), fov_deg=fov_deg, fx=fx, width=width, radius_m=radius_m,
         measure=measure, mode=mode, positive=positive, keep_zero=keep_zero, up=up,
-        max_tilt_deg=max_tilt_deg,
+        max_tilt_deg=max_tilt_deg, voxel_m=voxel_m, stride=pixel_stride, max_depth_m=max_depth_m,
+        depth_tol=depth_tol, source=source, scene=scene, scene_from_rgbd=scene_from_rgbd,
     )
     print_summary(summary)

@@ -3,11 +3,12 @@
 Interface (module-level names of the registered module):
 
 - ``PAIRS_SCHEMA``: the pairs table it writes;
-- ``prepare(frames, config, root) -> (frames, notes, meta, state)``: complete the frames table
+- ``prepare(frames, config, root, jobs) -> (frames, notes, meta, state)``: complete the frames table
   for this labeller (2D positions, headings, FoV, flags), with lines for the summary, a dict for
   the output's metadata, and the state the chunks need (plain arrays, cheap to send to worker
   processes); runs once, in the main process, before the chunks are planned. ``root``: the
-  dataset folder that relative paths in the frames table (depth images) start from;
+  dataset folder that relative paths in the frames table (depth images) start from; ``jobs``:
+  threads it may use (it runs before the chunks' worker processes start, never beside them);
 - ``label_chunk(state, chunk, config) -> pyarrow.Table``: the pairs of one chunk.
 """
 

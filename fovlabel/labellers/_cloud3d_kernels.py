@@ -37,7 +37,7 @@ def unpack_keys(keys):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _sorted_unique(keys, n):
     if n == 0:
         return keys[:0].copy()
@@ -50,45 +50,64 @@ def _sorted_unique(keys, n):
     return k[:m].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, R, t, voxel_m):
     """Sorted unique voxel keys of the valid pixels of one depth image, in the world.
 
     Returns (keys, reach, out_of_range): ``reach`` is the largest distance from the camera centre
     to a back-projected point (0 when none), ``out_of_range`` counts points beyond the key range.
+    Releases the GIL, so that threads can decode and back-project several images at once.
     """
     h, w = depth.shape
+    inv = 1.0 / voxel_m
+    # A pixel's world point is z * (col[u] + row[v]) + t with the ray direction split into a part
+    # that depends on the column and one that depends on the row; both pre-scaled to voxels.
+    cols = np.empty((w, 4))
+    for u in range(w):
+        a = (u - cx) / fx
+        for k in range(3):
+            cols[u, k] = R[k, 0] * a * inv
+        cols[u, 3] = a * a  # for the squared length of the camera ray (a, b, 1)
+    rows = np.empty((h, 4))
+    for v in range(h):
+        b = (v - cy) / fy
+        for k in range(3):
+            rows[v, k] = (R[k, 1] * b + R[k, 2]) * inv
+        rows[v, 3] = b * b + 1.0
+    # shifting by LIMIT makes coordinates positive inside the key range, where truncation is floor
+    sx = t[0] * inv + LIMIT
+    sy = t[1] * inv + LIMIT
+    sz = t[2] * inv + LIMIT
+    to_m = 1.0 / units_per_m
     keys = np.empty(((h + stride - 1) // stride) * ((w + stride - 1) // stride), np.int64)
+    above = np.full(w, -1, np.int64)  # the key of the previous row's pixel in each column
     n = 0
     reach2 = 0.0
     bad = 0
-    inv = 1.0 / voxel_m
     for v in range(0, h, stride):
+        rx, ry, rz, rr = rows[v, 0], rows[v, 1], rows[v, 2], rows[v, 3]
         for u in range(0, w, stride):
             d = depth[v, u]
             if d == 0 or d == 65535:
                 continue
-            z = d / units_per_m
+            z = d * to_m
             if z > max_depth_m:
                 continue
-            x = (u - cx) * z / fx
-            y = (v - cy) * z / fy
-            px = R[0, 0] * x + R[0, 1] * y + R[0, 2] * z + t[0]
-            py = R[1, 0] * x + R[1, 1] * y + R[1, 2] * z + t[1]
-            pz = R[2, 0] * x + R[2, 1] * y + R[2, 2] * z + t[2]
-            ix = int(math.floor(px * inv))
-            iy = int(math.floor(py * inv))
-            iz = int(math.floor(pz * inv))
-            if abs(ix) >= LIMIT or abs(iy) >= LIMIT or abs(iz) >= LIMIT:
+            fx_ = z * (cols[u, 0] + rx) + sx
+            fy_ = z * (cols[u, 1] + ry) + sy
+            fz_ = z * (cols[u, 2] + rz) + sz
+            if not (0.0 <= fx_ < 2 * LIMIT and 0.0 <= fy_ < 2 * LIMIT and 0.0 <= fz_ < 2 * LIMIT):
                 bad += 1
                 continue
-            key = _pack(ix, iy, iz)
-            r2 = x * x + y * y + z * z
+            key = (np.int64(fx_) << 42) | (np.int64(fy_) << 21) | np.int64(fz_)
+            r2 = z * z * (cols[u, 3] + rr)
             if r2 > reach2:
                 reach2 = r2
-            # neighbouring pixels mostly fall in the same voxel: dropping repeats here leaves
-            # far fewer keys to sort
-            if n > 0 and keys[n - 1] == key:
+            # neighbouring pixels mostly fall in the same voxel: dropping a key equal to the one
+            # to the left or above leaves far fewer keys to sort
+            same = (n > 0 and keys[n - 1] == key) or above[u] == key
+            above[u] = key
+            if same:
                 continue
             keys[n] = key
             n += 1

@@ -52,7 +52,7 @@ def _source(frames, config) -> str:
                       "(--scene / --scene-from-rgbd); this dataset has none for every frame")
 
 
-def prepare(frames, config, root=None):
+def prepare(frames, config, root=None, jobs=1):
     frames = frames.copy()
     usable = frames["usable"].to_numpy()
     posed = np.isfinite(frames[list(schema.POSE_COLUMNS)].to_numpy()).all(axis=1)
@@ -68,7 +68,7 @@ def prepare(frames, config, root=None):
             raise ConfigError(f"cloud3d ({source}) needs intrinsics fx, fy, cx, cy, width, height; "
                               f"{row['key']!r} ({row['source_file']}) has none")
     notes = [f"3D source: {source}" + ("" if source == "tracks" else f", voxel {config.voxel_m:g} m")]
-    state = build_state(frames, config, root, source)
+    state = build_state(frames, config, root, source, jobs)
     empty = frames["usable"].to_numpy() & (state["sizes"] == 0)
     if empty.any():
         frames.loc[empty, "usable"] = False
@@ -85,27 +85,42 @@ def _poses(frames):
     return R, t
 
 
-def rgbd_sets(frames, config, root: Path):
-    """Voxel keys and reach (largest point distance) of each usable frame's depth image."""
+def rgbd_sets(frames, config, root: Path, jobs: int = 1):
+    """Voxel keys and reach (largest point distance) of each usable frame's depth image.
+
+    ``jobs`` threads decode and back-project frames side by side (Pillow's decoder and the kernel
+    release the GIL); results do not depend on it."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..io.depth import read_depth
 
     R, t = _poses(frames)
     max_depth = np.inf if config.max_depth_m is None else config.max_depth_m
-    sets, reach = [None] * len(frames), np.zeros(len(frames))
-    for i in np.flatnonzero(frames["usable"].to_numpy()):
-        row = frames.iloc[i]
-        if row["depth_path"] is None or not isinstance(row["depth_path"], str):
+    rows = frames[["key", "source_file", "depth_path", "depth_scale", "fx", "fy", "cx", "cy", "width", "height"]]
+    usable = np.flatnonzero(frames["usable"].to_numpy())
+    for i in usable:  # check everything before any work
+        row = rows.iloc[i]
+        if not isinstance(row["depth_path"], str):
             raise InputError(f"frame {row['key']!r} has no depth image", file=row["source_file"])
         if not np.isfinite(row["depth_scale"]) or row["depth_scale"] <= 0:
             raise InputError(f"frame {row['key']!r} has no depth scale (units per metre)", file=row["source_file"])
-        depth = read_depth(Path(root) / row["depth_path"], width=row["width"], height=row["height"])
-        keys, reach[i], bad = K.backproject_voxels(
+
+    def one(i):
+        row = rows.iloc[i]
+        path = Path(root) / row["depth_path"]
+        depth = read_depth(path, width=row["width"], height=row["height"])
+        keys, reach, bad = K.backproject_voxels(
             depth, row["fx"], row["fy"], row["cx"], row["cy"], float(row["depth_scale"]),
             int(config.stride), max_depth, R[i], t[i], float(config.voxel_m))
         if bad:
             raise InputError(f"{bad} points lie beyond ±{K.LIMIT} voxels of the origin; use a larger voxel_m",
-                             file=Path(root) / row["depth_path"])
-        sets[i] = keys
+                             file=path)
+        return keys, reach
+
+    sets, reach = [None] * len(frames), np.zeros(len(frames))
+    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+        for i, (keys, r) in zip(usable, pool.map(one, usable)):
+            sets[i], reach[i] = keys, r
     return sets, reach
 
 
@@ -142,28 +157,32 @@ def scene_points(config, frames, root):
 
 
 def fuse_tsdf(frames, config, root):
-    """A scene cloud fused from the usable RGB-D frames (open3d ScalableTSDFVolume)."""
+    """A scene cloud fused from the usable RGB-D frames with open3d's TSDF (VoxelBlockGrid, voxels
+    of voxel_m / 2, truncation 4 voxels; the legacy ScalableTSDFVolume returns no points in
+    open3d 0.20 here). Points seen by a single frame are kept (weight threshold 1)."""
     from ..io.depth import read_depth
 
     o3d = import_open3d()
-    volume = o3d.pipelines.integration.ScalableTSDFVolume(
-        voxel_length=float(config.voxel_m) / 2, sdf_trunc=float(config.voxel_m) * 2,
-        color_type=o3d.pipelines.integration.TSDFVolumeColorType.NoColor)
+    o3c = o3d.core
+    voxel = float(config.voxel_m) / 2
+    grid = o3d.t.geometry.VoxelBlockGrid(
+        attr_names=("tsdf", "weight"), attr_dtypes=(o3c.float32, o3c.float32), attr_channels=((1), (1)),
+        voxel_size=voxel, block_resolution=8, block_count=50_000, device=o3c.Device("CPU:0"))
     R, t = _poses(frames)
     for i in np.flatnonzero(frames["usable"].to_numpy()):
         row = frames.iloc[i]
         depth = read_depth(Path(root) / row["depth_path"], width=row["width"], height=row["height"])
-        depth = np.where(depth == 65535, 0, depth).astype(np.uint16)
-        grey = np.zeros(depth.shape, np.uint8)
-        rgbd = o3d.geometry.RGBDImage.create_from_color_and_depth(
-            o3d.geometry.Image(grey), o3d.geometry.Image(depth), depth_scale=float(row["depth_scale"]),
-            depth_trunc=float(config.max_depth_m or 1e3), convert_rgb_to_intensity=False)
-        K_ = o3d.camera.PinholeCameraIntrinsic(int(row["width"]), int(row["height"]), row["fx"], row["fy"],
-                                               row["cx"], row["cy"])
-        T = np.eye(4)
-        T[:3, :3], T[:3, 3] = R[i].T, -R[i].T @ t[i]  # open3d takes the extrinsic: cam_from_world
-        volume.integrate(rgbd, K_, T)
-    return volume.extract_point_cloud()
+        depth = np.where(depth == 65535, 0, depth).astype(np.uint16)  # open3d knows only 0 as invalid
+        image = o3d.t.geometry.Image(o3c.Tensor(depth))
+        K_ = o3c.Tensor(np.array([[row["fx"], 0, row["cx"]], [0, row["fy"], row["cy"]], [0, 0, 1]], np.float64))
+        extrinsic = np.eye(4)  # open3d takes cam_from_world
+        extrinsic[:3, :3], extrinsic[:3, 3] = R[i].T, -R[i].T @ t[i]
+        extrinsic = o3c.Tensor(extrinsic)
+        scale, far = float(row["depth_scale"]), float(config.max_depth_m or 65.535 * 1000 / row["depth_scale"])
+        blocks = grid.compute_unique_block_coordinates(image, K_, extrinsic, scale, far)
+        grid.integrate(blocks, image, K_, extrinsic, scale, far, trunc_voxel_multiplier=4.0)
+    points = grid.extract_point_cloud(weight_threshold=1.0).point.positions.numpy()
+    return o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points.astype(np.float64)))
 
 
 def scene_sets(frames, config, root):
@@ -202,14 +221,14 @@ def import_open3d():
     return open3d
 
 
-def build_state(frames, config, root=None, source=None) -> dict:
+def build_state(frames, config, root=None, source=None, jobs=1) -> dict:
     """Each usable frame's point set as rows of one incidence matrix, plus poses and reaches."""
     source = source or _source(frames, config)
     root = Path(root or ".")
     if source == "tracks":
         sets, reach = track_sets(frames)
     elif source == "rgbd":
-        sets, reach = rgbd_sets(frames, config, root)
+        sets, reach = rgbd_sets(frames, config, root, jobs)
     else:
         sets, reach = scene_sets(frames, config, root)
     sizes = np.array([0 if s is None else len(s) for s in sets], np.int64)

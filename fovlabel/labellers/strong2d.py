@@ -25,7 +25,7 @@ from .weak2d import (  # noqa: F401  (the rest of the interface: the weak 2D lab
 )
 
 
-def prepare(frames, config, root=None):
+def prepare(frames, config, root=None, jobs=1):
     posed = np.isfinite(frames[list(POSE_COLUMNS)].to_numpy()).all(axis=1)
     if not posed.any():
         raise ConfigError("strong2d needs 6DoF poses; this dataset has none (use --labeller weak2d)")

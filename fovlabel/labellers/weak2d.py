@@ -36,7 +36,7 @@ def resolve_fov(frames, config):
     return frames
 
 
-def prepare(frames, config, root=None):
+def prepare(frames, config, root=None, jobs=1):
     usable = frames["usable"].to_numpy()
     no_position = usable & ~np.isfinite(frames[["x_m", "y_m", "grid_heading_deg"]].to_numpy()).all(axis=1)
     if no_position.any():
