@@ -1,6 +1,11 @@
-"""Generate sample_data/: a small synthetic city in the MSLS layout (deterministic).
+"""Generate sample_data/ (deterministic): a synthetic city in the MSLS layout, and an RGB-D room.
 
-    python sample_data/make_sample_data.py [OUT_DIR]      (default: sample_data/msls)
+    python sample_data/make_sample_data.py [OUT_DIR]      (default: sample_data/)
+
+The room (``rgbd_room/``): a 5 x 4 x 2.5 m box with a table, ray-cast analytically with numpy from
+16 camera poses at 160 x 120 (fx = fy = 120), depth written as 16-bit PNG in millimetres;
+``frames.csv`` lists each frame's depth image, camera-to-world 4x4 pose (m00..m33), intrinsics and
+depth scale: the csv reader's RGB-D layout, labelled by pipelines/sample_rgbd_cloud3d.toml.
 
 "sampleville" is a 3 x 3 block street grid (blocks of 120 m). Database sequences drive every
 street in both directions; query sequences re-drive parts of it later, sometimes the same way and
@@ -114,6 +119,63 @@ def make(out_dir: Path) -> Path:
     return city
 
 
+ROOM = np.array([5.0, 4.0, 2.5])
+TABLE = (np.array([2.0, 1.5, 0.0]), np.array([3.2, 2.3, 0.75]))  # min and max corners
+W, H, F = 160, 120, 120.0
+
+
+def _hit_distance(origin, dirs):
+    """Distance along each unit ray (n, 3) to the room's walls or the table, whichever is nearer."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wall = np.where(dirs > 0, (ROOM - origin) / dirs, np.where(dirs < 0, -origin / dirs, np.inf)).min(axis=1)
+        lo, hi = (TABLE[0] - origin) / dirs, (TABLE[1] - origin) / dirs
+        near = np.nanmax(np.minimum(lo, hi), axis=1)
+        far = np.nanmin(np.maximum(lo, hi), axis=1)
+    table = np.where((far >= near) & (near > 0), near, np.inf)
+    return np.minimum(wall, table)
+
+
+def _room_poses(n=16):
+    poses = []
+    for i in range(n):
+        s = i / n
+        centre = np.array([1.0 + 3.0 * s, 0.8 + 0.4 * np.sin(6.0 * s), 1.5])
+        yaw = np.radians(60.0 + 60.0 * s)  # looking across the room, turning slowly
+        pitch = np.radians(-20.0)
+        forward = np.array([np.cos(yaw) * np.cos(pitch), np.sin(yaw) * np.cos(pitch), np.sin(pitch)])
+        right = np.cross(forward, [0.0, 0.0, 1.0])
+        right /= np.linalg.norm(right)
+        T = np.eye(4)
+        T[:3, :3] = np.column_stack([right, np.cross(forward, right), forward])  # OpenCV x, y, z
+        T[:3, 3] = centre
+        poses.append(T)
+    return poses
+
+
+def make_rgbd(out_dir: Path) -> Path:
+    from PIL import Image
+
+    room = out_dir / "rgbd_room"
+    (room / "depth").mkdir(parents=True, exist_ok=True)
+    v, u = np.mgrid[0:H, 0:W]
+    rays_cam = np.stack([(u - W / 2 + 0.5) / F, (v - H / 2 + 0.5) / F, np.ones_like(u, float)], -1).reshape(-1, 3)
+    lines = ["key," + ",".join(f"m{r}{c}" for r in range(4) for c in range(4))
+             + ",fx,fy,cx,cy,width,height,depth_path,depth_scale"]
+    for i, T in enumerate(_room_poses()):
+        dirs = rays_cam @ T[:3, :3].T
+        norms = np.linalg.norm(dirs, axis=1)
+        t = _hit_distance(T[:3, 3], dirs / norms[:, None])
+        z = t / norms  # distance along the ray -> depth along the optical axis
+        depth = np.round(z * 1000.0).astype(np.uint16).reshape(H, W)
+        name = f"depth/{i:04d}.png"
+        Image.fromarray(depth).save(room / name)
+        pose = ",".join(f"{x:.9f}" for x in T.ravel())
+        lines.append(f"{i:04d},{pose},{F},{F},{W / 2 - 0.5},{H / 2 - 0.5},{W},{H},{name},1000")
+    (room / "frames.csv").write_text("\n".join(lines) + "\n")
+    return room
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "msls"
-    print(f"wrote {make(target)}")
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent
+    print(f"wrote {make(target / 'msls')}")
+    print(f"wrote {make_rgbd(target)}")

@@ -290,3 +290,33 @@ def test_cli_3d_flags(tmp_path):
     assert {"cover_a", "cover_b", "shared"} <= set(pairs.columns) and len(pairs) == 3
     config = __import__("fovlabel").read_pairs(tmp_path / "o").attrs["fovlabel"]["config"]
     assert (config["voxel_m"], config["stride"], config["max_depth_m"]) == (1.0, 2, 5.0)
+
+
+@pytest.mark.realdata
+def test_keep_zero_adds_the_pairs_that_could_meet():
+    kept = annotate(shared(STAIRS), "7scenes", labeller="cloud3d", mode="cross", keep_zero=True, max_depth_m=3.0)
+    plain = annotate(shared(STAIRS), "7scenes", labeller="cloud3d", mode="cross", max_depth_m=3.0)
+    zero = kept[kept["shared"] == 0]
+    assert (zero["overlap"] == 0).all() and (zero["rank"] == 0).all()
+    pd.testing.assert_frame_equal(kept[kept["shared"] > 0].reset_index(drop=True), plain)
+    assert len(kept) == 6 * 6  # 2 query x 2 database sequences of 3 frames: all within reach here
+
+
+def test_sparse_and_bitset_counting_agree(monkeypatch):
+    from fovlabel.labellers import cloud3d
+
+    rng = np.random.default_rng(4)
+    sets = [np.unique(rng.integers(0, 3000, rng.integers(50, 400))) for _ in range(60)]
+    sizes = np.array([len(s) for s in sets])
+    indptr = np.r_[0, np.cumsum(sizes)]
+    state = {"indptr": indptr, "indices": np.concatenate(sets), "n_columns": 3000}
+    anchors, targets = np.arange(0, 25), np.arange(10, 60)
+    expected = {(a, b): len(np.intersect1d(sets[anchors[a]], sets[targets[b]]))
+                for a in range(len(anchors)) for b in range(len(targets))}
+    expected = {k: v for k, v in expected.items() if v}
+    # a sparse product that looks free forces it; one that looks dear forces bitsets (in blocks of 7)
+    for weight, block in ((0.0, 4096), (1e9, 4096), (1e9, 7)):
+        monkeypatch.setattr(cloud3d, "SPARSE_WEIGHT", weight)
+        monkeypatch.setattr(cloud3d, "TARGET_BLOCK", block)
+        i, j, c = cloud3d.shared_counts(state, anchors, targets)
+        assert dict(zip(zip(i.tolist(), j.tolist()), c.tolist())) == expected

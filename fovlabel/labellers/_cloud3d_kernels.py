@@ -51,62 +51,79 @@ def _sorted_unique(keys, n):
 
 
 @njit(cache=True, nogil=True)
+def _row_keys(depth_row, col_x, col_y, col_z, col_r, rx, ry, rz, rr, sx, sy, sz, to_m, max_depth_m, out_keys, out_r2):
+    """Key (or -1 for an invalid or out-of-range pixel) and squared ray distance of every pixel in
+    one row: no data-dependent branches, so the compiler can vectorise it."""
+    top = 2.0 * LIMIT
+    for u in range(depth_row.shape[0]):
+        d = depth_row[u]
+        z = d * to_m
+        fx_ = z * (col_x[u] + rx) + sx
+        fy_ = z * (col_y[u] + ry) + sy
+        fz_ = z * (col_z[u] + rz) + sz
+        ok = (d != 0) & (d != 65535) & (z <= max_depth_m) & (fx_ >= 0.0) & (fx_ < top) \
+            & (fy_ >= 0.0) & (fy_ < top) & (fz_ >= 0.0) & (fz_ < top)
+        key = (np.int64(fx_) << 42) | (np.int64(fy_) << 21) | np.int64(fz_)
+        out_keys[u] = key if ok else -1
+        out_r2[u] = z * z * (col_r[u] + rr) if ok else 0.0
+
+
+@njit(cache=True, nogil=True)
 def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, R, t, voxel_m):
     """Sorted unique voxel keys of the valid pixels of one depth image, in the world.
 
     Returns (keys, reach, out_of_range): ``reach`` is the largest distance from the camera centre
-    to a back-projected point (0 when none), ``out_of_range`` counts points beyond the key range.
-    Releases the GIL, so that threads can decode and back-project several images at once.
+    to a back-projected point (0 when none), ``out_of_range`` counts valid points beyond the key
+    range. Releases the GIL, so that threads can decode and back-project several images at once.
     """
     h, w = depth.shape
     inv = 1.0 / voxel_m
-    # A pixel's world point is z * (col[u] + row[v]) + t with the ray direction split into a part
-    # that depends on the column and one that depends on the row; both pre-scaled to voxels.
-    cols = np.empty((w, 4))
-    for u in range(w):
-        a = (u - cx) / fx
-        for k in range(3):
-            cols[u, k] = R[k, 0] * a * inv
-        cols[u, 3] = a * a  # for the squared length of the camera ray (a, b, 1)
-    rows = np.empty((h, 4))
-    for v in range(h):
-        b = (v - cy) / fy
-        for k in range(3):
-            rows[v, k] = (R[k, 1] * b + R[k, 2]) * inv
-        rows[v, 3] = b * b + 1.0
+    # A pixel's world point, in voxels, is z * (col[u] + row[v]) + t / voxel: the ray direction
+    # split into a part that depends on the column and one that depends on the row.
+    cols_u = np.arange(0, w, stride)
+    nu = cols_u.shape[0]
+    col_x, col_y, col_z, col_r = np.empty(nu), np.empty(nu), np.empty(nu), np.empty(nu)
+    for k in range(nu):
+        a = (cols_u[k] - cx) / fx
+        col_x[k] = R[0, 0] * a * inv
+        col_y[k] = R[1, 0] * a * inv
+        col_z[k] = R[2, 0] * a * inv
+        col_r[k] = a * a  # for the squared length of the camera ray (a, b, 1)
     # shifting by LIMIT makes coordinates positive inside the key range, where truncation is floor
     sx = t[0] * inv + LIMIT
     sy = t[1] * inv + LIMIT
     sz = t[2] * inv + LIMIT
     to_m = 1.0 / units_per_m
-    keys = np.empty(((h + stride - 1) // stride) * ((w + stride - 1) // stride), np.int64)
-    above = np.full(w, -1, np.int64)  # the key of the previous row's pixel in each column
+    keys = np.empty(((h + stride - 1) // stride) * nu, np.int64)
+    row_keys = np.empty(nu, np.int64)
+    row_r2 = np.empty(nu)
+    above = np.full(nu, -1, np.int64)  # the previous row's key in each column
+    row_depth = np.empty(nu, np.uint16)
     n = 0
     reach2 = 0.0
     bad = 0
     for v in range(0, h, stride):
-        rx, ry, rz, rr = rows[v, 0], rows[v, 1], rows[v, 2], rows[v, 3]
-        for u in range(0, w, stride):
-            d = depth[v, u]
-            if d == 0 or d == 65535:
+        b = (v - cy) / fy
+        for k in range(nu):
+            row_depth[k] = depth[v, cols_u[k]]
+        _row_keys(row_depth, col_x, col_y, col_z, col_r, (R[0, 1] * b + R[0, 2]) * inv,
+                  (R[1, 1] * b + R[1, 2]) * inv, (R[2, 1] * b + R[2, 2]) * inv, b * b + 1.0,
+                  sx, sy, sz, to_m, max_depth_m, row_keys, row_r2)
+        last = -1
+        for k in range(nu):
+            key = row_keys[k]
+            if key < 0:
+                d = row_depth[k]
+                if d != 0 and d != 65535 and d * to_m <= max_depth_m:
+                    bad += 1  # valid but outside the key range
                 continue
-            z = d * to_m
-            if z > max_depth_m:
-                continue
-            fx_ = z * (cols[u, 0] + rx) + sx
-            fy_ = z * (cols[u, 1] + ry) + sy
-            fz_ = z * (cols[u, 2] + rz) + sz
-            if not (0.0 <= fx_ < 2 * LIMIT and 0.0 <= fy_ < 2 * LIMIT and 0.0 <= fz_ < 2 * LIMIT):
-                bad += 1
-                continue
-            key = (np.int64(fx_) << 42) | (np.int64(fy_) << 21) | np.int64(fz_)
-            r2 = z * z * (cols[u, 3] + rr)
-            if r2 > reach2:
-                reach2 = r2
+            if row_r2[k] > reach2:
+                reach2 = row_r2[k]
             # neighbouring pixels mostly fall in the same voxel: dropping a key equal to the one
             # to the left or above leaves far fewer keys to sort
-            same = (n > 0 and keys[n - 1] == key) or above[u] == key
-            above[u] = key
+            same = key == last or key == above[k]
+            above[k] = key
+            last = key
             if same:
                 continue
             keys[n] = key
@@ -195,7 +212,7 @@ def bitset_counts(bits_a, bits_b):
     """|A_i ∩ B_j| for every row pair of two bitset matrices (n_a, words) and (n_b, words)."""
     na, words = bits_a.shape
     nb = bits_b.shape[0]
-    out = np.zeros((na, nb), np.int64)
+    out = np.zeros((na, nb), np.int32)
     for i in range(na):
         for j in range(nb):
             s = 0

@@ -36,6 +36,9 @@ from . import _cloud3d_kernels as K
 PAIRS_SCHEMA = schema.PAIRS_3D_SCHEMA
 #: a sparse product's multiply-add costs about this many bitset words (measured, see benchmarks)
 SPARSE_WEIGHT = 8.0
+#: bitset path: targets per block (the counts are anchors x this), and the most memory for bitsets
+TARGET_BLOCK = 4096
+BITSET_BYTES = 512 * 2**20
 
 
 def _source(frames, config) -> str:
@@ -105,13 +108,15 @@ def rgbd_sets(frames, config, root: Path, jobs: int = 1):
         if not np.isfinite(row["depth_scale"]) or row["depth_scale"] <= 0:
             raise InputError(f"frame {row['key']!r} has no depth scale (units per metre)", file=row["source_file"])
 
+    paths = rows["depth_path"].to_numpy(dtype=object)
+    numbers = rows[["fx", "fy", "cx", "cy", "depth_scale", "width", "height"]].to_numpy(np.float64)
+
     def one(i):
-        row = rows.iloc[i]
-        path = Path(root) / row["depth_path"]
-        depth = read_depth(path, width=row["width"], height=row["height"])
-        keys, reach, bad = K.backproject_voxels(
-            depth, row["fx"], row["fy"], row["cx"], row["cy"], float(row["depth_scale"]),
-            int(config.stride), max_depth, R[i], t[i], float(config.voxel_m))
+        fx, fy, cx, cy, scale, width, height = numbers[i]
+        path = Path(root) / paths[i]
+        depth = read_depth(path, width=width, height=height)
+        keys, reach, bad = K.backproject_voxels(depth, fx, fy, cx, cy, scale, int(config.stride), max_depth,
+                                                R[i], t[i], float(config.voxel_m))
         if bad:
             raise InputError(f"{bad} points lie beyond ±{K.LIMIT} voxels of the origin; use a larger voxel_m",
                              file=path)
@@ -234,8 +239,7 @@ def build_state(frames, config, root=None, source=None, jobs=1) -> dict:
     sizes = np.array([0 if s is None else len(s) for s in sets], np.int64)
     # one incidence matrix over all frames: column ids of the sorted unique keys
     present = [s for s in sets if s is not None and len(s)]
-    all_keys = np.concatenate(present) if present else np.zeros(0, np.int64)
-    _, columns = np.unique(all_keys, return_inverse=True)
+    columns = _column_ids(np.concatenate(present) if present else np.zeros(0, np.int64))
     indptr = np.zeros(len(frames) + 1, np.int64)
     indptr[1:] = np.cumsum(sizes)
     R, t = _poses(frames) if np.isfinite(frames["qw"].to_numpy(np.float64)).all() else (None, None)
@@ -245,6 +249,23 @@ def build_state(frames, config, root=None, source=None, jobs=1) -> dict:
         "centre": t, "axis": None if R is None else R[:, :, 2],
         "frame_id": frames["frame_id"].to_numpy(np.int32),
     }
+
+
+def _column_ids(keys: np.ndarray) -> np.ndarray:
+    """Dense ids (0..n_unique-1, in key order) of keys made of many sorted runs (one per frame).
+
+    np.unique(return_inverse=True) would quicksort; a stable sort merges the sorted runs instead,
+    about 3x faster here."""
+    if len(keys) == 0:
+        return np.zeros(0, np.int64)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new = np.empty(len(keys), bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    ids = np.empty(len(keys), np.int64)
+    ids[order] = np.cumsum(new) - 1
+    return ids
 
 
 def _rows(state, rows):
@@ -268,15 +289,24 @@ def shared_counts(state, anchors, targets):
     sparse_cost = float(np.dot(ka.astype(np.float64), kb))
     used = np.flatnonzero((ka > 0) & (kb > 0))
     bitset_cost = len(anchors) * len(targets) * max(1.0, len(used) / 64.0)
-    if sparse_cost * SPARSE_WEIGHT <= bitset_cost or len(used) == 0:
+    words = (len(used) + 63) // 64
+    bitset_bytes = (len(anchors) + min(len(targets), TARGET_BLOCK)) * words * 8
+    if sparse_cost * SPARSE_WEIGHT <= bitset_cost or len(used) == 0 or bitset_bytes > BITSET_BYTES:
         C = (A @ B.T).tocoo()
         return C.row.astype(np.int64), C.col.astype(np.int64), C.data.astype(np.int64)
-    words = (len(used) + 63) // 64
-    bits = [K.fill_bitsets(M.indptr.astype(np.int64), M.indices.astype(np.int64), np.arange(M.shape[0]), words)
-            for M in (A[:, used].tocsr(), B[:, used].tocsr())]  # columns renumbered 0..len(used)-1
-    counts = K.bitset_counts(bits[0], bits[1])
-    i, j = np.nonzero(counts)
-    return i.astype(np.int64), j.astype(np.int64), counts[i, j]
+    A, B = A[:, used].tocsr(), B[:, used].tocsr()  # columns renumbered 0..len(used)-1
+    bits_a = K.fill_bitsets(A.indptr.astype(np.int64), A.indices.astype(np.int64), np.arange(A.shape[0]), words)
+    out_i, out_j, out_c = [], [], []
+    for start in range(0, B.shape[0], TARGET_BLOCK):  # bounded: anchors x TARGET_BLOCK counts
+        rows = np.arange(start, min(start + TARGET_BLOCK, B.shape[0]))
+        bits_b = K.fill_bitsets(B.indptr.astype(np.int64), B.indices.astype(np.int64), rows, words)
+        counts = K.bitset_counts(bits_a, bits_b)
+        i, j = np.nonzero(counts)
+        out_i.append(i)
+        out_j.append(j + start)
+        out_c.append(counts[i, j])
+    return (np.concatenate(out_i).astype(np.int64), np.concatenate(out_j).astype(np.int64),
+            np.concatenate(out_c).astype(np.int64))
 
 
 def label_chunk(state, chunk, config) -> pa.Table:
