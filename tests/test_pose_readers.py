@@ -256,3 +256,22 @@ def test_csv_poses_both_directions_and_both_layouts(tmp_path):
     w2c.to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(InputError, match=r"bad.csv, row 3 \(line 4\): rotation: rotation is not rigid"):
         read_frames(tmp_path / "bad.csv", format="csv", pose="world_to_cam")
+
+
+def test_tum_depth_is_5000_units_per_metre(tmp_path):
+    from PIL import Image
+
+    from fovlabel.config import make_config
+    from fovlabel.labellers import cloud3d
+
+    folder = _tum_dir(tmp_path, [0.2, 0.3])
+    (folder / "depth").mkdir()
+    for t in (0.2, 0.3):  # a wall 1 m in front: 5000 TUM units
+        Image.fromarray(np.full((6, 8), 5000, np.uint16)).save(folder / "depth" / f"{t:.6f}.png")
+    frames = read_frames(folder, format="tum")
+    assert frames["depth_scale"].tolist() == [5000.0, 5000.0]
+    frames[["fx", "fy", "cx", "cy", "width", "height"]] = [4.0, 4.0, 4.0, 3.0, 8, 6]
+    config = make_config(labeller="cloud3d", voxel_m=0.01)
+    _, _, _, state = cloud3d.prepare(frames, config, folder)
+    # the farthest pixel (a corner) is 1 m deep: sqrt(1 + (4/4)^2 + (3/4)^2) m from the camera
+    assert state["reach"][0] - np.sqrt(3.0) * 0.01 == pytest.approx(np.sqrt(1 + 1 + 0.5625), rel=1e-9)

@@ -1,7 +1,6 @@
 """sample_data/ is what its generator makes, byte for byte."""
 
 import importlib.util
-from pathlib import Path
 
 from conftest import ROOT, SAMPLE
 

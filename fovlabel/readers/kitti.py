@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 
 from ..errors import InputError
 from ._poses import numeric_lines, pose_rows, relative, rigid_rotations
