@@ -143,10 +143,3 @@ def rank_from_overlap(overlap, positive: float):
     rank[overlap > 0.0] = RANK_SOFT_NEGATIVE
     rank[overlap >= positive] = RANK_POSITIVE
     return rank
-
-
-def sector_area(radius_m, fov_deg):
-    """Area of a circular sector in m²."""
-    return 0.5 * np.asarray(radius_m, dtype=np.float64) ** 2 * np.deg2rad(fov_deg)
-
-

@@ -428,19 +428,6 @@ def _intersection_area(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, A, B, cuts, c
 
 
 @njit(cache=True, error_model="numpy")
-def sector_intersection_area(ax, ay, ah, afov, ar, bx, by, bh, bfov, br):
-    """Exact area of the intersection of two sectors.
-
-    Apex (x, y) in metres, heading ``h`` and opening ``fov`` in radians counter-clockwise from +x,
-    radius ``r`` in metres. Inputs are assumed valid (the public wrapper checks them).
-    """
-    return _intersection_area(
-        ax, ay, ah, afov, ar, bx, by, bh, bfov, br,
-        np.empty(9), np.empty(9), np.empty((2, 3, 8)), np.empty((2, 3), np.int64), np.empty(4),
-    )
-
-
-@njit(cache=True, error_model="numpy")
 def sector_overlap_batch(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, measure_ioa, out):
     """Overlap for n pairs of sectors (1-D float64 arrays of equal length, radians, metres)."""
     A = np.empty(9)
