@@ -92,19 +92,21 @@ def annotate(
     from .readers import read_frames
 
     config = make_config(preset, labeller=labeller, **params)
-    if out is not None:  # refuse before any work, not after
-        from .errors import OutputExistsError
-
-        if Path(out).exists() and not overwrite:
-            raise OutputExistsError(f"{out}: output exists; pass --overwrite to replace it")
-    frames = read_frames(dataset, format, **(reader_options or {}))
-    root = dataset_root(dataset)
     if out is None:
-        pairs, frames = label_frames(frames, config, jobs=jobs, root=root)
+        frames = read_frames(dataset, format, **(reader_options or {}))
+        pairs, frames = label_frames(frames, config, jobs=jobs, root=dataset_root(dataset))
         return (pairs, frames) if return_frames else pairs
-    input_info = {"path": str(dataset), "format": format, "reader_options": reader_options or {}}
-    return run_to_disk(frames, config, out, input_info=input_info, jobs=jobs,
-                       overwrite=overwrite, progress=progress, root=root)
+    from .io.labelset import LABEL_SET
+    from .io.output import OutputTarget
+
+    inputs = [dataset] + ([config.scene] if config.scene else [])
+    # the rules on --out, and the lock, come before any work: a refusal costs nothing
+    with OutputTarget(out, LABEL_SET, overwrite=overwrite, inputs=inputs) as target:
+        frames = read_frames(dataset, format, **(reader_options or {}))
+        input_info = {"path": str(dataset), "format": format, "reader_options": reader_options or {}}
+        return run_to_disk(frames, config, target, input_info=input_info, jobs=jobs,
+                           progress=progress, root=dataset_root(dataset),
+                           notes=frames.attrs.get("notes", []))
 
 
 def dataset_root(dataset) -> Path:

@@ -112,27 +112,27 @@ def label_frames(frames: pd.DataFrame, config: LabelConfig, *, jobs: int = 1, ro
 def run_to_disk(
     frames: pd.DataFrame,
     config: LabelConfig,
-    out,
+    target,
     *,
     input_info: dict,
     jobs: int = 1,
-    overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
     root=None,
+    notes=(),
 ) -> Summary:
-    """Label every chunk and write the label set at ``out`` (atomic, resumable; see io.labelset)."""
-    from .io.labelset import LabelSetWriter, frames_fingerprint
+    """Label every chunk and write the label set at ``target`` (a locked
+    :class:`~fovlabel.io.output.OutputTarget`; atomic, resumable; see io.labelset)."""
+    from .io.labelset import LabelSetWriter, frames_fingerprint, read_metadata
 
     start = time.perf_counter()
     jobs = _check_jobs(jobs)
     fingerprint = frames_fingerprint(frames)  # of what was read, before the labeller's additions
-    frames, notes, labeller_meta, state = prepare_frames(frames, config, root, jobs)
+    frames, labeller_notes, labeller_meta, state = prepare_frames(frames, config, root, jobs)
     groups, chunks = _summary_base(frames, config)
     plan = {"fingerprint": fingerprint, "config": config.to_dict(), "chunks": len(chunks),
             "fovlabel_version": __version__, "schema_version": schema.SCHEMA_VERSION}
     pairs_schema = get_labeller(config.labeller).PAIRS_SCHEMA
-    writer = LabelSetWriter(out, plan, overwrite=overwrite, pairs_schema=pairs_schema)
-    done = {c.index for c in chunks if writer.has_part(c.index)}
+    writer = LabelSetWriter(target, plan, pairs_schema=pairs_schema)
     ranks = {0: 0, 1: 0, 2: 0}
     n_pairs = 0
 
@@ -143,18 +143,32 @@ def run_to_disk(
         for v, c in zip(values, counts):
             ranks[int(v)] += int(c)
 
-    finished = 0
-    for index in sorted(done):
-        count(writer.read_part(index))
-        finished += 1
-        if progress:
-            progress(finished, len(chunks))
-    for index, table in _chunk_tables(state, config, chunks, jobs, skip=done):
-        writer.write_part(index, table)
-        count(table)
-        finished += 1
-        if progress:
-            progress(finished, len(chunks))
+    if writer.complete:  # a killed run had finished this very label set: commit it as it is
+        done = {c.index for c in chunks}
+        meta = read_metadata(writer.partial)
+        n_pairs = int(meta["pairs"])
+        ranks = {int(k): int(v) for k, v in meta["ranks"].items()}
+    else:
+        done = {c.index for c in chunks if writer.has_part(c.index)}
+        try:
+            finished = 0
+            for index in sorted(done):
+                count(writer.read_part(index))
+                finished += 1
+                if progress:
+                    progress(finished, len(chunks))
+            for index, table in _chunk_tables(state, config, chunks, jobs, skip=done):
+                try:
+                    writer.write_part(index, table)
+                except OSError as exc:
+                    raise writer.disk_error(exc, writer.partial, finished, len(chunks)) from None
+                count(table)
+                finished += 1
+                if progress:
+                    progress(finished, len(chunks))
+        except BaseException:
+            writer.discard_if_empty()
+            raise
     metadata = {
         "schema_version": schema.SCHEMA_VERSION,
         "fovlabel_version": __version__,
@@ -169,8 +183,13 @@ def run_to_disk(
         "absent_pairs": "overlap 0 (hard negative)" if not config.keep_zero else "not candidates",
     }
     path = writer.commit(frames, len(chunks), metadata)
+    all_notes = [*notes, *labeller_notes]
+    if target.recovered:
+        all_notes.append(f"recovered: {target.recovered}")
+    if writer.complete:
+        all_notes.append("reused: the complete label set of an interrupted run with this same plan")
     return Summary(
         frames=int(len(frames)), usable_frames=int(frames["usable"].sum()), groups=groups,
         pairs=n_pairs, ranks=ranks, seconds=time.perf_counter() - start, config=config.to_dict(),
-        out=str(Path(path)), resumed_chunks=len(done), notes=notes,
+        out=str(Path(path)), resumed_chunks=0 if writer.complete else len(done), notes=all_notes,
     )

@@ -40,8 +40,16 @@ class UnknownFormatError(ConfigError):
     """A reader, labeller or preset name that is not registered."""
 
 
-class OutputExistsError(FovlabelError, FileExistsError):
+class OutputError(FovlabelError):
+    """The output cannot be written there: it is not fovlabel's to replace, or the disk refuses."""
+
+
+class OutputExistsError(OutputError, FileExistsError):
     """The output already exists and ``overwrite`` was not given."""
+
+
+class OutputBusyError(OutputError):
+    """Another fovlabel run holds the lock on this output."""
 
 
 class LabelSetError(FovlabelError):

@@ -48,6 +48,14 @@ METADATA_KEY = b"fovlabel"
 #: Roles a frame can have. ``None`` (null) means the dataset does not split query/database.
 ROLES = ("query", "database")
 
+#: Largest |coordinate| in metres a position (x_m, y_m, or a pose's translation) may have:
+#: 100,000 km, far beyond any projected CRS (UTM northings reach 10,000 km) or local frame, and
+#: small enough that float64 still resolves 10 µm there. Larger values are input errors.
+MAX_COORDINATE_M = 1e8
+#: Largest sector radius in metres (10,000 km, a quarter of the Earth's circumference); areas
+#: (r² · fov) stay far from float64 overflow.
+MAX_RADIUS_M = 1e7
+
 #: Rank column values of the pairs table.
 RANK_HARD_NEGATIVE = 0
 RANK_SOFT_NEGATIVE = 1
@@ -128,6 +136,25 @@ PAIRS_3D_SCHEMA = pa.schema(
 def compass_to_math_rad(heading_deg):
     """Compass bearing (degrees clockwise from north, +y) -> radians counter-clockwise from +x."""
     return np.deg2rad(90.0 - np.asarray(heading_deg, dtype=np.float64))
+
+
+def check_heading_deg(heading_deg, what: str = "heading_deg"):
+    """The one heading rule, everywhere (files, flags, the Python API): compass degrees in
+    [0, 360), finite; anything else is an error, never wrapped. Returns float64."""
+    from .errors import ConfigError
+
+    h = np.asarray(heading_deg, dtype=np.float64)
+    bad = ~((h >= 0.0) & (h < 360.0))
+    if bad.any():
+        value = h.flat[int(np.flatnonzero(bad.ravel())[0])]
+        raise ConfigError(f"{what} must be compass degrees in [0, 360) (never wrapped); got {value:g}")
+    return h
+
+
+def wrap_heading_deg(heading_deg):
+    """Angles in degrees -> [0, 360), exactly (``np.mod`` alone returns 360.0 for tiny negatives)."""
+    h = np.mod(np.asarray(heading_deg, dtype=np.float64), 360.0)
+    return np.where(h >= 360.0, 0.0, h)
 
 
 def heading_difference_deg(heading_a_deg, heading_b_deg):

@@ -31,8 +31,9 @@ def _register():
     from .overlap import overlap
     from .run import run
     from .show import show
+    from .verify import verify
 
-    for command in (annotate, overlap, run, show):
+    for command in (annotate, overlap, run, show, verify):
         main.add_command(command)
 
 

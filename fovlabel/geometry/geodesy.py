@@ -41,6 +41,10 @@ def _projected_crs(epsg):
         raise ConfigError(f"unknown CRS {epsg!r}: {exc}") from None
     if not crs.is_projected:
         raise ConfigError(f"{crs.to_string()} is not a projected (metric) CRS")
+    units = {a.unit_name for a in crs.axis_info[:2]}
+    if not units <= {"metre", "meter"}:
+        raise ConfigError(f"{crs.to_string()} ({crs.name}) measures in {', '.join(sorted(units))}, not metres; "
+                          "fovlabel positions and radii are in metres: choose a metric CRS (e.g. the UTM zone)")
     return crs
 
 
@@ -55,8 +59,10 @@ def convergence_deg(lat_deg, lon_deg, epsg) -> np.ndarray:
 
 def compass_to_grid_heading_deg(heading_deg, lat_deg, lon_deg, epsg) -> np.ndarray:
     """Compass heading (clockwise from true north) -> clockwise from the CRS's grid north, in [0, 360)."""
+    from ..schema import wrap_heading_deg
+
     grid = np.asarray(heading_deg, np.float64) - convergence_deg(lat_deg, lon_deg, epsg)
-    return np.mod(grid, 360.0)
+    return wrap_heading_deg(grid)
 
 
 def latlon_to_metric(lat_deg, lon_deg, epsg=None):
@@ -80,6 +86,37 @@ def metric_to_latlon(x_m, y_m, epsg):
     transformer = Transformer.from_crs(_projected_crs(epsg), "EPSG:4326", always_xy=True)
     lon, lat = transformer.transform(np.asarray(x_m, np.float64), np.asarray(y_m, np.float64))
     return np.asarray(lat, np.float64), np.asarray(lon, np.float64)
+
+
+#: how far (degrees of latitude or longitude) a point may lie outside its CRS's area of use: UTM is
+#: routinely used a zone or so beyond its 6°; a point much further is a wrong CRS or a wrong row
+AREA_MARGIN_DEG = 5.0
+
+
+def outside_area_deg(lat_deg, lon_deg, epsg) -> np.ndarray:
+    """Degrees by which each point lies outside the CRS's area of use (0 inside; inf when not finite)."""
+    area = _projected_crs(epsg).area_of_use
+    lat = np.asarray(lat_deg, np.float64)
+    lon = np.asarray(lon_deg, np.float64)
+    if area is None:
+        return np.where(np.isfinite(lat) & np.isfinite(lon), 0.0, np.inf)
+    west, south, east, north = area.bounds
+    width = (east - west) % 360.0 if east != west else 360.0
+    rel = (lon - west) % 360.0  # 0..360 from the west bound, eastwards (antimeridian-safe)
+    lon_out = np.where(rel <= width, 0.0, np.minimum(rel - width, 360.0 - rel))
+    lat_out = np.maximum(np.maximum(south - lat, lat - north), 0.0)
+    out = np.maximum(lon_out, lat_out)
+    return np.where(np.isfinite(lat) & np.isfinite(lon), out, np.inf)
+
+
+def area_text(epsg) -> str:
+    """'EPSG:32610 (WGS 84 / UTM zone 10N, lon -126..-120, lat 0..84)' for messages."""
+    crs = _projected_crs(epsg)
+    text = crs.to_string()
+    if crs.area_of_use is not None:
+        w, s, e, n = crs.area_of_use.bounds
+        text += f" ({crs.name}, area of use lon {w:g}..{e:g}, lat {s:g}..{n:g})"
+    return text
 
 
 def crs_name(epsg) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
+from ..schema import wrap_heading_deg
 
 AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
 #: cameras whose down axes deviate from the mean by more than this trigger a warning
@@ -77,7 +78,7 @@ def project_to_ground(R_world_from_cam, t_world_from_cam, frame: GroundFrame, ma
     forward = R[:, :, 2]
     fx, fy = forward @ frame.e1, forward @ frame.e2
     tilt = np.degrees(np.arctan2(forward @ frame.up, np.hypot(fx, fy)))
-    heading = np.degrees(np.arctan2(fx, fy)) % 360.0
+    heading = wrap_heading_deg(np.degrees(np.arctan2(fx, fy)))
     return x, y, heading, tilt, np.abs(tilt) <= max_tilt_deg
 
 

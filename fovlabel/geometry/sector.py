@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError
-from ..schema import compass_to_math_rad
+from ..schema import MAX_COORDINATE_M, MAX_RADIUS_M, check_heading_deg, compass_to_math_rad
 
 MEASURES = ("iou", "ioa")
 
@@ -35,6 +35,10 @@ def check_fov_radius(fov_deg, radius_m, *, what: str = ""):
     if bad.any():
         value = radius.flat[int(np.flatnonzero(bad.ravel())[0])]
         raise ConfigError(f"radius_m must be a finite number > 0; got {value:g}{suffix}")
+    bad = radius > MAX_RADIUS_M
+    if bad.any():
+        value = radius.flat[int(np.flatnonzero(bad.ravel())[0])]
+        raise ConfigError(f"radius_m must be at most {MAX_RADIUS_M:g} (10,000 km); got {value:g}{suffix}")
     return fov, radius
 
 
@@ -58,6 +62,11 @@ def sector_overlap(
     for name, arr in zip(("x_a", "y_a", "heading_deg_a", "x_b", "y_b", "heading_deg_b"), arrays):
         if not np.isfinite(arr).all():
             raise ConfigError(f"{name} must be finite; found NaN or inf")
+        if name.startswith("heading"):
+            check_heading_deg(arr, name)
+        elif (np.abs(arr) > MAX_COORDINATE_M).any():
+            value = arr.flat[int(np.flatnonzero(np.abs(arr).ravel() > MAX_COORDINATE_M)[0])]
+            raise ConfigError(f"{name} must be within ±{MAX_COORDINATE_M:g} m; got {value:g}")
     arrays = [*arrays, fa, ra, fb, rb]
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     xa, ya, ha, xb, yb, hb, fa, ra, fb, rb = (_flat(a, shape) for a in arrays)

@@ -15,6 +15,7 @@ parts are streamed into ``pairs.parquet`` and the folder is renamed to ``<out>``
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -26,11 +27,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import LabelSetError, OutputExistsError
+from ..errors import LabelSetError, OutputError
 from ..schema import FRAMES_SCHEMA, METADATA_KEY, PAIRS_SCHEMA, SCHEMA_VERSION
+from . import output as _output
+from .output import OutputKind, OutputTarget, _os_error
 
 FRAMES_FILE = "frames.parquet"
 PAIRS_FILE = "pairs.parquet"
+PLAN_FILE = "plan.json"
+PARTS_DIR = "parts"
 
 
 def frames_fingerprint(frames: pd.DataFrame) -> str:
@@ -59,26 +64,81 @@ def _atomic_write_table(table: pa.Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
-class LabelSetWriter:
-    """Writes one label set through a resumable ``<out>.partial`` folder (see module docstring)."""
+def _label_set_file_problem(path: Path) -> str | None:
+    """None when ``path`` is a Parquet file carrying fovlabel's metadata, else what is wrong."""
+    if not path.is_file():
+        return "is not a file"
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except (pa.ArrowException, OSError):
+        return "is not a readable Parquet file"
+    return None if METADATA_KEY in metadata else "has no fovlabel metadata"
 
-    def __init__(self, out, plan: dict, *, overwrite: bool = False, pairs_schema: pa.Schema = PAIRS_SCHEMA):
-        self.out = Path(out)
+
+#: What a label set on disk is, for the output rules of io.output.
+LABEL_SET = OutputKind(
+    name="label set",
+    files=frozenset({FRAMES_FILE, PAIRS_FILE}),
+    check_file=_label_set_file_problem,
+    partial_files=frozenset({PLAN_FILE, PARTS_DIR}),
+)
+
+
+def plan_id(plan: dict) -> str:
+    """The id of a run's plan (input fingerprint, config, chunking, versions): both files of the
+    label set it makes carry it, so that files of two label sets are never mixed up."""
+    return "sha256:" + hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
+
+
+def _mib(n_bytes: float) -> str:
+    return f"{n_bytes / 2**20:.1f} MiB"
+
+
+class LabelSetWriter:
+    """Writes one label set through a resumable ``<out>.partial`` folder (see module docstring).
+
+    ``target``: the locked :class:`~fovlabel.io.output.OutputTarget`. Leftovers in the partial
+    folder are reused when they were made from the same plan, else removed (they are an
+    interrupted fovlabel run's: the target checked that).
+    """
+
+    def __init__(self, target: OutputTarget, plan: dict, *, pairs_schema: pa.Schema = PAIRS_SCHEMA):
+        self.target = target
+        self.out = target.out
         self.pairs_schema = pairs_schema
-        if self.out.exists() and not overwrite:
-            raise OutputExistsError(f"{self.out}: output exists; pass --overwrite to replace it")
-        self.overwrite = overwrite
-        self.partial = self.out.with_name(self.out.name + ".partial")
-        self.parts = self.partial / "parts"
+        self.partial = target.partial
+        self.parts = self.partial / PARTS_DIR
+        self.plan_id = plan_id(plan)
         plan_text = json.dumps(plan, sort_keys=True)
-        plan_file = self.partial / "plan.json"
-        if self.partial.exists():
+        plan_file = self.partial / PLAN_FILE
+        self.created = not self.partial.exists()
+        #: True when the partial folder already holds the finished label set of this plan
+        self.complete = self.partial.exists() and self._holds_finished_set()
+        if self.partial.exists() and not self.complete:
             same = plan_file.is_file() and plan_file.read_text() == plan_text
-            if not same:  # another run's leftovers: not ours to reuse
-                shutil.rmtree(self.partial)
-        self.parts.mkdir(parents=True, exist_ok=True)
-        if not plan_file.is_file():
-            plan_file.write_text(plan_text)
+            if not same:  # an interrupted run of another plan: ours, not reusable
+                target.clear_partial()
+                self.created = True
+        if self.complete:
+            return
+        target.make_partial()
+        try:
+            self.parts.mkdir(exist_ok=True)
+            if not plan_file.is_file():
+                tmp = plan_file.with_name(PLAN_FILE + ".tmp")
+                tmp.write_text(plan_text)
+                os.replace(tmp, plan_file)
+        except OSError as exc:
+            raise self.disk_error(exc, self.partial) from None
+
+    def _holds_finished_set(self) -> bool:
+        if not self.target.partial_complete():
+            return False
+        try:
+            meta = json.loads(pq.read_schema(self.partial / PAIRS_FILE).metadata[METADATA_KEY])
+        except (pa.ArrowException, OSError, KeyError, ValueError):
+            return False
+        return meta.get("label_set_id") == self.plan_id
 
     def _part(self, index: int) -> Path:
         return self.parts / f"part-{index:06d}.parquet"
@@ -86,50 +146,93 @@ class LabelSetWriter:
     def has_part(self, index: int) -> bool:
         return self._part(index).is_file()
 
+    def part_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.parts.glob("part-*.parquet")) if self.parts.is_dir() else 0
+
+    def disk_error(self, exc: OSError, path: Path, done: int | None = None, total: int | None = None):
+        """The one-line error for a failed write: what was kept, and what to free."""
+        for tmp in self.partial.rglob("*.tmp") if self.partial.is_dir() else ():
+            tmp.unlink(missing_ok=True)  # half-written: never reused, only in the way
+        if exc.errno == errno.ENOSPC:
+            kept = self.part_bytes()
+            progress = f"{done} of {total} chunk(s) are done and kept" if total else "finished parts are kept"
+            need = ""
+            if done and total:
+                need = f" (the rest needs about {_mib(kept / done * (total - done) + kept / done * total)})"
+            return OutputError(f"{path}: no space left on the device: {progress} in {self.partial} "
+                               f"({_mib(kept)}); free space{need} and run again to resume")
+        return _os_error(exc, path, "write")
+
     def write_part(self, index: int, table: pa.Table) -> None:
         _atomic_write_table(table, self._part(index))
 
     def read_part(self, index: int) -> pa.Table:
         return pq.read_table(self._part(index), schema=self.pairs_schema)
 
+    def part_rows(self, index: int) -> int:
+        return pq.ParquetFile(self._part(index)).metadata.num_rows
+
+    def discard_if_empty(self) -> None:
+        """After a failure: remove the partial folder this run made when nothing valid is in it."""
+        if self.created and self.partial.is_dir() and not any(self.parts.glob("part-*.parquet")):
+            shutil.rmtree(self.partial, ignore_errors=True)
+
     def commit(self, frames: pd.DataFrame, n_parts: int, metadata: dict) -> Path:
-        """Stream the parts into pairs.parquet, write frames.parquet, and move the set into place."""
-        schema = self.pairs_schema.with_metadata(_schema_metadata(metadata))
-        pairs_tmp = self.partial / (PAIRS_FILE + ".tmp")
-        with pq.ParquetWriter(pairs_tmp, schema) as writer:
-            for index in range(n_parts):
-                if self.has_part(index):
-                    for batch in pq.ParquetFile(self._part(index)).iter_batches():
-                        writer.write_batch(batch)
-        os.replace(pairs_tmp, self.partial / PAIRS_FILE)
-        _atomic_write_table(frames_to_arrow(frames, metadata), self.partial / FRAMES_FILE)
-        shutil.rmtree(self.parts)
-        (self.partial / "plan.json").unlink()
-        old = None
-        if self.out.exists():
-            old = self.out.with_name(self.out.name + f".old-{os.getpid()}")
-            os.replace(self.out, old)
-        os.replace(self.partial, self.out)
-        if old is not None:
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
-        return self.out
+        """Stream every part into pairs.parquet, check the count, write frames.parquet, move the set
+        into place (io.output's commit: a kill at any step loses nothing)."""
+        if not self.complete:
+            missing = [i for i in range(n_parts) if not self.has_part(i)]
+            if missing:
+                raise LabelSetError(f"{self.partial}: part {missing[0]} of {n_parts} is missing "
+                                    f"({len(missing)} missing); the run is incomplete, nothing was written")
+            metadata = {**metadata, "label_set_id": self.plan_id}
+            schema = self.pairs_schema.with_metadata(_schema_metadata(metadata))
+            pairs_tmp = self.partial / (PAIRS_FILE + ".tmp")
+            try:
+                with pq.ParquetWriter(pairs_tmp, schema) as writer:
+                    for index in range(n_parts):
+                        for batch in pq.ParquetFile(self._part(index)).iter_batches():
+                            writer.write_batch(batch)
+                written = pq.ParquetFile(pairs_tmp).metadata.num_rows
+                if written != metadata["pairs"]:
+                    raise LabelSetError(f"{pairs_tmp}: assembled {written} pairs but the parts counted "
+                                        f"{metadata['pairs']}; nothing was written")
+                os.replace(pairs_tmp, self.partial / PAIRS_FILE)
+                _output.crash_point("pairs written")
+                _atomic_write_table(frames_to_arrow(frames, metadata), self.partial / FRAMES_FILE)
+            except OSError as exc:
+                raise self.disk_error(exc, self.partial / PAIRS_FILE, n_parts, n_parts) from None
+
+        def tidy(partial: Path) -> None:
+            shutil.rmtree(partial / PARTS_DIR, ignore_errors=True)
+            (partial / PLAN_FILE).unlink(missing_ok=True)
+
+        try:
+            return self.target.commit(tidy)
+        except OSError as exc:
+            raise _os_error(exc, self.out, "move the finished label set into place") from None
 
 
-def read_metadata(path) -> dict:
-    """The JSON metadata of a label set (or of one of its Parquet files), validated."""
-    path = Path(path)
-    file = path / PAIRS_FILE if path.is_dir() else path
-    if not path.exists():
-        raise LabelSetError(f"{path}: no such label set")
-    if not file.is_file():
-        raise LabelSetError(f"{path}: not a label set: {PAIRS_FILE} is missing")
-    raw = (pq.read_schema(file).metadata or {}).get(METADATA_KEY)
+def _open_parquet(file: Path) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(file)
+    except (pa.ArrowException, OSError) as exc:
+        size = file.stat().st_size if file.is_file() else 0
+        what = "empty" if size == 0 else "truncated or not Parquet"
+        raise LabelSetError(f"{file}: not a readable Parquet file ({what}, {size} bytes): "
+                            f"{str(exc).splitlines()[0]}") from None
+
+
+def _decode_metadata(file: Path, parquet: pq.ParquetFile) -> dict:
+    raw = (parquet.schema_arrow.metadata or {}).get(METADATA_KEY)
     if raw is None:
         raise LabelSetError(f"{file}: no '{METADATA_KEY.decode()}' metadata; not written by fovlabel")
     try:
         meta = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise LabelSetError(f"{file}: '{METADATA_KEY.decode()}' metadata is not JSON: {exc}") from None
+    if not isinstance(meta, dict):
+        raise LabelSetError(f"{file}: '{METADATA_KEY.decode()}' metadata is not a JSON object")
     missing = [k for k in ("schema_version", "fovlabel_version", "labeller", "config", "input")
                if k not in meta]
     if missing:
@@ -140,33 +243,186 @@ def read_metadata(path) -> dict:
     return meta
 
 
-def read_label_frames(path) -> pd.DataFrame:
-    """The frames table of a label set."""
+def _label_set_dir(path) -> Path:
     path = Path(path)
-    read_metadata(path)
-    file = path / FRAMES_FILE
+    if not path.exists():
+        raise LabelSetError(f"{path}: no such label set")
+    return path if path.is_dir() else path.parent
+
+
+def _member(folder: Path, name: str) -> Path:
+    file = folder / name
     if not file.is_file():
-        raise LabelSetError(f"{path}: not a label set: {FRAMES_FILE} is missing")
-    return pq.read_table(file).to_pandas()
+        raise LabelSetError(f"{folder}: not a label set: {name} is missing")
+    return file
+
+
+def read_metadata(path) -> dict:
+    """The JSON metadata of a label set (or of one of its Parquet files), validated."""
+    path = Path(path)
+    if not path.exists():
+        raise LabelSetError(f"{path}: no such label set")
+    file = path if path.is_file() else _member(path, PAIRS_FILE)
+    return _decode_metadata(file, _open_parquet(file))
+
+
+def _open_label_set(path):
+    """(folder, metadata, pairs ParquetFile, frames ParquetFile), checked to belong together."""
+    folder = _label_set_dir(path)
+    pairs_file = _member(folder, PAIRS_FILE)
+    pairs_pq = _open_parquet(pairs_file)
+    meta = _decode_metadata(pairs_file, pairs_pq)
+    frames_file = _member(folder, FRAMES_FILE)
+    frames_pq = _open_parquet(frames_file)
+    frames_meta = _decode_metadata(frames_file, frames_pq)
+    if frames_meta != meta:
+        ids = (frames_meta.get("label_set_id", "none"), meta.get("label_set_id", "none"))
+        raise LabelSetError(f"{folder}: {FRAMES_FILE} and {PAIRS_FILE} come from different label sets "
+                            f"(ids {ids[0][:19]}... and {ids[1][:19]}...); regenerate the label set")
+    for file, parquet, key in ((pairs_file, pairs_pq, "pairs"), (frames_file, frames_pq, "frames")):
+        rows = parquet.metadata.num_rows
+        if key in meta and rows != meta[key]:
+            raise LabelSetError(f"{file}: holds {rows} rows but the metadata says {meta[key]} {key}; "
+                                "the file is incomplete or was replaced")
+    return folder, meta, pairs_pq, frames_pq
+
+
+def _read_all(file: Path, parquet: pq.ParquetFile, **kwargs) -> pa.Table:
+    try:
+        return parquet.read(**kwargs)
+    except (pa.ArrowException, OSError) as exc:
+        raise LabelSetError(f"{file}: cannot be read whole (damaged): {str(exc).splitlines()[0]}") from None
+
+
+def _check_pair_values(folder: Path, pairs: pa.Table, n_frames: int) -> None:
+    """Pair ids in range, overlap finite in [0, 1]: what every reader of pairs relies on."""
+    file = folder / PAIRS_FILE
+    for column in ("frame_a", "frame_b"):
+        ids = pairs.column(column).to_numpy()
+        bad = (ids < 0) | (ids >= n_frames)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise LabelSetError(f"{file}: row {i + 1}, column '{column}': frame id {ids[i]} is outside "
+                                f"0..{n_frames - 1} ({int(bad.sum())} such row(s))")
+    overlap = pairs.column("overlap").to_numpy()
+    bad = ~((overlap >= 0.0) & (overlap <= 1.0))  # NaN fails both
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise LabelSetError(f"{file}: row {i + 1}, column 'overlap': {overlap[i]} is not in [0, 1] "
+                            f"({int(bad.sum())} such row(s))")
+
+
+def read_label_frames(path) -> pd.DataFrame:
+    """The frames table of a label set (checked to belong with its pairs table)."""
+    folder, _, _, frames_pq = _open_label_set(path)
+    return _read_all(folder / FRAMES_FILE, frames_pq).to_pandas()
 
 
 def read_pairs(path, with_keys: bool = False) -> pd.DataFrame:
-    """Read a label set's pairs table (validating its metadata).
+    """Read a label set's pairs table, checked: both files readable and of the same label set,
+    row counts as the metadata says, pair ids in range, overlaps in [0, 1].
 
     ``with_keys``: add ``group``, ``key_a`` and ``key_b`` from the frames table, so that each row
     names its images without the source dataset. The metadata is in ``df.attrs["fovlabel"]``.
     """
-    path = Path(path)
-    meta = read_metadata(path)
-    table = pq.read_table(path / PAIRS_FILE if path.is_dir() else path)
+    folder, meta, pairs_pq, frames_pq = _open_label_set(path)
+    table = _read_all(folder / PAIRS_FILE, pairs_pq)
     missing = [f.name for f in PAIRS_SCHEMA if f.name not in table.column_names]
     if missing:
-        raise LabelSetError(f"{path}: pairs table lacks columns {', '.join(missing)}")
+        raise LabelSetError(f"{folder / PAIRS_FILE}: pairs table lacks columns {', '.join(missing)}")
+    _check_pair_values(folder, table, frames_pq.metadata.num_rows)
     pairs = table.to_pandas()
     if with_keys:
-        frames = read_label_frames(path)[["frame_id", "key", "group"]].set_index("frame_id")
+        frames = _read_all(folder / FRAMES_FILE, frames_pq, columns=["frame_id", "key", "group"])
+        frames = frames.to_pandas().set_index("frame_id")
         pairs.insert(0, "group", frames["group"].reindex(pairs["frame_a"]).to_numpy())
         pairs.insert(3, "key_a", frames["key"].reindex(pairs["frame_a"]).to_numpy())
         pairs.insert(4, "key_b", frames["key"].reindex(pairs["frame_b"]).to_numpy())
     pairs.attrs["fovlabel"] = meta
     return pairs
+
+
+def verify_label_set(path) -> tuple[dict, list[str]]:
+    """Check a label set fully: (its metadata, the problems found; empty when it is sound).
+
+    Beyond :func:`read_pairs`: every row group decodes, both schemas are fovlabel's, frame ids are
+    0..n-1, ranks agree with the overlaps and the positive threshold, rank counts agree with the
+    metadata, no pair is repeated or pairs a frame with itself, pairs stay within a group and use
+    only usable frames, and cross-mode pairs run query -> database (within-mode: a < b).
+    Raises :class:`LabelSetError` when the set cannot be read at all.
+    """
+    folder, meta, pairs_pq, frames_pq = _open_label_set(path)
+    problems: list[str] = []
+    pairs_file, frames_file = folder / PAIRS_FILE, folder / FRAMES_FILE
+    pairs = _read_all(pairs_file, pairs_pq)
+    frames = _read_all(frames_file, frames_pq)
+    for file, table, expected in ((frames_file, frames, FRAMES_SCHEMA), (pairs_file, pairs, None)):
+        names = [f.name for f in (expected or PAIRS_SCHEMA)]
+        missing = [n for n in names if n not in table.column_names]
+        if missing:
+            problems.append(f"{file}: lacks columns {', '.join(missing)}")
+    if problems:
+        return meta, problems
+    try:
+        _check_pair_values(folder, pairs, frames.num_rows)
+    except LabelSetError as exc:
+        return meta, [str(exc)]
+    ids = frames.column("frame_id").to_numpy()
+    if not np.array_equal(ids, np.arange(len(ids))):
+        i = int(np.flatnonzero(ids != np.arange(len(ids)))[0])
+        problems.append(f"{frames_file}: row {i + 1}, column 'frame_id': {ids[i]}, expected {i} (ids are 0..n-1)")
+    a = pairs.column("frame_a").to_numpy().astype(np.int64)
+    b = pairs.column("frame_b").to_numpy().astype(np.int64)
+    overlap = pairs.column("overlap").to_numpy()
+    rank = pairs.column("rank").to_numpy()
+    positive = meta["config"].get("positive")
+    if positive is not None:
+        from ..schema import rank_from_overlap
+
+        wrong = rank != rank_from_overlap(overlap, positive)
+        if wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            problems.append(f"{pairs_file}: row {i + 1}, column 'rank': {rank[i]} does not match overlap "
+                            f"{overlap[i]:.6f} at positive {positive} ({int(wrong.sum())} such row(s))")
+    values, counts = np.unique(rank, return_counts=True)
+    found = {str(int(v)): int(c) for v, c in zip(values, counts)}
+    expected_ranks = {k: v for k, v in meta.get("ranks", {}).items() if v}
+    if "ranks" in meta and found != expected_ranks:
+        problems.append(f"{pairs_file}: rank counts {found} differ from the metadata's {expected_ranks}")
+    same = a == b
+    if same.any():
+        i = int(np.flatnonzero(same)[0])
+        problems.append(f"{pairs_file}: row {i + 1}: frame {a[i]} is paired with itself ({int(same.sum())} such row(s))")
+    code = np.minimum(a, b) * max(len(ids), 1) + np.maximum(a, b)
+    uniq, first, seen = np.unique(code, return_index=True, return_counts=True)
+    if (seen > 1).any():
+        dup = uniq[seen > 1][0]
+        rows = np.flatnonzero(code == dup)[:2] + 1
+        problems.append(f"{pairs_file}: rows {rows[0]} and {rows[1]} hold the same pair "
+                        f"({int((seen - 1).sum())} repeated row(s))")
+    group = np.asarray(frames.column("group").to_pylist(), dtype=object)
+    cross = group[a] != group[b]
+    if cross.any():
+        i = int(np.flatnonzero(cross)[0])
+        problems.append(f"{pairs_file}: row {i + 1}: pairs frames of groups {group[a[i]]!r} and {group[b[i]]!r} "
+                        f"({int(cross.sum())} such row(s)); pairs never cross groups")
+    usable = frames.column("usable").to_numpy(zero_copy_only=False)
+    unusable = ~(usable[a] & usable[b])
+    if unusable.any():
+        i = int(np.flatnonzero(unusable)[0])
+        problems.append(f"{pairs_file}: row {i + 1}: uses a frame flagged unusable "
+                        f"({int(unusable.sum())} such row(s))")
+    role = np.asarray(frames.column("role").to_pylist(), dtype=object)
+    modes = {g: v.get("mode") for g, v in meta.get("groups", {}).items()}
+    mode = np.array([modes.get(g) for g in group[a]], dtype=object)
+    bad_cross = (mode == "cross") & ~((role[a] == "query") & (role[b] == "database"))
+    if bad_cross.any():
+        i = int(np.flatnonzero(bad_cross)[0])
+        problems.append(f"{pairs_file}: row {i + 1}: cross mode pairs a query with a database frame; "
+                        f"this pairs a {role[a[i]]} with a {role[b[i]]}")
+    bad_within = (mode == "within") & (a >= b)
+    if bad_within.any():
+        i = int(np.flatnonzero(bad_within)[0])
+        problems.append(f"{pairs_file}: row {i + 1}: within mode has frame_a < frame_b; "
+                        f"got {a[i]} and {b[i]}")
+    return meta, problems

@@ -55,6 +55,7 @@ def finalize_frames(frames: pd.DataFrame, root: Path) -> pd.DataFrame:
     """Add ``frame_id``, fill optional columns, order and type them; refuse duplicate keys."""
     if len(frames) == 0:
         raise InputError("the dataset holds no frames", file=root)
+    notes = list(frames.attrs.get("notes", []))  # lines for the run's summary, from the reader
     frames = frames.reset_index(drop=True).copy()
     frames.insert(0, "frame_id", np.arange(len(frames), dtype=np.int32))
     for field in FRAMES_SCHEMA:
@@ -71,6 +72,7 @@ def finalize_frames(frames: pd.DataFrame, root: Path) -> pd.DataFrame:
     frames = frames.astype(dtypes)
     for c in (f.name for f in FRAMES_SCHEMA if f.type == "string"):
         frames[c] = frames[c].astype(object).where(frames[c].notna(), None)
+    frames.attrs = {"notes": notes} if notes else {}
     return frames
 
 

@@ -1,11 +1,15 @@
 """Shared checks for readers: load a table, demand columns, parse numbers, name the bad row.
 
-Rows are reported 1-based as data rows; for CSV files the line in the file is given too (the
-header is line 1), so that an editor jumps straight to it.
+Rows are reported 1-based as data rows; for CSV files the line in the file where the record
+starts is given too (the header is line 1), so that an editor jumps straight to it. Blank lines
+and quoted fields that span lines are counted as they are in the file.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
+import os
 from pathlib import Path
 
 import numpy as np
@@ -31,9 +35,38 @@ def is_csv(path: Path) -> bool:
     return Path(path).suffix.lower() not in (".parquet", ".pq")
 
 
+@functools.lru_cache(maxsize=16)
+def _record_lines(path: str, mtime_ns: int, size: int) -> tuple:
+    """1-based line on which each data record of a CSV file starts, as pandas counts records
+    (lines that are empty or only white space are skipped; the header is not a record)."""
+    starts = []
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        reader = csv.reader(f, skipinitialspace=True)
+        end = 0
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            starts.append(start)
+    return tuple(starts[1:])
+
+
+def record_line(path: Path, i: int) -> int | None:
+    """The line of data record ``i`` (0-based) of a CSV file, or None where it cannot be told."""
+    try:
+        st = os.stat(path)
+        lines = _record_lines(str(path), st.st_mtime_ns, st.st_size)
+    except (OSError, csv.Error):
+        return None
+    return lines[i] if 0 <= i < len(lines) else None
+
+
 def row_label(path: Path, i: int) -> str:
     """1-based data row, with the file line for CSV."""
-    return f"{i + 1} (line {i + 2})" if is_csv(path) else f"{i + 1}"
+    if not is_csv(path):
+        return f"{i + 1}"
+    line = record_line(path, i)
+    return f"{i + 1}" if line is None else f"{i + 1} (line {line})"
 
 
 def require_columns(df: pd.DataFrame, columns, path: Path, what: str) -> None:
@@ -44,8 +77,10 @@ def require_columns(df: pd.DataFrame, columns, path: Path, what: str) -> None:
         )
 
 
-def numeric_column(df, column, path, *, lo=None, hi=None, hi_open=False, unit=""):
-    """Column as float64; the first non-numeric, NaN or out-of-range value raises InputError."""
+def numeric_column(df, column, path, *, lo=None, hi=None, hi_open=False, lo_open=False, unit=""):
+    """Column as float64; the first non-numeric, NaN or out-of-range value raises InputError.
+
+    ``lo``/``hi``: closed bounds unless ``lo_open``/``hi_open``."""
     raw = df[column]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(values)
@@ -64,12 +99,13 @@ def numeric_column(df, column, path, *, lo=None, hi=None, hi_open=False, unit=""
         )
     out_of_range = np.zeros(values.shape, bool)
     if lo is not None:
-        out_of_range |= values < lo
+        out_of_range |= (values <= lo) if lo_open else (values < lo)
     if hi is not None:
         out_of_range |= (values >= hi) if hi_open else (values > hi)
     if out_of_range.any():
         i = int(np.flatnonzero(out_of_range)[0])
-        interval = f"[{lo:g}, {hi:g}{')' if hi_open else ']'}"
+        interval = (f"{'(' if lo_open else '['}{'-inf' if lo is None else f'{lo:g}'}, "
+                    f"{'inf' if hi is None else f'{hi:g}'}{')' if hi_open or hi is None else ']'}")
         raise InputError(
             f"value {values[i]:g}{unit} is outside {interval}"
             + (" (headings are compass degrees, not wrapped)" if hi_open else "")
@@ -100,6 +136,21 @@ def bool_column(df, column, path, default=False):
     return truthy.to_numpy()
 
 
+def _blank(series: pd.Series) -> np.ndarray:
+    text = series.astype(str).str.strip()
+    return (series.isna() | text.isin(["", "None", "nan", "<NA>"])).to_numpy()
+
+
+def path_column(df, column, path):
+    """A column of relative file paths: every row must name a file (an empty cell is an error)."""
+    empty = _blank(df[column])
+    if empty.any():
+        i = int(np.flatnonzero(empty)[0])
+        raise InputError(f"{column} is empty ({int(empty.sum())} such row(s)); every row needs a file",
+                         file=path, row=row_label(path, i), column=column)
+    return df[column].astype(str).str.strip().to_numpy(dtype=object)
+
+
 def key_column(df, column, path):
     keys = df[column].astype(str).str.strip()
     empty = (keys == "") | df[column].isna().to_numpy()
@@ -107,3 +158,21 @@ def key_column(df, column, path):
         i = int(np.flatnonzero(np.asarray(empty))[0])
         raise InputError("key is empty", file=path, row=row_label(path, i), column=column)
     return keys.to_numpy(dtype=object)
+
+
+def check_in_crs_area(lat, lon, epsg, path, rows, columns: str) -> None:
+    """Refuse a point far outside the projected CRS's area of use, naming its row.
+
+    ``rows``: the data-row index (0-based) of each point in ``path``; ``columns``: what to name.
+    """
+    from ..geometry.geodesy import AREA_MARGIN_DEG, area_text, outside_area_deg
+
+    out = outside_area_deg(lat, lon, epsg)
+    bad = out > AREA_MARGIN_DEG
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        where = ("it does not map to a finite latitude/longitude" if not np.isfinite(out[i]) else
+                 f"lat {lat[i]:.6f}, lon {lon[i]:.6f} lies {out[i]:.0f}° outside")
+        raise InputError(f"{where} the area of {area_text(epsg)} ({int(bad.sum())} such row(s)); "
+                         "wrong CRS (--epsg) or a wrong value", file=path,
+                         row=row_label(path, int(rows[i])), column=columns)

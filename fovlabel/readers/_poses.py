@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -9,45 +10,69 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..schema import MAX_COORDINATE_M
 from ..geometry.poses import PoseError, check_rigid, matrix_to_quat, normalize_quaternions, quat_to_matrix
 
 
-def numeric_lines(path: Path, count: int | tuple[int, ...], what: str, *, comment: str = "#"):
+def data_lines(path: Path, what: str, *, comment: str = "#"):
+    """(1-based line number, stripped text) of every line that is neither blank nor a comment."""
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "it is not text"
+        raise InputError(f"cannot read {what}: {reason}", file=path) from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if line and not line.startswith(comment):
+            yield number, line
+
+
+def numeric_lines(path: Path, count: int | tuple[int, ...], what: str, *, comment: str = "#",
+                  columns=None):
     """Rows of numbers from a whitespace-separated text file: (array (n, k), 1-based line numbers).
 
     ``count``: how many numbers a line must hold (or the allowed counts). Blank and comment lines
-    are skipped; any other line with another count, or a non-number, is an error naming the line.
+    are skipped; any other line with another count, a non-number or a non-finite value (nan, inf)
+    is an error naming the line and the column (1-based, with its name from ``columns``).
     """
     counts = (count,) if isinstance(count, int) else tuple(count)
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror}", file=path) from None
     rows, lines = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith(comment):
-            continue
+    for number, line in data_lines(path, what, comment=comment):
         parts = line.replace(",", " ").split()
         if len(parts) not in counts:
             expected = " or ".join(str(c) for c in counts)
             raise InputError(f"{what}: expected {expected} numbers, got {len(parts)}", file=path,
                              row=f"line {number}")
-        try:
-            rows.append([float(p) for p in parts])
-        except ValueError:
-            bad = next(p for p in parts if not _is_float(p))
-            raise InputError(f"{what}: {bad!r} is not a number", file=path, row=f"line {number}") from None
+        values = []
+        for k, p in enumerate(parts):
+            column = f"{k + 1}" + (f" ({columns[k]})" if columns and k < len(columns) else "")
+            try:
+                v = float(p)
+            except ValueError:
+                raise InputError(f"{what}: {p!r} is not a number", file=path, row=f"line {number}",
+                                 column=column) from None
+            if not math.isfinite(v):
+                raise InputError(f"{what}: value {p!r} is not finite", file=path, row=f"line {number}",
+                                 column=column)
+            values.append(v)
+        rows.append(values)
         lines.append(number)
-    return np.array(rows, dtype=np.float64).reshape(len(rows), -1), np.array(lines, dtype=np.int64)
+    width = len(rows[0]) if rows else counts[0]
+    return np.array(rows, dtype=np.float64).reshape(len(rows), width), np.array(lines, dtype=np.int64)
 
 
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+def check_translations(t, path, rows, columns=("tx", "ty", "tz")) -> np.ndarray:
+    """Camera centres: finite and within ±MAX_COORDINATE_M, else an error naming the row."""
+    t = np.asarray(t, np.float64).reshape(-1, 3)
+    bad = ~(np.abs(t) <= MAX_COORDINATE_M)  # NaN fails too
+    if bad.any():
+        i, k = (int(v) for v in np.argwhere(bad)[0])
+        row = rows[i] if rows is not None else None
+        row = None if row is None else (row if isinstance(row, str) else f"line {int(row)}")
+        raise InputError(f"translation {t[i, k]:g} m is not finite or beyond ±{MAX_COORDINATE_M:g} m "
+                         f"({int(bad.any(axis=1).sum())} such pose(s))", file=path, row=row,
+                         column=columns[k])
+    return t
 
 
 @contextmanager

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..geometry.poses import invert
-from ._poses import pose_rows, relative, rotations_from_quaternions
+from ._poses import check_translations, pose_rows, relative, rotations_from_quaternions
 
 #: model id -> (name, number of parameters), as in COLMAP's src/colmap/sensor/models.h
 CAMERA_MODELS = {
@@ -80,9 +80,35 @@ def load_model(folder: Path) -> Model:
     return Model(cameras, images, *files)
 
 
+def _text_lines(path: Path):
+    try:
+        return path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "it is not text (a binary model? name the folder)"
+        raise InputError(f"cannot read the COLMAP file: {reason}", file=path) from None
+
+
+def _finite(values, names, where, what):
+    for v, name in zip(values, names):
+        if not np.isfinite(v):
+            raise InputError(f"{what} {name} is {v}, not a finite number", **where, column=name)
+
+
+def _camera(model: str, width: int, height: int, params: list, where: dict) -> Camera:
+    if width <= 0 or height <= 0:
+        raise InputError(f"camera size must be positive; got {width}x{height}", **where, column="WIDTH")
+    _finite(params, [f"PARAMS[{i}]" for i in range(len(params))], where, "camera parameter")
+    camera = Camera(model, width, height, params)
+    k = camera.intrinsics
+    if not (k["fx"] > 0 and k["fy"] > 0):
+        raise InputError(f"camera focal length must be > 0; got fx {k['fx']:g}, fy {k['fy']:g}", **where,
+                         column="PARAMS[0]")
+    return camera
+
+
 def _cameras_txt(path: Path) -> dict:
     cameras = {}
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    for number, line in enumerate(_text_lines(path), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -95,16 +121,21 @@ def _cameras_txt(path: Path) -> dict:
         if len(parts) != 4 + n:
             raise InputError(f"camera model {parts[1]} takes {n} parameters, got {len(parts) - 4}", **where)
         try:
-            cameras[int(parts[0])] = Camera(parts[1], int(parts[2]), int(parts[3]), [float(v) for v in parts[4:]])
+            camera_id, width, height = int(parts[0]), int(parts[2]), int(parts[3])
+            params = [float(v) for v in parts[4:]]
         except ValueError:
             raise InputError(f"camera line has a value that is not a number: {line!r}", **where) from None
+        cameras[camera_id] = _camera(parts[1], width, height, params, where)
     return cameras
+
+
+POSE_NAMES = ("QW", "QX", "QY", "QZ", "TX", "TY", "TZ")
 
 
 def _images_txt(path: Path) -> list:
     # Two lines an image: the pose line, then the 2D points (possibly empty). Comments are skipped
     # but blank lines are kept: a blank points line is an image with no observations.
-    lines = [(n, line) for n, line in enumerate(path.read_text().splitlines(), start=1)
+    lines = [(n, line) for n, line in enumerate(_text_lines(path), start=1)
              if not line.startswith("#")]
     while lines and not lines[-1][1].strip():
         lines.pop()
@@ -120,46 +151,108 @@ def _images_txt(path: Path) -> list:
             image_id, camera_id = int(parts[0]), int(parts[8])
         except ValueError:
             raise InputError(f"image line has a value that is not a number: {line!r}", **where) from None
+        _finite(values, POSE_NAMES, where, "pose value")
         points = lines[k + 1][1].split() if k + 1 < len(lines) else []
-        ids = np.array(points[2::3], dtype=np.int64) if points else np.zeros(0, np.int64)
+        if len(points) % 3:
+            raise InputError(f"points line must hold triples 'X Y POINT3D_ID'; got {len(points)} values",
+                             file=path, row=f"line {lines[k + 1][0]}")
+        try:
+            ids = np.array([int(v) for v in points[2::3]], dtype=np.int64)
+        except ValueError:
+            bad = next(i for i, v in enumerate(points[2::3]) if not _is_int(v))
+            raise InputError(f"POINT3D_ID {points[2 + 3 * bad]!r} (point {bad + 1}) is not an integer",
+                             file=path, row=f"line {lines[k + 1][0]}", column="POINT3D_ID") from None
         images.append(Image(image_id, np.array(values[:4]), np.array(values[4:]), camera_id,
                             " ".join(parts[9:]), ids, f"line {number}"))
     return images
 
 
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+class _Binary:
+    """Reads a COLMAP .bin file; running out of bytes or meeting nonsense is an error naming the
+    record and byte offset, never a struct.error."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read the COLMAP file: {exc.strerror}", file=path) from None
+        self.pos = 0
+        self.record = "header"
+
+    def fail(self, message: str):
+        raise InputError(f"{message} at byte {self.pos} of {len(self.data)} (COLMAP binary model; "
+                         "truncated or not a .bin file?)", file=self.path, row=self.record)
+
+    def unpack(self, fmt: str):
+        size = struct.calcsize(fmt)
+        if self.pos + size > len(self.data):
+            self.fail("file ends early")
+        values = struct.unpack_from(fmt, self.data, self.pos)
+        self.pos += size
+        return values
+
+    def count(self, what: str, record_bytes: int) -> int:
+        (n,) = self.unpack("<Q")
+        if n * record_bytes > len(self.data) - self.pos:
+            self.fail(f"{what} count {n} does not fit in the file")
+        return n
+
+    def name(self) -> str:
+        end = self.data.find(b"\0", self.pos)
+        if end < 0:
+            self.fail("image name is not terminated")
+        try:
+            name = self.data[self.pos:end].decode()
+        except UnicodeDecodeError:
+            self.fail("image name is not UTF-8")
+        self.pos = end + 1
+        return name
+
+    def done(self):
+        if self.pos != len(self.data):
+            self.record = None
+            self.fail(f"{len(self.data) - self.pos} unexpected trailing bytes")
+
+
 def _cameras_bin(path: Path) -> dict:
-    data = path.read_bytes()
-    (n,), pos = struct.unpack_from("<Q", data, 0), 8
+    f = _Binary(path)
     cameras = {}
-    for _ in range(n):
-        camera_id, model_id, width, height = struct.unpack_from("<iiQQ", data, pos)
-        pos += 24
+    for k in range(f.count("camera", 24)):
+        f.record = f"camera {k + 1}"
+        camera_id, model_id, width, height = f.unpack("<iiQQ")
         if model_id not in CAMERA_MODELS:
-            raise InputError(f"camera {camera_id}: unknown model id {model_id}", file=path)
+            f.fail(f"camera {camera_id}: unknown model id {model_id}")
         name, count = CAMERA_MODELS[model_id]
-        params = list(struct.unpack_from(f"<{count}d", data, pos))
-        pos += 8 * count
-        cameras[camera_id] = Camera(name, width, height, params)
+        params = list(f.unpack(f"<{count}d"))
+        cameras[camera_id] = _camera(name, width, height, params, dict(file=path, row=f.record))
+    f.done()
     return cameras
 
 
 def _images_bin(path: Path) -> list:
-    data = path.read_bytes()
-    (n,), pos = struct.unpack_from("<Q", data, 0), 8
+    f = _Binary(path)
     images = []
-    for k in range(n):
-        image_id, *values, camera_id = struct.unpack_from("<I7dI", data, pos)
-        pos += 64
-        end = data.index(b"\0", pos)
-        name = data[pos:end].decode()
-        pos = end + 1
-        (num_points,) = struct.unpack_from("<Q", data, pos)
-        pos += 8
-        points = np.frombuffer(data, dtype=np.dtype([("x", "<f8"), ("y", "<f8"), ("id", "<i8")]),
-                               count=num_points, offset=pos)
-        pos += 24 * num_points
+    for k in range(f.count("image", 64 + 1 + 8)):
+        f.record = f"image {k + 1}"
+        image_id, *values, camera_id = f.unpack("<I7dI")
+        _finite(values, POSE_NAMES, dict(file=path, row=f.record), "pose value")
+        name = f.name()
+        num_points = f.count("2D point", 24)
+        points = np.frombuffer(f.data, dtype=np.dtype([("x", "<f8"), ("y", "<f8"), ("id", "<i8")]),
+                               count=num_points, offset=f.pos)
+        f.pos += 24 * num_points
         images.append(Image(image_id, np.array(values[:4]), np.array(values[4:]), camera_id, name,
-                            points["id"].astype(np.int64), f"image {k + 1}"))
+                            points["id"].astype(np.int64), f.record))
+    f.done()
     return images
 
 
@@ -173,10 +266,13 @@ def read_colmap(path: Path):
             raise InputError(f"image {im.name!r} uses camera {im.camera_id}, which {model.cameras_file.name} "
                              f"does not define (cameras: {sorted(model.cameras)})",
                              file=model.images_file, row=im.line, column="CAMERA_ID")
+    lines = [im.line for im in images]
     R_cw = rotations_from_quaternions(np.stack([im.q_cam_from_world for im in images]),
-                                      model.images_file, [im.line for im in images])
+                                      model.images_file, lines)
     # COLMAP poses are cam_from_world; the frames table holds world_from_cam.
     R_wc, t_wc = invert(R_cw, np.stack([im.t_cam_from_world for im in images]))
+    check_translations(t_wc, model.images_file, lines, columns=("camera centre x", "camera centre y",
+                                                                "camera centre z"))
     intrinsics = [model.cameras[im.camera_id].intrinsics for im in images]
     group = path.name
     if path.name.isdigit() and path.parent.name == "sparse":

@@ -31,9 +31,9 @@ from ..geometry.geodesy import (
 )
 from ..geometry.poses import invert
 from ..geometry.sector import check_fov_radius
-from ..schema import POSE_COLUMNS
+from ..schema import MAX_COORDINATE_M, POSE_COLUMNS
 from . import _common as c
-from ._poses import pose_rows, rigid_rotations, rotations_from_quaternions
+from ._poses import check_translations, pose_rows, rigid_rotations, rotations_from_quaternions
 
 
 MATRIX_COLUMNS = tuple(f"m{r}{k}" for r in range(4) for k in range(4))
@@ -87,8 +87,9 @@ def read_csv(path: Path, *, epsg=None, pose=None) -> pd.DataFrame:
         frames["lat"] = c.numeric_column(table, "lat", path, lo=-90.0, hi=90.0)
         frames["lon"] = c.numeric_column(table, "lon", path, lo=-180.0, hi=180.0)
     else:
-        frames["x_m"] = c.numeric_column(table, "easting", path)
-        frames["y_m"] = c.numeric_column(table, "northing", path)
+        limit = dict(lo=-MAX_COORDINATE_M, hi=MAX_COORDINATE_M, unit=" m")
+        frames["x_m"] = c.numeric_column(table, "easting", path, **limit)
+        frames["y_m"] = c.numeric_column(table, "northing", path, **limit)
         if epsg is None:
             if "epsg" not in table.columns:
                 raise InputError("easting/northing need an EPSG code: pass epsg=... (--epsg) or "
@@ -102,6 +103,7 @@ def read_csv(path: Path, *, epsg=None, pose=None) -> pd.DataFrame:
         g = g.copy()
         if has_latlon:
             x, y, code = latlon_to_metric(g["lat"].to_numpy(), g["lon"].to_numpy(), epsg)
+            c.check_in_crs_area(g["lat"].to_numpy(), g["lon"].to_numpy(), code, path, g.index, "lat, lon")
             g["x_m"], g["y_m"] = x, y
         else:
             codes = pd.unique(g["_epsg"])
@@ -111,7 +113,10 @@ def read_csv(path: Path, *, epsg=None, pose=None) -> pd.DataFrame:
                                  f"{g['_epsg'].loc[i]}", file=path, row=c.row_label(path, i),
                                  column="epsg")
             code = codes[0]
-            g["lat"], g["lon"] = metric_to_latlon(g["x_m"].to_numpy(), g["y_m"].to_numpy(), code)
+            with np.errstate(all="ignore"):  # points outside the projection's domain: refused below
+                g["lat"], g["lon"] = metric_to_latlon(g["x_m"].to_numpy(), g["y_m"].to_numpy(), code)
+            c.check_in_crs_area(g["lat"].to_numpy(), g["lon"].to_numpy(), code, path, g.index,
+                                "easting, northing")
         g["crs"] = crs_name(code)
         g["grid_heading_deg"] = compass_to_grid_heading_deg(
             g["heading_deg"].to_numpy(), g["lat"].to_numpy(), g["lon"].to_numpy(), code
@@ -129,7 +134,9 @@ def _read_pose_table(table: pd.DataFrame, path: Path, pose) -> pd.DataFrame:
     c.require_columns(table, ("key",), path, "pose table")
     rows = [c.row_label(path, i) for i in range(len(table))]
     if set(POSE_COLUMNS) <= set(table.columns):
-        values = {k: c.numeric_column(table, k, path) for k in POSE_COLUMNS}
+        limit = dict(lo=-MAX_COORDINATE_M, hi=MAX_COORDINATE_M, unit=" m")
+        values = {k: c.numeric_column(table, k, path, **(limit if k.startswith("t") else {}))
+                  for k in POSE_COLUMNS}
         t = np.column_stack([values[k] for k in ("tx", "ty", "tz")])
         R = rotations_from_quaternions(np.column_stack([values[k] for k in ("qw", "qx", "qy", "qz")]),
                                        path, [f"row {r}" for r in rows])
@@ -141,19 +148,24 @@ def _read_pose_table(table: pd.DataFrame, path: Path, pose) -> pd.DataFrame:
             raise InputError(f"pose is not rigid: last row {M[i, 3].tolist()} is not [0, 0, 0, 1]",
                              file=path, row=rows[i], column="m30")
         R = rigid_rotations(M[:, :3, :3], path, [f"row {r}" for r in rows])
-        t = M[:, :3, 3]
+        t = check_translations(M[:, :3, 3], path, [f"row {r}" for r in rows], columns=("m03", "m13", "m23"))
     if pose == "world_to_cam":  # the frames table holds world_from_cam
         R, t = invert(R, t)
     frames = pose_rows(R, t, key=c.key_column(table, "key", path), source_file=path.name,
                        source_row=np.arange(1, len(table) + 1))
     frames["group"] = (table["group"].astype(str).to_numpy(dtype=object) if "group" in table.columns
                        else path.stem)
-    for col in ("fx", "fy", "cx", "cy", "width", "height", "timestamp_s", "fov_deg", "depth_scale"):
+    for col in ("fx", "fy", "width", "height", "depth_scale"):  # a zero here divides later
         if col in table.columns:
-            frames[col] = c.numeric_column(table, col, path, lo=0.0)
+            frames[col] = c.numeric_column(table, col, path, lo=0.0, lo_open=True)
+    for col in ("cx", "cy", "timestamp_s"):
+        if col in table.columns:
+            frames[col] = c.numeric_column(table, col, path)
+    if "fov_deg" in table.columns:
+        frames["fov_deg"] = c.numeric_column(table, "fov_deg", path, lo=0.0, lo_open=True, hi=360.0)
     for col in ("depth_path", "image_path"):
         if col in table.columns:
-            frames[col] = table[col].astype(str).to_numpy(dtype=object)
+            frames[col] = c.path_column(table, col, path)
     if "role" in table.columns:
         frames["role"] = _roles(table, path)
     return frames

@@ -13,7 +13,10 @@ from pathlib import Path
 
 
 from ..errors import InputError
-from ._poses import numeric_lines, pose_rows, relative, rigid_rotations
+from ._poses import check_translations, numeric_lines, pose_rows, relative, rigid_rotations
+
+#: the 12 numbers of a line: row-major [R | t]
+COLUMNS = ("r11", "r12", "r13", "tx", "r21", "r22", "r23", "ty", "r31", "r32", "r33", "tz")
 
 
 def _times_file(path: Path) -> Path | None:
@@ -27,10 +30,11 @@ def _times_file(path: Path) -> Path | None:
 def read_kitti(path: Path, *, times=None):
     if path.is_dir():
         raise InputError("kitti takes a pose file (poses/XX.txt), not a folder", file=path)
-    T, lines = numeric_lines(path, 12, "KITTI pose (3x4 camera-to-world, row-major)")
+    T, lines = numeric_lines(path, 12, "KITTI pose (3x4 camera-to-world, row-major)", columns=COLUMNS)
     if len(T) == 0:
-        raise InputError("the pose file holds no poses", file=path)
+        raise InputError("the pose file holds no poses (it is empty or all comments)", file=path)
     T = T.reshape(-1, 3, 4)
+    check_translations(T[:, :, 3], path, lines, columns=("4 (tx)", "8 (ty)", "12 (tz)"))
     R = rigid_rotations(T[:, :, :3], path, lines)
     times_path = Path(times) if times else _times_file(path)
     frames = pose_rows(

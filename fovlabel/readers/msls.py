@@ -62,6 +62,7 @@ def read_msls(root: Path, *, epsg=None) -> pd.DataFrame:
         # a city name found under two splits would merge two groups: name it by its split then
         frames["group"] = city if names.count(city) == 1 else f"{split or '.'}/{city}"
         x, y, code = latlon_to_metric(frames["lat"].to_numpy(), frames["lon"].to_numpy(), epsg)
+        _check_area(root, frames, code)
         frames["x_m"] = x
         frames["y_m"] = y
         frames["crs"] = crs_name(code)
@@ -70,6 +71,14 @@ def read_msls(root: Path, *, epsg=None) -> pd.DataFrame:
         )
         tables.append(frames)
     return pd.concat(tables, ignore_index=True)
+
+
+def _check_area(root: Path, frames: pd.DataFrame, code) -> None:
+    """Refuse frames far outside the CRS's area of use, naming their raw.csv and row."""
+    for source, part in frames.groupby("source_file", sort=False):
+        path = root / source if not Path(source).is_absolute() else Path(source)
+        c.check_in_crs_area(part["lat"].to_numpy(), part["lon"].to_numpy(), code, path,
+                            part["source_row"].to_numpy() - 1, "lat, lon")
 
 
 def _read_role(root: Path, folder: Path, role: str) -> pd.DataFrame:

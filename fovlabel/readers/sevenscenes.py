@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._poses import pose_rows, relative, rigid_rotations
+from ._poses import check_translations, numeric_lines, pose_rows, relative, rigid_rotations
 
 INTRINSICS = dict(fx=585.0, fy=585.0, cx=320.0, cy=240.0, width=640, height=480)
 DEPTH_UNITS_PER_M = 1000.0  # uint16 millimetres; 0 and 65535 invalid
@@ -57,16 +57,26 @@ def _split_roles(scene: Path) -> dict[str, str]:
 
 
 def _read_pose(path: Path) -> np.ndarray:
-    try:
-        values = [float(v) for v in path.read_text().split()]
-    except ValueError:
-        raise InputError("pose is not 16 numbers (4x4 camera-to-world)", file=path) from None
-    if len(values) != 16:
-        raise InputError(f"pose must be 16 numbers (4x4 camera-to-world), got {len(values)}", file=path)
-    T = np.array(values).reshape(4, 4)
+    rows, lines = numeric_lines(path, 4, "pose row (4x4 camera-to-world: 4 lines of 4 numbers)")
+    if len(rows) != 4:
+        raise InputError(f"pose must be 4 lines of 4 numbers (4x4 camera-to-world), got {len(rows)} line(s)",
+                         file=path)
+    T = rows.reshape(4, 4)
     if not np.allclose(T[3], [0, 0, 0, 1], atol=1e-6):
-        raise InputError(f"pose is not rigid: last row is {T[3].tolist()}, not [0, 0, 0, 1]", file=path)
+        raise InputError(f"pose is not rigid: last row is {T[3].tolist()}, not [0, 0, 0, 1]", file=path,
+                         row=f"line {lines[3]}")
+    for k in range(3):  # the translation is the last column of the first three lines
+        check_translations(T[None, :3, 3], path, [f"line {lines[k]}"], columns=("4",) * 3)
     return T
+
+
+def _unposed_frame(seq: Path, posed: set) -> str | None:
+    """The first frame of ``seq`` that has an image but no pose file, if any."""
+    for image in sorted(seq.glob("frame-*.color.png")) + sorted(seq.glob("frame-*.depth.png")):
+        stem = image.name.split(".")[0]
+        if stem not in posed:
+            return image.name
+    return None
 
 
 def read_7scenes(root: Path):
@@ -75,13 +85,18 @@ def read_7scenes(root: Path):
         roles = _split_roles(scene)
         for seq in sorted(d for d in scene.glob("seq-*") if d.is_dir()):
             pose_files = sorted(seq.glob("frame-*.pose.txt"))
+            stems = [p.name[: -len(".pose.txt")] for p in pose_files]
+            orphan = _unposed_frame(seq, set(stems))
+            if orphan is not None:
+                stem = orphan.split(".")[0]
+                raise InputError(f"frame {seq.name}/{stem} has {orphan} but no pose file {stem}.pose.txt",
+                                 file=seq / f"{stem}.pose.txt")
             if not pose_files:
                 continue
             T = np.stack([_read_pose(p) for p in pose_files])
             R = np.empty((len(T), 3, 3))
             for i, p in enumerate(pose_files):  # per file, so that the error names it
                 R[i] = rigid_rotations(T[i:i + 1, :3, :3], p, None)[0]
-            stems = [p.name[: -len(".pose.txt")] for p in pose_files]
             colour = [_existing(seq, s, (".color.png", ".color.jpg")) for s in stems]
             depth = [_existing(seq, s, (".depth.png",)) for s in stems]
             tables.append(pose_rows(

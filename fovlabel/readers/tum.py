@@ -19,7 +19,17 @@ import numpy as np
 
 from ..errors import ConfigError, InputError
 from ..geometry.poses import normalize_quaternions, slerp
-from ._poses import numeric_lines, pose_errors, pose_rows, relative, rotations_from_quaternions
+from ._poses import (
+    check_translations,
+    data_lines,
+    numeric_lines,
+    pose_errors,
+    pose_rows,
+    relative,
+    rotations_from_quaternions,
+)
+
+COLUMNS = ("timestamp", "tx", "ty", "tz", "qx", "qy", "qz", "qw")
 
 DEPTH_MATCH_S = 0.02
 DEPTH_UNITS_PER_M = 5000.0  # TUM RGB-D depth PNGs: 5000 units per metre
@@ -28,15 +38,17 @@ DEPTH_UNITS_PER_M = 5000.0  # TUM RGB-D depth PNGs: 5000 units per metre
 def _names(path: Path):
     """(timestamp, name, line) of an rgb.txt / depth.txt."""
     out = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
+    for number, line in data_lines(path, "TUM image list"):
         parts = line.split()
         try:
-            out.append((float(parts[0]), parts[1], number))
+            stamp = float(parts[0])
+            name = parts[1]
         except (ValueError, IndexError):
             raise InputError("expected 'timestamp filename'", file=path, row=f"line {number}") from None
+        if not np.isfinite(stamp):
+            raise InputError(f"timestamp {parts[0]!r} is not finite", file=path, row=f"line {number}",
+                             column="1 (timestamp)")
+        out.append((stamp, name, number))
     return out
 
 
@@ -47,14 +59,23 @@ def read_tum(path: Path, *, stride=None, max_gap_s=0.05, clip=False):
     stride = 1 if stride is None else int(stride)
     if stride < 1:
         raise ConfigError(f"stride must be >= 1; got {stride}")
-    gt, lines = numeric_lines(gt_path, 8, "TUM pose 'timestamp tx ty tz qx qy qz qw'")
+    gt, lines = numeric_lines(gt_path, 8, "TUM pose 'timestamp tx ty tz qx qy qz qw'", columns=COLUMNS)
     if len(gt) == 0:
         raise InputError("the ground truth holds no poses", file=gt_path)
     stamps = gt[:, 0]
-    # Equal neighbours occur in real files (4-decimal stamps at 100 Hz); going back does not.
     back = np.flatnonzero(np.diff(stamps) < 0)
     if len(back):
         raise InputError("timestamps must not decrease", file=gt_path, row=f"line {lines[back[0] + 1]}")
+    check_translations(gt[:, 1:4], gt_path, lines, columns=COLUMNS[1:4])
+    # Equal neighbours occur in real files (4-decimal stamps at 100 Hz, fr2_desk): valid, but one
+    # instant has one pose. Keep the first line of each run of equal stamps and say so.
+    repeat = np.concatenate([[False], np.diff(stamps) == 0])
+    notes = []
+    if repeat.any():
+        shown = ", ".join(str(n) for n in lines[repeat][:3]) + (" ..." if repeat.sum() > 3 else "")
+        notes.append(f"{gt_path.name}: {int(repeat.sum())} pose line(s) repeat the timestamp of the line "
+                     f"before (line(s) {shown}); kept the first pose of each timestamp")
+        gt, lines, stamps = gt[~repeat], lines[~repeat], stamps[~repeat]
     q_wxyz = gt[:, [7, 4, 5, 6]]  # TUM stores qx qy qz qw: scalar last -> first
     with pose_errors(gt_path, lines, "quaternion"):
         q_wxyz = normalize_quaternions(q_wxyz)
@@ -64,10 +85,13 @@ def read_tum(path: Path, *, stride=None, max_gap_s=0.05, clip=False):
     if not rgb_path.is_file():
         keep = slice(None, None, stride)
         R = rotations_from_quaternions(q_wxyz[keep], gt_path, lines[keep])
-        text_stamps = [line.split()[0] for line in _data_lines(gt_path)]
-        return pose_rows(R, t[keep], key=np.array(text_stamps)[keep], group=group,
-                         timestamp_s=stamps[keep], source_file=relative(gt_path, path),
-                         source_row=lines[keep])
+        text = dict(data_lines(gt_path, "TUM ground truth"))
+        text_stamps = np.array([text[n].split()[0] for n in lines], dtype=object)
+        frames = pose_rows(R, t[keep], key=text_stamps[keep], group=group,
+                           timestamp_s=stamps[keep], source_file=relative(gt_path, path),
+                           source_row=lines[keep])
+        frames.attrs["notes"] = notes
+        return frames
 
     images = _names(rgb_path)[::stride]
     image_t = np.array([s for s, _, _ in images])
@@ -105,9 +129,5 @@ def read_tum(path: Path, *, stride=None, max_gap_s=0.05, clip=False):
         close = np.abs(depth_t[j] - image_t) <= DEPTH_MATCH_S
         frames["depth_path"] = [depth[k][1] if ok else None for k, ok in zip(j, close)]
         frames["depth_scale"] = DEPTH_UNITS_PER_M
+    frames.attrs["notes"] = notes
     return frames
-
-
-def _data_lines(path: Path):
-    return [line.strip() for line in path.read_text().splitlines()
-            if line.strip() and not line.strip().startswith("#")]

@@ -1,0 +1,29 @@
+"""``fovlabel verify``: check a label set fully and say what is wrong."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command()
+@click.argument("labels", type=click.Path())
+def verify(labels):
+    """Check the label set LABELS: both files readable and of one label set, counts as the
+    metadata says, ids in range, overlaps in [0, 1], ranks as the threshold says, no repeated or
+    self pairs, pairs within groups and in mode order. Prints 'ok' or one line per problem
+    (exit 2).
+
+    \b
+    Examples:
+      fovlabel verify labels/munich
+    """
+    from ..io.labelset import verify_label_set
+
+    meta, problems = verify_label_set(labels)
+    if problems:
+        for problem in problems:
+            click.echo(f"error: {' '.join(problem.split())}", err=True)
+        sys.exit(2)
+    click.echo(f"ok: {labels}: {meta['frames']} frames, {meta['pairs']} pairs, labeller {meta['labeller']}")
