@@ -58,6 +58,11 @@ class LabelConfig:
     scene_from_rgbd: bool = False
 
     def __post_init__(self):
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, check_type(f.name, getattr(self, f.name), f.type))
+        self._check_ranges()
+
+    def _check_ranges(self):
         from .geometry.sector import check_fov_radius, check_measure
         from .labellers import LABELLERS
 
@@ -113,6 +118,34 @@ PRESETS: dict[str, dict] = {
     "msls": dict(labeller="weak2d", fov_deg=90.0, radius_m=50.0, mode="cross", measure="iou"),
     "tb-places": dict(labeller="strong2d", fov_deg=90.0, radius_m=3.5, mode="within", measure="iou"),
 }
+
+
+_KINDS = {"float": "a number", "int": "a whole number", "bool": "true or false", "str": "a string"}
+
+
+def check_type(name: str, value, annotation: str):
+    """``value`` as the field's type (an int is a float; nothing else is converted), or a
+    ConfigError naming the field: ``radius_m = "50"`` or ``keep_zero = "no"`` in a pipeline file
+    must not slip through as a string."""
+    import numbers
+
+    kinds = [k.strip() for k in str(annotation).split("|")]
+    if value is None and "None" in kinds:
+        return None
+    for kind in kinds:
+        if kind == "bool" and isinstance(value, bool):
+            return value
+        if isinstance(value, bool):
+            continue  # True is an int to Python, never a number here
+        if kind == "float" and isinstance(value, numbers.Real):
+            return float(value)
+        if kind == "int" and isinstance(value, numbers.Integral):
+            return int(value)
+        if kind == "str" and isinstance(value, str):
+            return value
+    wanted = " or ".join(_KINDS.get(k, k) for k in kinds if k != "None")
+    got = f"{type(value).__name__} {value!r}" if not isinstance(value, str) else f"the string {value!r}"
+    raise ConfigError(f"{name} must be {wanted}; got {got}")
 
 
 def make_config(preset: str | None = None, **overrides) -> LabelConfig:

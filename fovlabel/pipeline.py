@@ -39,9 +39,44 @@ def load_pipeline(path) -> dict:
     missing = [k for k in ("dataset", "format", "out") if k not in spec]
     if missing:
         raise ConfigError(f"{path}: pipeline needs {', '.join(missing)}")
+    _check_types(path, spec)
     for key in ("dataset", "out"):
         spec[key] = str((path.parent / spec[key]).resolve())
     return spec
+
+
+#: the type of each top-level key (params are checked against the labelling config's fields)
+TYPES = {"dataset": "str", "format": "str", "out": "str", "labeller": "str", "preset": "str",
+         "description": "str", "jobs": "int"}
+
+
+def _check_types(path: Path, spec: dict) -> None:
+    """Every value of the file has the type its key takes; errors name the file and the key."""
+    from .config import check_type, make_config
+    from .errors import FovlabelError
+
+    for key, kind in TYPES.items():
+        if key in spec:
+            try:
+                check_type(key, spec[key], kind)
+            except ConfigError as exc:
+                raise ConfigError(f"{path}: key {key!r}: {exc}") from None
+    if "jobs" in spec and spec["jobs"] < 1:
+        raise ConfigError(f"{path}: key 'jobs': jobs must be >= 1; got {spec['jobs']}")
+    for table in ("reader", "params"):
+        if table in spec and not isinstance(spec[table], dict):
+            raise ConfigError(f"{path}: key {table!r} must be a table ([{table}]); got "
+                              f"{type(spec[table]).__name__} {spec[table]!r}")
+    for key, value in spec.get("reader", {}).items():
+        if isinstance(value, (dict, list)):
+            raise ConfigError(f"{path}: key 'reader.{key}' must be a single value; got {value!r}")
+    params = spec.get("params", {})
+    try:
+        make_config(spec.get("preset"), labeller=spec.get("labeller"), **params)
+    except FovlabelError as exc:
+        name = next((k for k in params if str(exc).startswith(f"{k} ")), None)
+        where = f"key 'params.{name}'" if name else "params"
+        raise ConfigError(f"{path}: {where}: {exc}") from None
 
 
 def run_pipeline(path, *, out=None, jobs=None, overwrite=False, progress=None):

@@ -120,8 +120,9 @@ def test_duplicate_keys(tmp_path):
                  database_text=",key,lon,lat,ca\n0,other,11.5,48.1,10\n1,same,11.5,48.1,10\n")
     with pytest.raises(InputError) as err:
         read_frames(root, "msls")
-    assert "duplicate key 'same' in group 'city': also at city/database/raw.csv row 2" in str(err.value)
-    assert str(err.value).startswith("city/query/raw.csv, row 1, column 'key'")
+    database = root / "city" / "database" / "raw.csv"
+    assert f"duplicate key 'same' in group 'city': also at {database}, row 2 (line 3)" in str(err.value)
+    assert str(err.value).startswith(f"{root / 'city' / 'query' / 'raw.csv'}, row 1 (line 2), column 'key'")
 
 
 def test_empty_city(tmp_path):

@@ -169,3 +169,101 @@ def test_bad_parameters(kwargs, message):
 def test_nan_position_is_refused():
     with pytest.raises(ConfigError, match="x_b must be finite"):
         sector_overlap(0, 0, 0, np.nan, 1, 0)
+
+
+def _tangent_cases(n, seed):
+    """Circles that touch or nearly touch, externally (d = ra + rb) and internally (d = |ra - rb|),
+    at relative offsets from 0 (exact) through rounding (1e-16) to 1e-5; headings aimed at the
+    touch point (so the arcs really meet there) or random; equal and different radii; local,
+    small (radii of centimetres) and UTM-sized coordinates. Returns absolute coordinates."""
+    rng = np.random.default_rng(seed)
+    offsets = np.array([0.0, 1e-16, -1e-16, 2.2e-16, -2.2e-16, 1e-12, -1e-12, 1e-9, -1e-9,
+                        1e-7, -1e-7, 1e-5, -1e-5])
+    fovs = np.array([30.0, 60.0, 90.0, 120.0, 180.0, 200.0, 270.0, 360.0])
+    external = rng.random(n) < 0.5
+    scale = np.where(rng.random(n) < 0.25, 0.01, 1.0)  # a quarter with radii of centimetres
+    ra = rng.uniform(1.0, 60.0, n) * scale
+    equal = external & (rng.random(n) < 0.4)
+    rb = np.where(equal, ra, rng.uniform(1.0, 60.0, n) * scale)
+    rb = np.where(~external & (np.abs(ra - rb) < 0.05 * ra), rb * 0.5, rb)  # internal: distinct radii
+    eps = rng.choice(offsets, n)
+    d = np.where(external, ra + rb, np.abs(ra - rb)) * (1.0 + eps)
+    ang = rng.uniform(0, 2 * np.pi, n)
+    ux, uy = np.cos(ang), np.sin(ang)
+    fa = rng.choice(fovs, n)
+    fb = rng.choice(fovs, n)
+    towards = 90.0 - np.degrees(ang)  # compass bearing of the direction u from A to B
+    aimed = rng.random(n) < 0.8
+    # exactly aimed (no jitter) puts the touch point at the arc's midpoint, where a kernel that
+    # judges a piece by its midpoint alone goes wrong
+    exact = rng.random(n) < 0.5
+    jitter_a = np.where(exact, 0.0, rng.uniform(-0.45, 0.45, n) * fa)
+    jitter_b = np.where(exact, 0.0, rng.uniform(-0.45, 0.45, n) * fb)
+    # the touch point lies along u from A; from B it lies along -u (external) or along u when B's
+    # circle is inside A's (ra > rb), along -u when A's is inside B's (internal, ra < rb)
+    b_dir = np.where(external | (ra < rb), towards + 180.0, towards)
+    ha = np.where(aimed, towards + jitter_a, rng.uniform(0, 360, n)) % 360.0
+    hb = np.where(aimed, b_dir + jitter_b, rng.uniform(0, 360, n)) % 360.0
+    utm = rng.random(n) < 0.35
+    xa = np.where(utm, rng.uniform(2e5, 8e5, n), 0.0)
+    ya = np.where(utm, rng.uniform(1e6, 9e6, n), 0.0)
+    return xa, ya, ha, fa, ra, xa + d * ux, ya + d * uy, hb, fb, rb, external
+
+
+def test_tangent_and_near_tangent_circles_match_the_reference():
+    n = 2400
+    xa, ya, ha, fa, ra, xb, yb, hb, fb, rb, external = _tangent_cases(n, seed=5)
+    kw = dict(fov_deg_a=fa, radius_m_a=ra, fov_deg_b=fb, radius_m_b=rb)
+    iou = sector_overlap(xa, ya, ha, xb, yb, hb, measure="iou", **kw)
+    ioa = sector_overlap(xa, ya, ha, xb, yb, hb, measure="ioa", **kw)
+    # the reference sees what the kernel sees: B relative to A's apex, in float64
+    ref_iou, ref_ioa = naive.sector_overlaps_many(np.zeros(n), np.zeros(n), ha, fa, ra, xb - xa, yb - ya,
+                                                  hb, fb, rb)
+    err = np.maximum(np.abs(iou - ref_iou), np.abs(ioa - ref_ioa))
+    worst = int(np.argmax(err))
+    assert err.max() <= TOL, (worst, xa[worst], ya[worst], ha[worst], fa[worst], ra[worst], xb[worst],
+                              yb[worst], hb[worst], fb[worst], rb[worst], iou[worst], ref_iou[worst])
+    # both families are really there, and internal tangency gives real overlap
+    assert external.sum() > 1000 and (~external).sum() > 1000
+    assert (iou[~external] > 0.01).mean() > 0.5
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, expected",
+    [
+        # external tangency, centre distance one rounding step below ra + rb: truth ~0
+        ((0, 0, 90, 1.9999999999999998, 0, 270), dict(fov_deg_a=90, radius_m_a=1), 0.0),
+        ((0, 0, 90, 1.9999999999999998, 0, 270), dict(fov_deg_a=360, radius_m_a=1), 0.0),
+        ((0, 0, 90, 2.0000000000000004, 0, 270), dict(fov_deg_a=360, radius_m_a=1), 0.0),
+        # internal tangency, distance exactly |ra - rb|: the small disc inside the large one
+        ((0, 0, 0, 1, 0, 90), dict(fov_deg_a=360, radius_m_a=2, fov_deg_b=360, radius_m_b=1), 0.25),
+        ((0, 0, 0, -1, 0, 90), dict(fov_deg_a=360, radius_m_a=2, fov_deg_b=360, radius_m_b=1), 0.25),
+        ((0, 0, 0, 0, 1, 180), dict(fov_deg_a=360, radius_m_a=1, fov_deg_b=360, radius_m_b=2), 0.25),
+        # two cameras 0.2 m apart facing each other with r = 0.1: the arcs touch, nothing shared
+        ((0, 0, 90, 0.2, 0, 270), dict(fov_deg_a=90, radius_m_a=0.1), 0.0),
+        # the same at UTM magnitudes
+        ((694000.5, 5341000.25, 90, 694000.7, 5341000.25, 270), dict(fov_deg_a=90, radius_m_a=0.1), 0.0),
+        ((694000.0, 5341000.0, 0, 694001.0, 5341000.0, 90),
+         dict(fov_deg_a=360, radius_m_a=2, fov_deg_b=360, radius_m_b=1), 0.25),
+    ],
+)
+def test_tangency_named_cases(args, kwargs, expected):
+    assert float(sector_overlap(*args, **kwargs)) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("heading", [360.0, -90.0, 360.5, np.nan])
+def test_headings_outside_0_360_are_refused_not_wrapped(heading):
+    # one rule everywhere: annotate refuses such a heading in a file, so the API does too
+    with pytest.raises(ConfigError, match=r"must be (compass degrees in \[0, 360\)|finite)"):
+        sector_overlap(0, 0, heading, 1, 1, 0)
+
+
+def test_radius_and_positions_beyond_the_supported_range_are_refused():
+    with pytest.raises(ConfigError, match=r"radius_m must be at most 1e\+07"):
+        sector_overlap(0, 0, 0, 1, 1, 0, radius_m_a=1e200)
+    with pytest.raises(ConfigError, match=r"x_b must be within ±1e\+08 m; got 1e\+308"):
+        sector_overlap(0, 0, 0, 1e308, 1, 0)
+    # the largest radius still computes right: scale invariance
+    big = float(sector_overlap(0, 0, 0, 1e6, 0, 0, radius_m_a=1e7))
+    small = float(sector_overlap(0, 0, 0, 1e-1, 0, 0, radius_m_a=1.0))
+    assert big == pytest.approx(small, abs=1e-9)

@@ -41,6 +41,10 @@ _PARALLEL = 1e-6  # |sin| of the angle below which two tangents are parallel
 # sliver of boundary whose inside/outside test is decided by rounding; the lens it ignores has an
 # area of order (1e-7)^3 r^2.
 _TOUCH = 1e-7
+# relative: a sample point closer than this to ∂B does not decide inside/outside (see _piece_inside).
+# Touch points that were not cut lie within (_TOUCH)^2 of ∂B; any point of a piece decides alike
+# away from them, so a generous value only costs an extra sample near a boundary.
+_AMBIGUOUS = 1e-9
 
 
 @njit(cache=True, error_model="numpy")
@@ -287,13 +291,52 @@ def _find_cuts(A, B, scale, cuts, counts, tmp):
 
 
 @njit(cache=True, error_model="numpy")
-def _inside(B, x, y):
-    """Strict point-in-sector test (no tolerance; callers rule out points on the boundary)."""
+def _inside_clear(B, x, y, thr):
+    """(strictly inside B, clear): ``clear`` is False when (x, y) lies within about ``thr`` of a
+    boundary feature of B that decides the answer (its circle, or an edge's line), where a touch
+    or rounding could flip it. No square root: |d² - r²| > thr (2r + thr) implies |d - r| > thr."""
     vx = x - B[0]
     vy = y - B[1]
-    if vx * vx + vy * vy >= B[2] * B[2]:
-        return False
-    return _within_opening(B, vx, vy)
+    r = B[2]
+    d2 = vx * vx + vy * vy
+    inside = d2 < r * r
+    clear = abs(d2 - r * r) > thr * (2.0 * r + thr)
+    if not _is_full(B[4]):
+        s0 = B[5] * vy - B[6] * vx  # signed distance to the first edge's line (unit direction)
+        s1 = vx * B[8] - vy * B[7]
+        if B[4] <= math.pi:
+            inside = inside and s0 > 0.0 and s1 > 0.0
+        else:
+            inside = inside and (s0 > 0.0 or s1 > 0.0)
+        clear = clear and abs(s0) > thr and abs(s1) > thr
+    return inside, clear
+
+
+#: where along a sub-piece its inside/outside is judged when its midpoint is not clear of ∂B
+_SAMPLES = (0.3090169943749474, 0.6909830056250525, 0.1458980337503155, 0.8541019662496845)
+
+
+@njit(cache=True, error_model="numpy")
+def _piece_inside(A, k, t0, t1, B, thr, x, y):
+    """Whether the sub-piece of ∂A from t0 to t1, with midpoint (x, y) and no crossing of ∂B
+    inside it, lies inside B.
+
+    A sub-piece can still *touch* ∂B: tangent circles, an edge tangent to an arc, or a crossing
+    closer than _TOUCH that was not cut. At a touch point the strict test says "outside" for a
+    piece that is otherwise inside (internal tangency), and rounding can say "inside" for one
+    that is outside (external tangency). So when the midpoint is not clear of ∂B the test is
+    taken at other points of the piece: the first one clear of ∂B decides (touches are isolated
+    points, so any point away from them gives the piece's answer); if none is, the midpoint does.
+    """
+    inside, clear = _inside_clear(B, x, y, thr)
+    if clear:
+        return inside
+    for f in _SAMPLES:
+        px, py = _point(A, k, t0 + f * (t1 - t0))
+        other, other_clear = _inside_clear(B, px, py, thr)
+        if other_clear:
+            return other
+    return inside
 
 
 @njit(cache=True, error_model="numpy")
@@ -349,6 +392,7 @@ def _line_integral(S, k, t0, t1):
 def _boundary_inside(A, B, a_owns_shared, scale, cuts, counts, side):
     """Sum of the line integrals over the pieces of ∂A inside B, A's cuts being ``cuts[side]``."""
     tol = _ON * scale
+    thr = _AMBIGUOUS * scale
     total = 0.0
     for k in range(3):
         if not _piece_exists(A[4], k):
@@ -398,7 +442,7 @@ def _boundary_inside(A, B, a_owns_shared, scale, cuts, counts, side):
             elif along == -1:
                 keep = False
             else:
-                keep = _inside(B, x, y)
+                keep = _piece_inside(A, k, t0, t1, B, thr, x, y)
             if keep:
                 total += _line_integral(A, k, t0, t1)
     return total

@@ -49,8 +49,14 @@ def _source(frames, config) -> str:
         return "scene"
     if frames.loc[usable, "point_ids"].map(lambda v: v is not None).all():
         return "tracks"
-    if frames.loc[usable, "depth_path"].notna().all():
+    has_depth = frames["depth_path"].notna().to_numpy() & usable
+    if has_depth.sum() == usable.sum():
         return "rgbd"
+    if has_depth.any():  # some frames have depth, some not: name the first without
+        row = frames.iloc[int(np.flatnonzero(usable & ~has_depth)[0])]
+        raise InputError(f"frame {row['key']!r} has no depth image ({int(has_depth.sum())} of "
+                         f"{int(usable.sum())} frames have one; cloud3d rgbd needs one for every frame)",
+                         file=row["source_file"], column="depth_path")
     raise ConfigError("cloud3d needs depth images (rgbd), SfM tracks (colmap) or a scene cloud "
                       "(--scene / --scene-from-rgbd); this dataset has none for every frame")
 
@@ -70,6 +76,12 @@ def prepare(frames, config, root=None, jobs=1):
             row = frames.iloc[int(np.flatnonzero(missing)[0])]
             raise ConfigError(f"cloud3d ({source}) needs intrinsics fx, fy, cx, cy, width, height; "
                               f"{row['key']!r} ({row['source_file']}) has none")
+        for name in ("fx", "fy", "width", "height"):
+            bad = usable & ~(frames[name].to_numpy(np.float64, na_value=np.nan) > 0)
+            if bad.any():
+                row = frames.iloc[int(np.flatnonzero(bad)[0])]
+                raise InputError(f"frame {row['key']!r}: {name} is {row[name]}; intrinsics must be > 0",
+                                 file=row["source_file"], row=int(row["source_row"]), column=name)
     notes = [f"3D source: {source}" + ("" if source == "tracks" else f", voxel {config.voxel_m:g} m")]
     state = build_state(frames, config, root, source, jobs)
     empty = frames["usable"].to_numpy() & (state["sizes"] == 0)
@@ -103,10 +115,13 @@ def rgbd_sets(frames, config, root: Path, jobs: int = 1):
     usable = np.flatnonzero(frames["usable"].to_numpy())
     for i in usable:  # check everything before any work
         row = rows.iloc[i]
-        if not isinstance(row["depth_path"], str):
-            raise InputError(f"frame {row['key']!r} has no depth image", file=row["source_file"])
+        if not isinstance(row["depth_path"], str) or not row["depth_path"].strip():
+            raise InputError(f"frame {row['key']!r} has no depth image", file=row["source_file"],
+                             column="depth_path")
         if not np.isfinite(row["depth_scale"]) or row["depth_scale"] <= 0:
-            raise InputError(f"frame {row['key']!r} has no depth scale (units per metre)", file=row["source_file"])
+            raise InputError(f"frame {row['key']!r}: depth_scale {row['depth_scale']} is not a number > 0 "
+                             "(depth image units per metre)", file=row["source_file"], column="depth_scale")
+
 
     paths = rows["depth_path"].to_numpy(dtype=object)
     numbers = rows[["fx", "fy", "cx", "cy", "depth_scale", "width", "height"]].to_numpy(np.float64)

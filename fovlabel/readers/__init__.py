@@ -64,7 +64,7 @@ def finalize_frames(frames: pd.DataFrame, root: Path) -> pd.DataFrame:
     frames["usable"] = frames["usable"].fillna(True).astype(bool)
     frames["point_ids"] = [None if v is None or (np.ndim(v) == 0 and pd.isna(v)) else
                            np.asarray(v, np.int64) for v in frames["point_ids"]]
-    _check_unique_keys(frames)
+    _check_unique_keys(frames, root)
     frames = frames[[f.name for f in FRAMES_SCHEMA]]
     floats = [f.name for f in FRAMES_SCHEMA if f.type == "double"]
     dtypes = {"frame_id": "int32", "source_row": "int64", "usable": "bool", "width": "Int32",
@@ -76,15 +76,31 @@ def finalize_frames(frames: pd.DataFrame, root: Path) -> pd.DataFrame:
     return frames
 
 
-def _check_unique_keys(frames: pd.DataFrame) -> None:
+def _source_location(root: Path, source_file: str, source_row: int) -> tuple[Path, str]:
+    """(full path, "row R (line L)" or "line L") of a frame's source row, for messages."""
+    from ._common import row_label
+
+    base = root if root.is_dir() else root.parent
+    path = Path(source_file) if Path(source_file).is_absolute() else base / source_file
+    if path.suffix.lower() == ".csv":
+        return path, row_label(path, int(source_row) - 1)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return path, str(int(source_row))
+    return path, f"line {int(source_row)}"
+
+
+def _check_unique_keys(frames: pd.DataFrame, root: Path) -> None:
     dup = frames.duplicated(["group", "key"], keep=False)
     if not dup.any():
         return
     rows = frames[dup].sort_values(["group", "key", "frame_id"])
     first, second = rows.iloc[0], rows.iloc[1]
+    path1, where1 = _source_location(root, first["source_file"], first["source_row"])
+    path2, where2 = _source_location(root, second["source_file"], second["source_row"])
+    where2 = f"row {where2}" if where2[:1].isdigit() else where2
+    also = where2 if path1 == path2 else f"{path2}, {where2}"
     raise InputError(
-        f"duplicate key {first['key']!r} in group {first['group']!r}: also at "
-        f"{second['source_file']} row {second['source_row']} "
-        f"({int(dup.sum())} rows share a key)",
-        file=first["source_file"], row=int(first["source_row"]), column="key",
+        f"duplicate key {first['key']!r} in group {first['group']!r}: also at {also} "
+        f"({int(dup.sum())} rows share a key; keys must be unique within a group)",
+        file=path1, row=where1, column="key",
     )
