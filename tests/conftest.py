@@ -16,6 +16,22 @@ SAMPLE = ROOT / "sample_data" / "msls"
 sys.path.insert(0, str(Path(__file__).parent))  # tests/naive.py
 
 
+def cli(*args):
+    """Run the ``fovlabel`` command in-process (click's CliRunner); arguments may be paths."""
+    from click.testing import CliRunner
+
+    from fovlabel.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def snapshot(path: Path) -> dict:
+    """Every file below ``path`` (or the file itself) with its bytes: to show nothing changed."""
+    if path.is_file():
+        return {path.name: path.read_bytes()}
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
 def shared(path: Path) -> Path:
     """A recording from ../shared/data, or skip the test saying which folder is absent."""
     if not path.exists():

@@ -163,8 +163,8 @@ def test_tum_errors(tmp_path):
     "line, message",
     [
         ("0.5 1 2 3 0 0 0", "line 3: TUM pose 'timestamp tx ty tz qx qy qz qw': expected 8 numbers, got 7"),
-        ("0.5 1 2 3 0 0 0 0", "line 3: quaternion: quaternion [0.0, 0.0, 0.0, 0.0] is zero"),
-        ("0.5 1 2 3 0 0 0 1.01", "line 3: quaternion: quaternion norm 1.010000 is not 1"),
+        ("0.5 1 2 3 0 0 0 0", "line 3: quaternion [0.0, 0.0, 0.0, 0.0] is zero"),
+        ("0.5 1 2 3 0 0 0 1.01", "line 3: quaternion norm 1.010000 is not 1"),
     ],
 )
 def test_tum_bad_pose_lines(tmp_path, line, message):
@@ -188,7 +188,7 @@ def test_kitti_wrong_count_and_non_rigid(tmp_path):
     with pytest.raises(InputError, match=r"00.txt, line 2: KITTI pose .*: expected 12 numbers, got 13"):
         read_frames(path, format="kitti")
     path.write_text(f"{good}\n1 0 0 0 0 2 0 0 0 0 1 0\n")
-    with pytest.raises(InputError, match=r"00.txt, line 2: rotation: rotation is not rigid: det 2"):
+    with pytest.raises(InputError, match=r"00.txt, line 2: rotation is not rigid: det 2"):
         read_frames(path, format="kitti")
 
 
@@ -202,7 +202,7 @@ def test_7scenes_missing_split_and_non_rigid_pose(tmp_path):
     shutil.copy(STAIRS / "stairs" / "TrainSplit.txt", root / "stairs" / "TrainSplit.txt")
     pose = root / "stairs" / "seq-02" / "frame-000001.pose.txt"
     pose.write_text("2 0 0 0\n0 1 0 0\n0 0 1 0\n0 0 0 1\n")
-    with pytest.raises(InputError, match=r"frame-000001.pose.txt: rotation: rotation is not rigid"):
+    with pytest.raises(InputError, match=r"frame-000001.pose.txt: rotation is not rigid"):
         read_frames(root, format="7scenes")
 
 
@@ -254,7 +254,7 @@ def test_csv_poses_both_directions_and_both_layouts(tmp_path):
         read_frames(tmp_path / "c2w.csv", format="csv")
     w2c.loc[2, "m00"] = 3.0
     w2c.to_csv(tmp_path / "bad.csv", index=False)
-    with pytest.raises(InputError, match=r"bad.csv, row 3 \(line 4\): rotation: rotation is not rigid"):
+    with pytest.raises(InputError, match=r"bad.csv, row 3 \(line 4\): rotation is not rigid"):
         read_frames(tmp_path / "bad.csv", format="csv", pose="world_to_cam")
 
 
@@ -275,3 +275,22 @@ def test_tum_depth_is_5000_units_per_metre(tmp_path):
     _, _, _, state = cloud3d.prepare(frames, config, folder)
     # the farthest pixel (a corner) is 1 m deep: sqrt(1 + (4/4)^2 + (3/4)^2) m from the camera
     assert state["reach"][0] - np.sqrt(3.0) * 0.01 == pytest.approx(np.sqrt(1 + 1 + 0.5625), rel=1e-9)
+
+
+@pytest.mark.realdata
+def test_tum_fr2_desk_with_a_repeated_timestamp_reads_at_stride_1(tmp_path):
+    # the real fr2_desk ground truth has two lines with the same timestamp (1311868229.5760): valid;
+    # the reader keeps the first pose of that instant and the summary says so
+    path = shared(TUM) / "fr2_desk_groundtruth.txt"
+    lines = [line for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    stamps = [line.split()[0] for line in lines]
+    repeated = len(stamps) - len(set(stamps))
+    assert repeated >= 1
+    frames = read_frames(path, "tum")
+    assert len(frames) == len(set(stamps)) and frames["key"].is_unique
+    assert frames.attrs["notes"][0].startswith(f"fr2_desk_groundtruth.txt: {repeated} pose line(s) repeat")
+    # a 5 mm radius keeps the pairs to neighbours (the camera moves about 1 mm a frame)
+    summary = annotate(path, "tum", labeller="strong2d", mode="within", radius_m=0.005, fov_deg=60.0,
+                       out=tmp_path / "labels")
+    assert summary.frames == len(set(stamps))
+    assert any("repeat the timestamp" in line for line in summary.lines())

@@ -102,10 +102,11 @@ def outside_area_deg(lat_deg, lon_deg, epsg) -> np.ndarray:
         return np.where(np.isfinite(lat) & np.isfinite(lon), 0.0, np.inf)
     west, south, east, north = area.bounds
     width = (east - west) % 360.0 if east != west else 360.0
-    rel = (lon - west) % 360.0  # 0..360 from the west bound, eastwards (antimeridian-safe)
-    lon_out = np.where(rel <= width, 0.0, np.minimum(rel - width, 360.0 - rel))
-    lat_out = np.maximum(np.maximum(south - lat, lat - north), 0.0)
-    out = np.maximum(lon_out, lat_out)
+    with np.errstate(invalid="ignore"):  # non-finite points get inf below
+        rel = (lon - west) % 360.0  # 0..360 from the west bound, eastwards (antimeridian-safe)
+        lon_out = np.where(rel <= width, 0.0, np.minimum(rel - width, 360.0 - rel))
+        lat_out = np.maximum(np.maximum(south - lat, lat - north), 0.0)
+        out = np.maximum(lon_out, lat_out)
     return np.where(np.isfinite(lat) & np.isfinite(lon), out, np.inf)
 
 

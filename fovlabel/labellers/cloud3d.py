@@ -41,7 +41,13 @@ TARGET_BLOCK = 4096
 BITSET_BYTES = 512 * 2**20
 
 
-def _source(frames, config) -> str:
+def _where(row, root) -> str:
+    """The full path of a frame's source file, for messages."""
+    source = Path(str(row["source_file"]))
+    return str(source if root is None or source.is_absolute() else Path(root) / source)
+
+
+def _source(frames, config, root=None) -> str:
     if config.source != "auto":
         return config.source
     usable = frames["usable"].to_numpy()
@@ -56,7 +62,7 @@ def _source(frames, config) -> str:
         row = frames.iloc[int(np.flatnonzero(usable & ~has_depth)[0])]
         raise InputError(f"frame {row['key']!r} has no depth image ({int(has_depth.sum())} of "
                          f"{int(usable.sum())} frames have one; cloud3d rgbd needs one for every frame)",
-                         file=row["source_file"], column="depth_path")
+                         file=_where(row, root), column="depth_path")
     raise ConfigError("cloud3d needs depth images (rgbd), SfM tracks (colmap) or a scene cloud "
                       "(--scene / --scene-from-rgbd); this dataset has none for every frame")
 
@@ -65,7 +71,7 @@ def prepare(frames, config, root=None, jobs=1):
     frames = frames.copy()
     usable = frames["usable"].to_numpy()
     posed = np.isfinite(frames[list(schema.POSE_COLUMNS)].to_numpy()).all(axis=1)
-    source = _source(frames, config)
+    source = _source(frames, config, root)
     if source != "tracks" and (usable & ~posed).any():
         row = frames.iloc[int(np.flatnonzero(usable & ~posed)[0])]
         raise ConfigError(f"cloud3d ({source}) needs a 6DoF pose for every frame; {row['key']!r} has none")
@@ -81,7 +87,7 @@ def prepare(frames, config, root=None, jobs=1):
             if bad.any():
                 row = frames.iloc[int(np.flatnonzero(bad)[0])]
                 raise InputError(f"frame {row['key']!r}: {name} is {row[name]}; intrinsics must be > 0",
-                                 file=row["source_file"], row=int(row["source_row"]), column=name)
+                                 file=_where(row, root), row=int(row["source_row"]), column=name)
     notes = [f"3D source: {source}" + ("" if source == "tracks" else f", voxel {config.voxel_m:g} m")]
     state = build_state(frames, config, root, source, jobs)
     empty = frames["usable"].to_numpy() & (state["sizes"] == 0)
@@ -116,11 +122,11 @@ def rgbd_sets(frames, config, root: Path, jobs: int = 1):
     for i in usable:  # check everything before any work
         row = rows.iloc[i]
         if not isinstance(row["depth_path"], str) or not row["depth_path"].strip():
-            raise InputError(f"frame {row['key']!r} has no depth image", file=row["source_file"],
+            raise InputError(f"frame {row['key']!r} has no depth image", file=_where(row, root),
                              column="depth_path")
         if not np.isfinite(row["depth_scale"]) or row["depth_scale"] <= 0:
             raise InputError(f"frame {row['key']!r}: depth_scale {row['depth_scale']} is not a number > 0 "
-                             "(depth image units per metre)", file=row["source_file"], column="depth_scale")
+                             "(depth image units per metre)", file=_where(row, root), column="depth_scale")
 
 
     paths = rows["depth_path"].to_numpy(dtype=object)

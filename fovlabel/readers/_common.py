@@ -104,10 +104,13 @@ def numeric_column(df, column, path, *, lo=None, hi=None, hi_open=False, lo_open
         out_of_range |= (values >= hi) if hi_open else (values > hi)
     if out_of_range.any():
         i = int(np.flatnonzero(out_of_range)[0])
-        interval = (f"{'(' if lo_open else '['}{'-inf' if lo is None else f'{lo:g}'}, "
-                    f"{'inf' if hi is None else f'{hi:g}'}{')' if hi_open or hi is None else ']'}")
+        if hi is None:
+            rule = f"must be {'>' if lo_open else '>='} {lo:g}"
+        else:
+            rule = (f"is outside {'(' if lo_open else '['}{'-inf' if lo is None else f'{lo:g}'}, "
+                    f"{hi:g}{')' if hi_open else ']'}")
         raise InputError(
-            f"value {values[i]:g}{unit} is outside {interval}"
+            f"value {values[i]:g}{unit} {rule}"
             + (" (headings are compass degrees, not wrapped)" if hi_open else "")
             + f" ({int(out_of_range.sum())} such row(s) in the column)",
             file=path, row=row_label(path, i), column=column,
@@ -171,8 +174,8 @@ def check_in_crs_area(lat, lon, epsg, path, rows, columns: str) -> None:
     bad = out > AREA_MARGIN_DEG
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        where = ("it does not map to a finite latitude/longitude" if not np.isfinite(out[i]) else
-                 f"lat {lat[i]:.6f}, lon {lon[i]:.6f} lies {out[i]:.0f}° outside")
-        raise InputError(f"{where} the area of {area_text(epsg)} ({int(bad.sum())} such row(s)); "
+        where = ("the position does not map to a finite latitude/longitude in" if not np.isfinite(out[i])
+                 else f"lat {lat[i]:.6f}, lon {lon[i]:.6f} lies {out[i]:.0f}° outside the area of")
+        raise InputError(f"{where} {area_text(epsg)} ({int(bad.sum())} such row(s)); "
                          "wrong CRS (--epsg) or a wrong value", file=path,
                          row=row_label(path, int(rows[i])), column=columns)

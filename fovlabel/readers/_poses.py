@@ -83,7 +83,8 @@ def pose_errors(path, lines, what="pose"):
     except PoseError as exc:
         line = lines[exc.index] if lines is not None else None
         row = None if line is None else (line if isinstance(line, str) else f"line {int(line)}")
-        raise InputError(f"{what}: {exc}", file=path, row=row) from None
+        message = str(exc) if str(exc).startswith(what) else f"{what}: {exc}"
+        raise InputError(message, file=path, row=row) from None
 
 
 def rotations_from_quaternions(q_wxyz, path, lines):

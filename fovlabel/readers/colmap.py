@@ -230,7 +230,7 @@ def _cameras_bin(path: Path) -> dict:
         f.record = f"camera {k + 1}"
         camera_id, model_id, width, height = f.unpack("<iiQQ")
         if model_id not in CAMERA_MODELS:
-            f.fail(f"camera {camera_id}: unknown model id {model_id}")
+            f.fail(f"unknown camera model id {model_id} (camera id {camera_id})")
         name, count = CAMERA_MODELS[model_id]
         params = list(f.unpack(f"<{count}d"))
         cameras[camera_id] = _camera(name, width, height, params, dict(file=path, row=f.record))
@@ -267,12 +267,12 @@ def read_colmap(path: Path):
                              f"does not define (cameras: {sorted(model.cameras)})",
                              file=model.images_file, row=im.line, column="CAMERA_ID")
     lines = [im.line for im in images]
+    check_translations(np.stack([im.t_cam_from_world for im in images]), model.images_file, lines,
+                       columns=("TX", "TY", "TZ"))
     R_cw = rotations_from_quaternions(np.stack([im.q_cam_from_world for im in images]),
                                       model.images_file, lines)
     # COLMAP poses are cam_from_world; the frames table holds world_from_cam.
     R_wc, t_wc = invert(R_cw, np.stack([im.t_cam_from_world for im in images]))
-    check_translations(t_wc, model.images_file, lines, columns=("camera centre x", "camera centre y",
-                                                                "camera centre z"))
     intrinsics = [model.cameras[im.camera_id].intrinsics for im in images]
     group = path.name
     if path.name.isdigit() and path.parent.name == "sparse":

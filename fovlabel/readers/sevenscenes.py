@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._poses import check_translations, numeric_lines, pose_rows, relative, rigid_rotations
+from ..schema import MAX_COORDINATE_M
+from ._poses import numeric_lines, pose_rows, relative, rigid_rotations
 
 INTRINSICS = dict(fx=585.0, fy=585.0, cx=320.0, cy=240.0, width=640, height=480)
 DEPTH_UNITS_PER_M = 1000.0  # uint16 millimetres; 0 and 65535 invalid
@@ -66,7 +67,9 @@ def _read_pose(path: Path) -> np.ndarray:
         raise InputError(f"pose is not rigid: last row is {T[3].tolist()}, not [0, 0, 0, 1]", file=path,
                          row=f"line {lines[3]}")
     for k in range(3):  # the translation is the last column of the first three lines
-        check_translations(T[None, :3, 3], path, [f"line {lines[k]}"], columns=("4",) * 3)
+        if not abs(T[k, 3]) <= MAX_COORDINATE_M:
+            raise InputError(f"translation {T[k, 3]:g} m is beyond ±{MAX_COORDINATE_M:g} m", file=path,
+                             row=f"line {lines[k]}", column="4")
     return T
 
 
