@@ -18,6 +18,10 @@ class _Group(click.Group):
         except FovlabelError as exc:
             click.echo(f"error: {' '.join(str(exc).split())}", err=True)
             sys.exit(2)
+        except OSError as exc:  # a file the library did not expect to fail: still one line
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(2)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
