@@ -14,8 +14,9 @@ def weak_fov_overlap(
 ):
     """Exact 2D field-of-view overlap of camera pairs from metric position and compass heading.
 
-    Positions in metres in one metric frame (e.g. UTM; see :func:`latlon_to_metric`); headings in
-    degrees clockwise from the frame's north (+y). Every argument broadcasts (scalars or arrays);
+    Positions in metres in one metric frame (e.g. UTM; see :func:`latlon_to_metric`), within
+    ±1e8 m; headings in degrees clockwise from the frame's north (+y), in [0, 360) (anything else
+    is a ConfigError, never wrapped: the rule of every input). Every argument broadcasts (scalars or arrays);
     ``fov_deg``/``radius_m`` are camera A's and also B's unless ``fov_deg_b``/``radius_m_b`` are
     given. ``measure``: "iou" = |A∩B|/|A∪B|, "ioa" = |A∩B|/|A|. Returns a float (scalar inputs)
     or a float64 array in [0, 1].

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
+
 from .errors import ConfigError, UnknownFormatError
 
 MODES = ("auto", "cross", "within")
@@ -133,9 +135,9 @@ def check_type(name: str, value, annotation: str):
     if value is None and "None" in kinds:
         return None
     for kind in kinds:
-        if kind == "bool" and isinstance(value, bool):
-            return value
-        if isinstance(value, bool):
+        if kind == "bool" and isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        if isinstance(value, (bool, np.bool_)):
             continue  # True is an int to Python, never a number here
         if kind == "float" and isinstance(value, numbers.Real):
             return float(value)

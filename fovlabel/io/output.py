@@ -138,7 +138,10 @@ class OutputTarget:
                 raise OutputError(f"{self.out}: refusing to write here: it {what}; choose another --out")
             if _same_or_inside(out, src) and self.out.exists() and not self.out.is_dir():
                 raise OutputError(f"{self.out}: refusing to write here: it is a file of the input dataset")
-        if self.out.is_symlink() or (self.out.exists() and not self.out.is_dir()):
+        if self.out.is_symlink():
+            raise OutputError(f"{self.out}: refusing to write through it: it is a symbolic link; "
+                              "give the folder it points to")
+        if self.out.exists() and not self.out.is_dir():
             raise OutputError(f"{self.out}: refusing to replace it: it is a file, not a fovlabel "
                               f"{self.kind.name}")
         if not self.out.parent.is_dir():
