@@ -27,8 +27,13 @@ _LAZY = {
     "read_metadata": "fovlabel.io.labelset",
     "latlon_to_metric": "fovlabel.geometry.geodesy",
     "make_config": "fovlabel.config",
-    "LabelConfig": "fovlabel.config",
+    "RunConfig": "fovlabel.config",
+    "RunSettings": "fovlabel.config",
     "PRESETS": "fovlabel.config",
+    "get_labeller": "fovlabel.labellers",
+    "register_labeller": "fovlabel.labellers",
+    "Labeller": "fovlabel.labellers",
+    "LabellerParams": "fovlabel.labellers",
 }
 
 __all__ = [

@@ -82,8 +82,10 @@ def annotate(
 ):
     """Label every candidate pair of a dataset.
 
-    ``params`` override the preset's fields (``fov_deg``, ``radius_m``, ``measure``, ``mode``,
-    ``positive``, ``keep_zero``, ``chunk_frames``; see :class:`fovlabel.config.LabelConfig`).
+    ``params`` override the preset's fields: run settings (``mode``, ``positive``, ``keep_zero``,
+    ``chunk_frames``; :class:`fovlabel.config.RunSettings`) and the labeller's own parameters
+    (``get_labeller(name).Params``: e.g. ``fov_deg``, ``radius_m``, ``measure`` for weak2d). A
+    parameter the labeller does not take is a ConfigError.
     With ``out=None`` returns the pairs as a DataFrame, or ``(pairs, frames)`` with
     ``return_frames=True`` (the frames table as the labeller completed it: 2D positions, headings,
     FoV, flags); with ``out`` writes a label set there and returns the run's
@@ -100,7 +102,8 @@ def annotate(
     from .io.labelset import LABEL_SET
     from .io.output import OutputTarget
 
-    inputs = [dataset] + ([config.scene] if config.scene else [])
+    scene = getattr(config.params, "scene", None)
+    inputs = [dataset] + ([scene] if scene else [])
     # the rules on --out, and the lock, come before any work: a refusal costs nothing
     with OutputTarget(out, LABEL_SET, overwrite=overwrite, inputs=inputs) as target:
         frames = read_frames(dataset, format, **(reader_options or {}))

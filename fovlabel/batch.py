@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from . import schema
 from ._version import __version__
-from .config import LabelConfig
+from .config import RunConfig
 from .errors import ConfigError
 from .labellers import get_labeller
 from .pairs import Chunk, group_modes, plan_chunks
@@ -70,25 +70,25 @@ def _chunk_tables(state, config, chunks, jobs, skip=frozenset()) -> Iterator[tup
     todo = [c for c in chunks if c.index not in skip]
     if jobs == 1 or len(todo) <= 1:
         for c in todo:
-            yield c.index, labeller.label_chunk(state, c, config)
+            yield c.index, labeller.label_chunk(state, c, config.run, config.params)
         return
     from joblib import Parallel, delayed
 
     results = Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(labeller.label_chunk)(state, c, config) for c in todo
+        delayed(labeller.label_chunk)(state, c, config.run, config.params) for c in todo
     )
     for c, table in zip(todo, results):
         yield c.index, table
 
 
-def prepare_frames(frames: pd.DataFrame, config: LabelConfig, root=None, jobs: int = 1):
-    """The labeller's completed frames table, summary notes, metadata and state (see labellers)."""
-    return get_labeller(config.labeller).prepare(frames, config, root, jobs)
+def prepare_frames(frames: pd.DataFrame, config: RunConfig, root=None, jobs: int = 1):
+    """The labeller's :class:`~fovlabel.labellers.base.Prepared` (frames, state, notes, meta)."""
+    return get_labeller(config.labeller).prepare(frames, config.params, root, jobs)
 
 
-def _summary_base(frames: pd.DataFrame, config: LabelConfig) -> tuple[dict, list[Chunk]]:
-    modes = group_modes(frames, config.mode)
-    chunks = plan_chunks(frames, modes, int(config.chunk_frames))
+def _summary_base(frames: pd.DataFrame, config: RunConfig) -> tuple[dict, list[Chunk]]:
+    modes = group_modes(frames, config.run.mode)
+    chunks = plan_chunks(frames, modes, config.run.chunk_frames)
     groups = {}
     for g, sub in frames.groupby("group", sort=False):
         groups[g] = {"frames": int(len(sub)), "mode": modes.get(g, "none (no usable frames)"),
@@ -96,22 +96,23 @@ def _summary_base(frames: pd.DataFrame, config: LabelConfig) -> tuple[dict, list
     return groups, chunks
 
 
-def label_frames(frames: pd.DataFrame, config: LabelConfig, *, jobs: int = 1, root=None):
+def label_frames(frames: pd.DataFrame, config: RunConfig, *, jobs: int = 1, root=None):
     """All pairs of a frames table, in memory: (pairs DataFrame, the labeller's frames table).
 
     ``root``: the folder relative paths in the frames table start from (depth images)."""
     jobs = _check_jobs(jobs)
-    frames, _, _, state = prepare_frames(frames, config, root, jobs)
+    prepared = prepare_frames(frames, config, root, jobs)
+    frames = prepared.frames
     _, chunks = _summary_base(frames, config)
-    tables = [t for _, t in _chunk_tables(state, config, chunks, jobs)]
-    empty = get_labeller(config.labeller).PAIRS_SCHEMA.empty_table()
+    tables = [t for _, t in _chunk_tables(prepared.state, config, chunks, jobs)]
+    empty = get_labeller(config.labeller).pairs_schema.empty_table()
     pairs = (pa.concat_tables(tables) if tables else empty).to_pandas()
     return pairs, frames
 
 
 def run_to_disk(
     frames: pd.DataFrame,
-    config: LabelConfig,
+    config: RunConfig,
     target,
     *,
     input_info: dict,
@@ -127,11 +128,13 @@ def run_to_disk(
     start = time.perf_counter()
     jobs = _check_jobs(jobs)
     fingerprint = frames_fingerprint(frames)  # of what was read, before the labeller's additions
-    frames, labeller_notes, labeller_meta, state = prepare_frames(frames, config, root, jobs)
+    prepared = prepare_frames(frames, config, root, jobs)
+    frames, state = prepared.frames, prepared.state
+    labeller_notes, labeller_meta = prepared.notes, prepared.meta
     groups, chunks = _summary_base(frames, config)
     plan = {"fingerprint": fingerprint, "config": config.to_dict(), "chunks": len(chunks),
             "fovlabel_version": __version__, "schema_version": schema.SCHEMA_VERSION}
-    pairs_schema = get_labeller(config.labeller).PAIRS_SCHEMA
+    pairs_schema = get_labeller(config.labeller).pairs_schema
     writer = LabelSetWriter(target, plan, pairs_schema=pairs_schema)
     ranks = {0: 0, 1: 0, 2: 0}
     n_pairs = 0
@@ -174,13 +177,15 @@ def run_to_disk(
         "fovlabel_version": __version__,
         "labeller": config.labeller,
         "config": config.to_dict(),
+        "run": config.run.to_dict(),
+        "params": config.params.to_dict(),
         "input": {**input_info, "fingerprint": fingerprint},
         "groups": groups,
         "labeller_info": labeller_meta,
         "frames": int(len(frames)),
         "pairs": n_pairs,
         "ranks": {str(k): v for k, v in ranks.items()},
-        "absent_pairs": "overlap 0 (hard negative)" if not config.keep_zero else "not candidates",
+        "absent_pairs": "overlap 0 (hard negative)" if not config.run.keep_zero else "not candidates",
     }
     path = writer.commit(frames, len(chunks), metadata)
     all_notes = [*notes, *labeller_notes]

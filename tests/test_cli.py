@@ -175,4 +175,4 @@ def test_weak2d_on_poses_points_to_strong2d(tmp_path):
     path.write_text("1 0 0 0 0 1 0 0 0 0 1 0\n1 0 0 1 0 1 0 0 0 0 1 0\n")
     result = _invoke("annotate", path, "--format", "kitti", "--out", tmp_path / "labels")
     assert result.exit_code == 2
-    assert "has none (it has a 6DoF pose: use --labeller strong2d)" in result.output
+    assert "has no x_m, y_m, grid_heading_deg (it has a 6DoF pose: use --labeller strong2d)" in result.output

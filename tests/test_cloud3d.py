@@ -289,7 +289,7 @@ def test_cli_3d_flags(tmp_path):
     pairs = pd.read_parquet(tmp_path / "o" / "pairs.parquet")
     assert {"cover_a", "cover_b", "shared"} <= set(pairs.columns) and len(pairs) == 3
     config = __import__("fovlabel").read_pairs(tmp_path / "o").attrs["fovlabel"]["config"]
-    assert (config["voxel_m"], config["stride"], config["max_depth_m"]) == (1.0, 2, 5.0)
+    assert (config["voxel_m"], config["pixel_stride"], config["max_depth_m"]) == (1.0, 2, 5.0)
 
 
 @pytest.mark.realdata

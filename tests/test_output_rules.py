@@ -422,12 +422,12 @@ def test_a_full_disk_while_writing_a_part_says_what_to_free(tmp_path, monkeypatc
 
 
 def test_a_failure_before_any_part_leaves_no_partial(tmp_path, monkeypatch):
-    from fovlabel.labellers import weak2d
+    from fovlabel.labellers.weak2d import Weak2D
 
     def broken(*args, **kwargs):
         raise InputError("boom", file="x.csv", row=3, column="ca")
 
-    monkeypatch.setattr(weak2d, "label_chunk", broken)
+    monkeypatch.setattr(Weak2D, "label_chunk", broken)
     out = tmp_path / "labels"
     with pytest.raises(InputError, match="boom"):
         _run(out)

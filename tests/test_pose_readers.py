@@ -262,7 +262,7 @@ def test_tum_depth_is_5000_units_per_metre(tmp_path):
     from PIL import Image
 
     from fovlabel.config import make_config
-    from fovlabel.labellers import cloud3d
+    from fovlabel.labellers import get_labeller
 
     folder = _tum_dir(tmp_path, [0.2, 0.3])
     (folder / "depth").mkdir()
@@ -272,7 +272,7 @@ def test_tum_depth_is_5000_units_per_metre(tmp_path):
     assert frames["depth_scale"].tolist() == [5000.0, 5000.0]
     frames[["fx", "fy", "cx", "cy", "width", "height"]] = [4.0, 4.0, 4.0, 3.0, 8, 6]
     config = make_config(labeller="cloud3d", voxel_m=0.01)
-    _, _, _, state = cloud3d.prepare(frames, config, folder)
+    state = get_labeller("cloud3d").prepare(frames, config.params, folder).state
     # the farthest pixel (a corner) is 1 m deep: sqrt(1 + (4/4)^2 + (3/4)^2) m from the camera
     assert state["reach"][0] - np.sqrt(3.0) * 0.01 == pytest.approx(np.sqrt(1 + 1 + 0.5625), rel=1e-9)
 

@@ -98,7 +98,7 @@ def annotate(dataset, format_, labeller, preset, fov_deg, fx, width, radius_m, m
         jobs=jobs, reader_options={k: v for k, v in reader_options.items() if v is not None},
         progress=progress_reporter(), fov_deg=fov_deg, fx=fx, width=width, radius_m=radius_m,
         measure=measure, mode=mode, positive=positive, keep_zero=keep_zero, up=up,
-        max_tilt_deg=max_tilt_deg, voxel_m=voxel_m, stride=pixel_stride, max_depth_m=max_depth_m,
+        max_tilt_deg=max_tilt_deg, voxel_m=voxel_m, pixel_stride=pixel_stride, max_depth_m=max_depth_m,
         depth_tol=depth_tol, source=source, scene=scene, scene_from_rgbd=scene_from_rgbd,
     )
     print_summary(summary)

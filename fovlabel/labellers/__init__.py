@@ -1,31 +1,48 @@
 """Labellers, registered by name. A labeller turns candidate pairs of frames into overlaps.
 
-Interface (module-level names of the registered module):
-
-- ``PAIRS_SCHEMA``: the pairs table it writes;
-- ``prepare(frames, config, root, jobs) -> (frames, notes, meta, state)``: complete the frames table
-  for this labeller (2D positions, headings, FoV, flags), with lines for the summary, a dict for
-  the output's metadata, and the state the chunks need (plain arrays, cheap to send to worker
-  processes); runs once, in the main process, before the chunks are planned. ``root``: the
-  dataset folder that relative paths in the frames table (depth images) start from; ``jobs``:
-  threads it may use (it runs before the chunks' worker processes start, never beside them);
-- ``label_chunk(state, chunk, config) -> pyarrow.Table``: the pairs of one chunk.
+The protocol is :class:`fovlabel.labellers.base.Labeller` (its module docstring says what a
+labeller is). Built-in labellers are imported on first use; others join with
+:func:`register_labeller` and are then usable everywhere a name is: ``annotate``, pipelines, the
+command line.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from ..errors import UnknownFormatError
+from ..errors import ConfigError, UnknownFormatError
+from .base import Labeller, LabellerParams, Prepared, param
 
-LABELLERS: dict[str, str] = {
-    "weak2d": "fovlabel.labellers.weak2d",
-    "strong2d": "fovlabel.labellers.strong2d",
-    "cloud3d": "fovlabel.labellers.cloud3d",
+#: name -> "module:Class" (imported on first use) or a registered instance
+LABELLERS: dict = {
+    "weak2d": "fovlabel.labellers.weak2d:Weak2D",
+    "strong2d": "fovlabel.labellers.strong2d:Strong2D",
+    "cloud3d": "fovlabel.labellers.cloud3d:Cloud3D",
 }
 
+__all__ = ["LABELLERS", "Labeller", "LabellerParams", "Prepared", "get_labeller", "param", "register_labeller"]
 
-def get_labeller(name: str):
+
+def register_labeller(labeller, *, replace: bool = False) -> Labeller:
+    """Add a labeller (a :class:`Labeller` subclass or instance) under its ``name``."""
+    instance = labeller() if isinstance(labeller, type) else labeller
+    if not isinstance(instance, Labeller):
+        raise ConfigError(f"a labeller must be a fovlabel.labellers.Labeller; got {type(instance).__name__}")
+    name = getattr(instance, "name", None)
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{type(instance).__name__} has no name")
+    if name in LABELLERS and not replace:
+        raise ConfigError(f"a labeller named {name!r} is already registered (pass replace=True)")
+    LABELLERS[name] = instance
+    return instance
+
+
+def get_labeller(name: str) -> Labeller:
+    """The registered labeller called ``name``."""
     if name not in LABELLERS:
         raise UnknownFormatError(f"unknown labeller {name!r}; known: {', '.join(sorted(LABELLERS))}")
-    return importlib.import_module(LABELLERS[name])
+    entry = LABELLERS[name]
+    if isinstance(entry, str):
+        module, cls = entry.split(":")
+        entry = LABELLERS[name] = getattr(importlib.import_module(module), cls)()
+    return entry

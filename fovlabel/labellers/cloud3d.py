@@ -1,9 +1,9 @@
 """3D overlap: IoU of the sets of 3D voxels (or SfM points) two frames observe.
 
-Each frame's set comes from one source (``config.source``, "auto" picks in this order):
+Each frame's set comes from one source (``params.source``, "auto" picks in this order):
 
 - ``tracks``: the 3D point ids of the frame's SfM tracks (the ``colmap`` reader); no voxels;
-- ``scene``: the points of a scene cloud or mesh (``config.scene``, PLY/PCD/OBJ read with open3d,
+- ``scene``: the points of a scene cloud or mesh (``params.scene``, PLY/PCD/OBJ read with open3d,
   or fused from the RGB-D frames with open3d's TSDF when ``scene_from_rgbd``) that the camera sees:
   inside the image, in front, within ``max_depth_m`` and not occluded (depth-map agreement within
   ``depth_tol`` where the frame has a depth image, else a z-buffer at the image resolution);
@@ -22,6 +22,7 @@ bounded by the block (``chunk_frames``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +33,52 @@ from ..errors import ConfigError, InputError
 from ..geometry.poses import quat_to_matrix
 from ..pairs import candidate_pairs
 from . import _cloud3d_kernels as K
+from . import get_labeller
+from .base import Labeller, LabellerParams, Prepared, param
 
 PAIRS_SCHEMA = schema.PAIRS_3D_SCHEMA
+SOURCES = ("auto", "rgbd", "scene", "tracks")
+
+
+@dataclass(frozen=True)
+class VoxelParams(LabellerParams):
+    """Where each frame's point set comes from, and how it is quantised."""
+
+    voxel_m: float = param(0.05, "Voxel side in metres, > 0.")
+    pixel_stride: int = param(1, "Back-project every k-th depth pixel in x and y (>= 1).")
+    max_depth_m: float | None = param(None, "Ignore depth beyond this many metres.")
+    depth_tol: float = param(0.05, "Relative depth agreement for visibility of scene points (> 0).")
+    source: str = param("auto", "Where each frame's point set comes from.", choices=SOURCES)
+    scene: str | None = param(None, "Scene point cloud or mesh (PLY/PCD/OBJ).")
+    scene_from_rgbd: bool = param(False, "Fuse the scene from the RGB-D frames (open3d TSDF).")
+
+    def validate(self) -> None:
+        if not self.voxel_m > 0:
+            raise ConfigError(f"voxel_m must be > 0; got {self.voxel_m:g}")
+        if self.pixel_stride < 1:
+            raise ConfigError(f"pixel_stride must be >= 1; got {self.pixel_stride}")
+        if self.max_depth_m is not None and not self.max_depth_m > 0:
+            raise ConfigError(f"max_depth_m must be > 0; got {self.max_depth_m:g}")
+        if not self.depth_tol > 0:
+            raise ConfigError(f"depth_tol must be > 0; got {self.depth_tol:g}")
+        if self.source not in SOURCES:
+            raise ConfigError(f"source must be one of {', '.join(SOURCES)}; got {self.source!r}")
+
+
+class Cloud3D(Labeller):
+    name = "cloud3d"
+    summary = "3D voxel (or SfM point) IoU from depth images, a scene cloud or COLMAP tracks"
+    Params = VoxelParams
+    pairs_schema = PAIRS_SCHEMA
+
+    def requires(self, frames, params):
+        return requires(frames, params)
+
+    def prepare(self, frames, params, root=None, jobs=1) -> Prepared:
+        return prepare(frames, params, root, jobs)
+
+    def label_chunk(self, state, chunk, run, params):
+        return label_chunk(state, chunk, run)
 #: a sparse product's multiply-add costs about this many bitset words (measured, see benchmarks)
 SPARSE_WEIGHT = 8.0
 #: bitset path: targets per block (the counts are anchors x this), and the most memory for bitsets
@@ -47,11 +92,11 @@ def _where(row, root) -> str:
     return str(source if root is None or source.is_absolute() else Path(root) / source)
 
 
-def _source(frames, config, root=None) -> str:
-    if config.source != "auto":
-        return config.source
+def _source(frames, params, root=None) -> str:
+    if params.source != "auto":
+        return params.source
     usable = frames["usable"].to_numpy()
-    if config.scene or config.scene_from_rgbd:
+    if params.scene or params.scene_from_rgbd:
         return "scene"
     if frames.loc[usable, "point_ids"].map(lambda v: v is not None).all():
         return "tracks"
@@ -67,29 +112,31 @@ def _source(frames, config, root=None) -> str:
                       "(--scene / --scene-from-rgbd); this dataset has none for every frame")
 
 
-def prepare(frames, config, root=None, jobs=1):
+INTRINSICS = ("fx", "fy", "cx", "cy", "width", "height")
+
+
+def requires(frames, params, root=None) -> tuple[str, ...]:
+    """The frame columns the chosen source needs for every usable frame."""
+    source = _source(frames, params, root)
+    if source == "tracks":
+        return ("point_ids",)
+    return (*schema.POSE_COLUMNS, *INTRINSICS, *(("depth_path", "depth_scale") if source == "rgbd" else ()))
+
+
+def prepare(frames, params, root=None, jobs=1) -> Prepared:
     frames = frames.copy()
     usable = frames["usable"].to_numpy()
-    posed = np.isfinite(frames[list(schema.POSE_COLUMNS)].to_numpy()).all(axis=1)
-    source = _source(frames, config, root)
-    if source != "tracks" and (usable & ~posed).any():
-        row = frames.iloc[int(np.flatnonzero(usable & ~posed)[0])]
-        raise ConfigError(f"cloud3d ({source}) needs a 6DoF pose for every frame; {row['key']!r} has none")
+    source = _source(frames, params, root)
+    get_labeller("cloud3d").check_frames(frames, params)
     if source in ("rgbd", "scene"):
-        need = ["fx", "fy", "cx", "cy", "width", "height"]
-        missing = usable & ~np.isfinite(frames[need].to_numpy(np.float64, na_value=np.nan)).all(axis=1)
-        if missing.any():
-            row = frames.iloc[int(np.flatnonzero(missing)[0])]
-            raise ConfigError(f"cloud3d ({source}) needs intrinsics fx, fy, cx, cy, width, height; "
-                              f"{row['key']!r} ({row['source_file']}) has none")
         for name in ("fx", "fy", "width", "height"):
             bad = usable & ~(frames[name].to_numpy(np.float64, na_value=np.nan) > 0)
             if bad.any():
                 row = frames.iloc[int(np.flatnonzero(bad)[0])]
                 raise InputError(f"frame {row['key']!r}: {name} is {row[name]}; intrinsics must be > 0",
                                  file=_where(row, root), row=int(row["source_row"]), column=name)
-    notes = [f"3D source: {source}" + ("" if source == "tracks" else f", voxel {config.voxel_m:g} m")]
-    state = build_state(frames, config, root, source, jobs)
+    notes = [f"3D source: {source}" + ("" if source == "tracks" else f", voxel {params.voxel_m:g} m")]
+    state = build_state(frames, params, root, source, jobs)
     empty = frames["usable"].to_numpy() & (state["sizes"] == 0)
     if empty.any():
         frames.loc[empty, "usable"] = False
@@ -97,7 +144,8 @@ def prepare(frames, config, root=None, jobs=1):
         keys = ", ".join(repr(k) for k in frames.loc[empty, "key"].head(3))
         notes.append(f"{int(empty.sum())} frame(s) observe no point (e.g. all depth invalid): {keys}"
                      f"{', ...' if empty.sum() > 3 else ''}; flagged 'empty', left out of pairs")
-    return frames, notes, {"source": source, "voxel_m": config.voxel_m, "empty_frames": int(empty.sum())}, state
+    return Prepared(frames, state, notes, {"source": source, "voxel_m": params.voxel_m,
+                                           "empty_frames": int(empty.sum())})
 
 
 def _poses(frames):
@@ -106,7 +154,7 @@ def _poses(frames):
     return R, t
 
 
-def rgbd_sets(frames, config, root: Path, jobs: int = 1):
+def rgbd_sets(frames, params, root: Path, jobs: int = 1):
     """Voxel keys and reach (largest point distance) of each usable frame's depth image.
 
     ``jobs`` threads decode and back-project frames side by side (Pillow's decoder and the kernel
@@ -116,7 +164,7 @@ def rgbd_sets(frames, config, root: Path, jobs: int = 1):
     from ..io.depth import read_depth
 
     R, t = _poses(frames)
-    max_depth = np.inf if config.max_depth_m is None else config.max_depth_m
+    max_depth = np.inf if params.max_depth_m is None else params.max_depth_m
     rows = frames[["key", "source_file", "depth_path", "depth_scale", "fx", "fy", "cx", "cy", "width", "height"]]
     usable = np.flatnonzero(frames["usable"].to_numpy())
     for i in usable:  # check everything before any work
@@ -136,8 +184,8 @@ def rgbd_sets(frames, config, root: Path, jobs: int = 1):
         fx, fy, cx, cy, scale, width, height = numbers[i]
         path = Path(root) / paths[i]
         depth = read_depth(path, width=width, height=height)
-        keys, reach, bad = K.backproject_voxels(depth, fx, fy, cx, cy, scale, int(config.stride), max_depth,
-                                                R[i], t[i], float(config.voxel_m))
+        keys, reach, bad = K.backproject_voxels(depth, fx, fy, cx, cy, scale, int(params.pixel_stride), max_depth,
+                                                R[i], t[i], float(params.voxel_m))
         if bad:
             raise InputError(f"{bad} points lie beyond ±{K.LIMIT} voxels of the origin; use a larger voxel_m",
                              file=path)
@@ -158,14 +206,14 @@ def track_sets(frames):
     return sets, np.full(len(frames), np.inf)
 
 
-def scene_points(config, frames, root):
+def scene_points(params, frames, root):
     """The scene as an (n, 3) array: a cloud/mesh file, or TSDF-fused from the RGB-D frames;
     voxel-down-sampled to ``voxel_m`` with open3d."""
     o3d = import_open3d()
-    if config.scene_from_rgbd:
-        cloud = fuse_tsdf(frames, config, root)
+    if params.scene_from_rgbd:
+        cloud = fuse_tsdf(frames, params, root)
     else:
-        path = Path(config.scene)
+        path = Path(params.scene)
         if not path.is_file():
             raise InputError("scene file not found", file=path)
         mesh = o3d.io.read_triangle_mesh(str(path)) if path.suffix.lower() in (".obj", ".stl", ".off", ".gltf", ".glb") else None
@@ -178,11 +226,11 @@ def scene_points(config, frames, root):
                 cloud = o3d.geometry.PointCloud(mesh.vertices)
         if len(cloud.points) == 0:
             raise InputError("open3d cannot read a point cloud or mesh from this file", file=path)
-    cloud = cloud.voxel_down_sample(float(config.voxel_m) / 2)
+    cloud = cloud.voxel_down_sample(float(params.voxel_m) / 2)
     return np.asarray(cloud.points, dtype=np.float64)
 
 
-def fuse_tsdf(frames, config, root):
+def fuse_tsdf(frames, params, root):
     """A scene cloud fused from the usable RGB-D frames with open3d's TSDF (VoxelBlockGrid, voxels
     of voxel_m / 2, truncation 4 voxels; the legacy ScalableTSDFVolume returns no points in
     open3d 0.20 here). Points seen by a single frame are kept (weight threshold 1)."""
@@ -190,7 +238,7 @@ def fuse_tsdf(frames, config, root):
 
     o3d = import_open3d()
     o3c = o3d.core
-    voxel = float(config.voxel_m) / 2
+    voxel = float(params.voxel_m) / 2
     grid = o3d.t.geometry.VoxelBlockGrid(
         attr_names=("tsdf", "weight"), attr_dtypes=(o3c.float32, o3c.float32), attr_channels=((1), (1)),
         voxel_size=voxel, block_resolution=8, block_count=50_000, device=o3c.Device("CPU:0"))
@@ -204,20 +252,20 @@ def fuse_tsdf(frames, config, root):
         extrinsic = np.eye(4)  # open3d takes cam_from_world
         extrinsic[:3, :3], extrinsic[:3, 3] = R[i].T, -R[i].T @ t[i]
         extrinsic = o3c.Tensor(extrinsic)
-        scale, far = float(row["depth_scale"]), float(config.max_depth_m or 65.535 * 1000 / row["depth_scale"])
+        scale, far = float(row["depth_scale"]), float(params.max_depth_m or 65.535 * 1000 / row["depth_scale"])
         blocks = grid.compute_unique_block_coordinates(image, K_, extrinsic, scale, far)
         grid.integrate(blocks, image, K_, extrinsic, scale, far, trunc_voxel_multiplier=4.0)
     points = grid.extract_point_cloud(weight_threshold=1.0).point.positions.numpy()
     return o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points.astype(np.float64)))
 
 
-def scene_sets(frames, config, root):
+def scene_sets(frames, params, root):
     """Voxel keys of the scene points each usable frame sees (see visible_points)."""
     from ..io.depth import read_depth
 
-    points = scene_points(config, frames, root)
+    points = scene_points(params, frames, root)
     R, t = _poses(frames)
-    max_depth = np.inf if config.max_depth_m is None else config.max_depth_m
+    max_depth = np.inf if params.max_depth_m is None else params.max_depth_m
     sets, reach = [None] * len(frames), np.zeros(len(frames))
     for i in np.flatnonzero(frames["usable"].to_numpy()):
         row = frames.iloc[i]
@@ -228,9 +276,9 @@ def scene_sets(frames, config, root):
         R_cw = R[i].T
         seen = K.visible_points(points, R_cw, -R_cw @ t[i], row["fx"], row["fy"], row["cx"], row["cy"],
                                 w, h, max_depth, depth, float(row["depth_scale"]) if has_depth else 1.0,
-                                float(config.depth_tol), np.empty((h, w)))
+                                float(params.depth_tol), np.empty((h, w)))
         visible = points[seen]
-        sets[i], _ = K.voxelize_points(visible, float(config.voxel_m))
+        sets[i], _ = K.voxelize_points(visible, float(params.voxel_m))
         reach[i] = np.linalg.norm(visible - t[i], axis=1).max() if len(visible) else 0.0
     return sets, reach
 
@@ -247,16 +295,16 @@ def import_open3d():
     return open3d
 
 
-def build_state(frames, config, root=None, source=None, jobs=1) -> dict:
+def build_state(frames, params, root=None, source=None, jobs=1) -> dict:
     """Each usable frame's point set as rows of one incidence matrix, plus poses and reaches."""
-    source = source or _source(frames, config)
+    source = source or _source(frames, params)
     root = Path(root or ".")
     if source == "tracks":
         sets, reach = track_sets(frames)
     elif source == "rgbd":
-        sets, reach = rgbd_sets(frames, config, root, jobs)
+        sets, reach = rgbd_sets(frames, params, root, jobs)
     else:
-        sets, reach = scene_sets(frames, config, root)
+        sets, reach = scene_sets(frames, params, root)
     sizes = np.array([0 if s is None else len(s) for s in sets], np.int64)
     # one incidence matrix over all frames: column ids of the sorted unique keys
     present = [s for s in sets if s is not None and len(s)]
@@ -266,7 +314,7 @@ def build_state(frames, config, root=None, source=None, jobs=1) -> dict:
     R, t = _poses(frames) if np.isfinite(frames["qw"].to_numpy(np.float64)).all() else (None, None)
     return {
         "indptr": indptr, "indices": columns.astype(np.int64), "n_columns": int(columns.max() + 1) if len(columns) else 0,
-        "sizes": sizes, "reach": reach + np.sqrt(3.0) * float(config.voxel_m),
+        "sizes": sizes, "reach": reach + np.sqrt(3.0) * float(params.voxel_m),
         "centre": t, "axis": None if R is None else R[:, :, 2],
         "frame_id": frames["frame_id"].to_numpy(np.int32),
     }
@@ -330,7 +378,7 @@ def shared_counts(state, anchors, targets):
             np.concatenate(out_c).astype(np.int64))
 
 
-def label_chunk(state, chunk, config) -> pa.Table:
+def label_chunk(state, chunk, run) -> pa.Table:
     anchors = np.asarray(chunk.anchors, np.int64)
     targets = np.asarray(chunk.targets, np.int64)
     i, j, shared = shared_counts(state, anchors, targets)
@@ -338,7 +386,7 @@ def label_chunk(state, chunk, config) -> pa.Table:
     if chunk.mode == "within":
         keep = a < b
         a, b, shared = a[keep], b[keep], shared[keep]
-    if config.keep_zero:  # every pair whose points could meet: centres closer than the reaches
+    if run.keep_zero:  # every pair whose points could meet: centres closer than the reaches
         if state["centre"] is None or not np.isfinite(state["reach"]).all():
             ca, cb = np.meshgrid(anchors, targets, indexing="ij")
             ca, cb = ca.ravel(), cb.ravel()
@@ -382,7 +430,7 @@ def label_chunk(state, chunk, config) -> pa.Table:
             "shared": shared.astype(np.int32),
             "distance_m": dist.astype(np.float32),
             "heading_diff_deg": angle.astype(np.float32),
-            "rank": schema.rank_from_overlap(iou, config.positive),
+            "rank": schema.rank_from_overlap(iou, run.positive),
         },
         schema=PAIRS_SCHEMA,
     )

@@ -1,63 +1,79 @@
 """Strong 2D FoV overlap from 6DoF poses: the weak 2D sectors, placed from the poses.
 
-``prepare`` finds the ground plane (``config.up``), projects each camera's centre and optical axis
-onto it (geometry.ground), flags cameras pitched beyond ``config.max_tilt_deg``, and fills the
-frames table's ``x_m``, ``y_m``, ``grid_heading_deg`` (in the plane's 2D frame). From there the
-labelling is the weak 2D labeller's, on the same exact sector kernel.
+:meth:`Strong2D.place_sectors` finds the ground plane (``params.up``), projects each camera's
+centre and optical axis onto it (geometry.ground), flags cameras pitched beyond
+``params.max_tilt_deg``, and fills ``x_m``, ``y_m``, ``grid_heading_deg`` (in the plane's 2D
+frame). From there the labelling is the weak 2D labeller's, on the same exact sector kernel.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import ConfigError
-from ..geometry.ground import DISAGREE_WARN_DEG, project_to_ground, resolve_up
+from ..geometry.ground import AXES, DISAGREE_WARN_DEG, project_to_ground, resolve_up
 from ..geometry.poses import quat_to_matrix
 from ..schema import POSE_COLUMNS
-from .weak2d import (  # noqa: F401  (the rest of the interface: the weak 2D labeller's)
-    PAIRS_SCHEMA,
-    build_state,
-    frame_arrays,
-    label_chunk,
-    overlap,
-    radius_m,
-    resolve_fov,
-)
+from .base import param
+from .weak2d import SectorParams, Weak2D
+
+UP_CHOICES = ("auto", *AXES)
 
 
-def prepare(frames, config, root=None, jobs=1):
-    posed = np.isfinite(frames[list(POSE_COLUMNS)].to_numpy()).all(axis=1)
-    if not posed.any():
-        raise ConfigError("strong2d needs 6DoF poses; this dataset has none (use --labeller weak2d)")
-    frames = frames.copy()
-    rows = np.flatnonzero(posed)
-    R = quat_to_matrix(frames.loc[posed, ["qw", "qx", "qy", "qz"]].to_numpy())
-    t = frames.loc[posed, ["tx", "ty", "tz"]].to_numpy()
-    ground = resolve_up(config.up, R)
-    x, y, heading, tilt, level = project_to_ground(R, t, ground, config.max_tilt_deg)
-    frames.loc[posed, "x_m"] = x
-    frames.loc[posed, "y_m"] = y
-    frames.loc[posed, "grid_heading_deg"] = heading
-    usable = frames["usable"].to_numpy().copy()
-    tilted = rows[~level & usable[rows]]
-    usable[tilted] = False
-    usable[~posed] = False
-    frames["usable"] = usable
-    flag = frames["flag"].to_numpy(dtype=object).copy()
-    flag[tilted] = "tilt"
-    flag[np.flatnonzero(~posed)] = "no pose"
-    frames["flag"] = flag
-    up = ", ".join(f"{v:+.3f}" for v in ground.up)
-    notes = [f"up vector: ({up}) ({'auto: opposite to the mean camera y axis' if ground.source == 'auto' else 'given'}); "
-             f"cameras' down axes within {ground.max_disagreement_deg:.1f}° of it"]
-    if ground.max_disagreement_deg > DISAGREE_WARN_DEG:
-        notes.append(f"warning: cameras disagree about down by up to {ground.max_disagreement_deg:.0f}° "
-                     f"(> {DISAGREE_WARN_DEG:.0f}°): check the ground plane or pass --up")
-    if len(tilted):
-        notes.append(f"{len(tilted)} frame(s) look more than {config.max_tilt_deg:g}° up or down: "
-                     "flagged 'tilt', left out of pairs")
-    meta = {"up": ground.up.tolist(), "up_source": ground.source, "e1": ground.e1.tolist(),
-            "e2": ground.e2.tolist(), "max_disagreement_deg": ground.max_disagreement_deg,
-            "tilted_frames": int(len(tilted))}
-    frames = resolve_fov(frames, config)
-    return frames, notes, meta, build_state(frames, config)
+@dataclass(frozen=True)
+class GroundParams(SectorParams):
+    """The sectors, and the ground plane they lie on."""
+
+    up: str = param("auto", "Up vector: auto (opposite to the mean camera y axis) or an axis.", choices=UP_CHOICES)
+    max_tilt_deg: float = param(80.0, "Cameras pitched more than this out of the ground plane are left out, (0, 90].")
+
+    def validate(self) -> None:
+        super().validate()
+        if not (0.0 < self.max_tilt_deg <= 90.0):
+            raise ConfigError(f"max_tilt_deg must be in (0, 90]; got {self.max_tilt_deg:g}")
+        if self.up not in UP_CHOICES:
+            raise ConfigError(f"up must be auto or one of {', '.join(AXES)}; got {self.up!r}")
+
+
+class Strong2D(Weak2D):
+    name = "strong2d"
+    summary = "2D FoV sectors placed on the ground plane from 6DoF poses (KITTI, TUM, COLMAP, ...)"
+    Params = GroundParams
+
+    def place_sectors(self, frames, params):
+        posed = np.isfinite(frames[list(POSE_COLUMNS)].to_numpy()).all(axis=1)
+        if not posed.any():
+            raise ConfigError("strong2d needs 6DoF poses; this dataset has none (use --labeller weak2d)")
+        frames = frames.copy()
+        rows = np.flatnonzero(posed)
+        R = quat_to_matrix(frames.loc[posed, ["qw", "qx", "qy", "qz"]].to_numpy())
+        t = frames.loc[posed, ["tx", "ty", "tz"]].to_numpy()
+        ground = resolve_up(params.up, R)
+        x, y, heading, tilt, level = project_to_ground(R, t, ground, params.max_tilt_deg)
+        frames.loc[posed, "x_m"] = x
+        frames.loc[posed, "y_m"] = y
+        frames.loc[posed, "grid_heading_deg"] = heading
+        usable = frames["usable"].to_numpy().copy()
+        tilted = rows[~level & usable[rows]]
+        usable[tilted] = False
+        usable[~posed] = False
+        frames["usable"] = usable
+        flag = frames["flag"].to_numpy(dtype=object).copy()
+        flag[tilted] = "tilt"
+        flag[np.flatnonzero(~posed)] = "no pose"
+        frames["flag"] = flag
+        up = ", ".join(f"{v:+.3f}" for v in ground.up)
+        how = "auto: opposite to the mean camera y axis" if ground.source == "auto" else "given"
+        notes = [f"up vector: ({up}) ({how}); cameras' down axes within {ground.max_disagreement_deg:.1f}° of it"]
+        if ground.max_disagreement_deg > DISAGREE_WARN_DEG:
+            notes.append(f"warning: cameras disagree about down by up to {ground.max_disagreement_deg:.0f}° "
+                         f"(> {DISAGREE_WARN_DEG:.0f}°): check the ground plane or pass --up")
+        if len(tilted):
+            notes.append(f"{len(tilted)} frame(s) look more than {params.max_tilt_deg:g}° up or down: "
+                         "flagged 'tilt', left out of pairs")
+        meta = {"up": ground.up.tolist(), "up_source": ground.source, "e1": ground.e1.tolist(),
+                "e2": ground.e2.tolist(), "max_disagreement_deg": ground.max_disagreement_deg,
+                "tilted_frames": int(len(tilted))}
+        return frames, notes, meta

@@ -1,11 +1,15 @@
 """Weak 2D FoV overlap: sectors from metric position + grid heading (GPS/UTM + compass).
 
 Each frame's view is a sector with apex at (x_m, y_m), centred on ``grid_heading_deg``, opening
-the frame's ``fov_deg`` (or the run's), radius ``radius_m``. Overlap per ``config.measure``.
-The strong 2D labeller places the same sectors from 6DoF poses and then uses these functions.
+the frame's ``fov_deg`` (or the run's), radius ``radius_m``. Overlap per ``params.measure``.
+:class:`Weak2D` is also the base of the strong 2D labeller, which differs only in how it places
+the sectors (:meth:`Weak2D.place_sectors`): the seam between "where are the sectors" and "how
+much do they overlap".
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -13,19 +17,43 @@ import pyarrow as pa
 from .. import schema
 from ..errors import ConfigError
 from ..geometry.ground import fov_from_intrinsics_deg
-from ..geometry.sector import sector_overlap
+from ..geometry.sector import MEASURES, check_fov_radius, check_measure, sector_overlap
 from ..pairs import candidate_pairs
+from .base import Labeller, LabellerParams, Prepared, param
 
-PAIRS_SCHEMA = schema.PAIRS_SCHEMA
+
+@dataclass(frozen=True)
+class SectorParams(LabellerParams):
+    """The sectors: opening, radius, and what the overlap divides by."""
+
+    fov_deg: float | str = param(90.0, "Camera FoV in degrees, (0, 360], or 'intrinsics' (2 atan(width / 2 fx)).")
+    radius_m: float = param(50.0, "Sector radius in metres, (0, 1e7].")
+    measure: str = param("iou", "iou: |A∩B|/|A∪B|; ioa: |A∩B|/|A| (A = the query).", choices=MEASURES)
+    fx: float | None = param(None, "Focal length in pixels for --fov-deg intrinsics (else the reader's).")
+    width: float | None = param(None, "Image width in pixels for --fov-deg intrinsics (else the reader's).")
+
+    def validate(self) -> None:
+        if isinstance(self.fov_deg, str):
+            if self.fov_deg != "intrinsics":
+                raise ConfigError(f"fov_deg must be a number in (0, 360] or 'intrinsics'; got {self.fov_deg!r}")
+            check_fov_radius(90.0, self.radius_m)
+        else:
+            check_fov_radius(self.fov_deg, self.radius_m)
+        for name in ("fx", "width"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ConfigError(f"{name} must be > 0; got {value:g}")
+        check_measure(self.measure)
 
 
-def resolve_fov(frames, config):
+def resolve_fov(frames, params: SectorParams):
     """Frames with ``fov_deg`` filled for ``fov_deg="intrinsics"`` (a number stays per run)."""
-    if config.fov_deg != "intrinsics":
+    if params.fov_deg != "intrinsics":
         return frames
-    fx = frames["fx"].to_numpy(np.float64, na_value=np.nan) if config.fx is None else np.full(len(frames), config.fx)
-    width = (frames["width"].to_numpy(np.float64, na_value=np.nan) if config.width is None
-             else np.full(len(frames), config.width))
+    n = len(frames)
+    fx = frames["fx"].to_numpy(np.float64, na_value=np.nan) if params.fx is None else np.full(n, params.fx)
+    width = (frames["width"].to_numpy(np.float64, na_value=np.nan) if params.width is None
+             else np.full(n, params.width))
     missing = ~(np.isfinite(fx) & np.isfinite(width)) & frames["usable"].to_numpy()
     if missing.any():
         row = frames.iloc[int(np.flatnonzero(missing)[0])]
@@ -36,69 +64,68 @@ def resolve_fov(frames, config):
     return frames
 
 
-def prepare(frames, config, root=None, jobs=1):
-    usable = frames["usable"].to_numpy()
-    no_position = usable & ~np.isfinite(frames[["x_m", "y_m", "grid_heading_deg"]].to_numpy()).all(axis=1)
-    if no_position.any():
-        row = frames.iloc[int(np.flatnonzero(no_position)[0])]
-        hint = " (it has a 6DoF pose: use --labeller strong2d)" if np.isfinite(row["qw"]) else ""
-        raise ConfigError(f"weak2d needs a position and heading for every frame; {row['key']!r} "
-                          f"({row['source_file']}) has none{hint}")
-    frames = resolve_fov(frames, config)
-    return frames, [], {}, build_state(frames, config)
-
-
-def frame_arrays(frames, config) -> dict:
+def sector_arrays(frames, params: SectorParams) -> dict:
+    """What the chunks need, as plain arrays (cheap to send to worker processes)."""
     fov = frames["fov_deg"].to_numpy(dtype=np.float64, na_value=np.nan)
-    if config.fov_deg != "intrinsics":
-        fov = np.where(np.isnan(fov), config.fov_deg, fov)
+    if params.fov_deg != "intrinsics":
+        fov = np.where(np.isnan(fov), params.fov_deg, fov)
     return {
         "x_m": frames["x_m"].to_numpy(np.float64),
         "y_m": frames["y_m"].to_numpy(np.float64),
         "heading_deg": frames["grid_heading_deg"].to_numpy(np.float64),
         "fov_deg": fov,
-        "radius_m": np.full(len(frames), float(config.radius_m)),
+        "radius_m": np.full(len(frames), float(params.radius_m)),
+        "frame_id": frames["frame_id"].to_numpy(np.int32),
     }
 
 
-def radius_m(arrays) -> np.ndarray:
-    return arrays["radius_m"]
-
-
-def overlap(arrays, a, b, config) -> np.ndarray:
+def overlap(arrays, a, b, measure: str) -> np.ndarray:
+    """Overlap of the sector pairs (a[i], b[i]); the kernel works relative to each pair's first apex."""
     x, y, h, f, r = (arrays[k] for k in ("x_m", "y_m", "heading_deg", "fov_deg", "radius_m"))
-    # Coordinates relative to the pair's first apex keep UTM-sized numbers out of the products.
-    return sector_overlap(
-        np.zeros(len(a)), np.zeros(len(a)), h[a], x[b] - x[a], y[b] - y[a], h[b],
-        fov_deg_a=f[a], radius_m_a=r[a], fov_deg_b=f[b], radius_m_b=r[b], measure=config.measure,
-    )
+    return sector_overlap(x[a], y[a], h[a], x[b], y[b], h[b], fov_deg_a=f[a], radius_m_a=r[a],
+                          fov_deg_b=f[b], radius_m_b=r[b], measure=measure)
 
 
-def build_state(frames, config) -> dict:
-    """What the chunks need, as plain arrays (cheap to send to worker processes)."""
-    arrays = frame_arrays(frames, config)
-    arrays["frame_id"] = frames["frame_id"].to_numpy(np.int32)
-    return arrays
+class Weak2D(Labeller):
+    name = "weak2d"
+    summary = "2D FoV sectors from position + compass heading (GPS/UTM): exact sector IoU/IoA"
+    Params = SectorParams
+    pairs_schema = schema.PAIRS_SCHEMA
 
+    def requires(self, frames, params):
+        return ("x_m", "y_m", "grid_heading_deg")
 
-def label_chunk(arrays: dict, chunk, config) -> pa.Table:
-    """Pairs table of one chunk: candidates within reach, then the exact sector overlap."""
-    a, b, dist = candidate_pairs(arrays["x_m"], arrays["y_m"], radius_m(arrays),
-                                 chunk.anchors, chunk.targets, chunk.mode == "within")
-    values = overlap(arrays, a, b, config) if len(a) else np.zeros(0)
-    if not config.keep_zero:
-        keep = values > 0.0
-        a, b, dist, values = a[keep], b[keep], dist[keep], values[keep]
-    frame_id = arrays["frame_id"]
-    heading = arrays["heading_deg"]
-    return pa.table(
-        {
-            "frame_a": frame_id[a].astype(np.int32),
-            "frame_b": frame_id[b].astype(np.int32),
-            "overlap": values.astype(np.float32),
-            "distance_m": dist.astype(np.float32),
-            "heading_diff_deg": schema.heading_difference_deg(heading[a], heading[b]).astype(np.float32),
-            "rank": schema.rank_from_overlap(values, config.positive),
-        },
-        schema=PAIRS_SCHEMA,
-    )
+    def missing_hint(self, row):
+        return " (it has a 6DoF pose: use --labeller strong2d)" if np.isfinite(row["qw"]) else ""
+
+    def place_sectors(self, frames, params) -> tuple:
+        """(frames with x_m, y_m, grid_heading_deg, notes, metadata): the reader placed them."""
+        return frames, [], {}
+
+    def prepare(self, frames, params, root=None, jobs=1) -> Prepared:
+        frames, notes, meta = self.place_sectors(frames, params)
+        self.check_frames(frames, params)
+        frames = resolve_fov(frames, params)
+        return Prepared(frames, sector_arrays(frames, params), notes, meta)
+
+    def label_chunk(self, state: dict, chunk, run, params) -> pa.Table:
+        """Pairs table of one chunk: candidates within reach, then the exact sector overlap."""
+        a, b, dist = candidate_pairs(state["x_m"], state["y_m"], state["radius_m"],
+                                     chunk.anchors, chunk.targets, chunk.mode == "within")
+        values = overlap(state, a, b, params.measure) if len(a) else np.zeros(0)
+        if not run.keep_zero:
+            keep = values > 0.0
+            a, b, dist, values = a[keep], b[keep], dist[keep], values[keep]
+        frame_id = state["frame_id"]
+        heading = state["heading_deg"]
+        return pa.table(
+            {
+                "frame_a": frame_id[a].astype(np.int32),
+                "frame_b": frame_id[b].astype(np.int32),
+                "overlap": values.astype(np.float32),
+                "distance_m": dist.astype(np.float32),
+                "heading_diff_deg": schema.heading_difference_deg(heading[a], heading[b]).astype(np.float32),
+                "rank": schema.rank_from_overlap(values, run.positive),
+            },
+            schema=self.pairs_schema,
+        )

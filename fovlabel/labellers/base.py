@@ -1,0 +1,138 @@
+"""The labeller protocol, written as code: what every labeller is and does.
+
+A labeller is a small typed unit (hloc's plugins and pytorch-metric-learning's samplers are the
+models): a :class:`Labeller` subclass with
+
+- ``name``: what ``--labeller`` and the registry call it, and ``summary``, one line for ``--help``;
+- ``Params``: its own frozen parameter dataclass (a :class:`LabellerParams`), with defaults, types
+  and its own ``validate``; nothing else reaches it, so a parameter it does not take is refused
+  (``cloud3d does not take measure``) instead of silently ignored;
+- ``pairs_schema``: the pairs table it writes;
+- ``requires(frames, params)``: the frame columns every usable frame must have; checked in one
+  place (:meth:`Labeller.check_frames`), with one message;
+- ``prepare(frames, params, root, jobs) -> Prepared``: runs once in the main process before the
+  chunks are planned: the frames table as this labeller sees it (positions, flags), the state the
+  chunks need (plain arrays, cheap to send to worker processes), lines for the summary and a dict
+  for the metadata. ``root``: the folder relative paths (depth images) start from; ``jobs``:
+  threads it may use (never beside the chunks' worker processes);
+- ``label_chunk(state, chunk, run, params) -> pyarrow.Table``: the pairs of one chunk, where
+  ``run`` is the run's :class:`~fovlabel.config.RunSettings` (mode, positive, keep_zero, ...).
+
+Register one with :func:`fovlabel.labellers.register_labeller`; adding a labeller needs no edit to
+the config, the batch runner or the command line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import ConfigError
+
+
+@dataclass(frozen=True)
+class LabellerParams:
+    """Base of a labeller's parameters: every field is type-checked on creation (an int is a float,
+    nothing else is converted), then :meth:`validate` checks the ranges."""
+
+    def __post_init__(self):
+        from ..config import check_type
+
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, check_type(f.name, getattr(self, f.name), f.type))
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ConfigError for a value out of range (subclasses)."""
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def help(cls, name: str) -> str:
+        """The one-line help of a parameter (its field's ``metadata["help"]``)."""
+        for f in dataclasses.fields(cls):
+            if f.name == name:
+                return f.metadata.get("help", "")
+        raise KeyError(name)
+
+
+def param(default, help: str, **metadata):
+    """A parameter field with its help line (and e.g. ``choices``) for the command line."""
+    return field(default=default, metadata={"help": help, **metadata})
+
+
+@dataclass
+class Prepared:
+    """What :meth:`Labeller.prepare` returns."""
+
+    frames: pd.DataFrame
+    state: Any
+    notes: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+
+class Labeller:
+    """Base class of every labeller (see the module docstring for the protocol)."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str] = ""
+    Params: ClassVar[type[LabellerParams]] = LabellerParams
+    pairs_schema: ClassVar[pa.Schema]
+
+    def requires(self, frames: pd.DataFrame, params) -> tuple[str, ...]:
+        """Frame columns every usable frame must have (finite numbers, or non-null values)."""
+        return ()
+
+    def missing_hint(self, row: pd.Series) -> str:
+        """An extra hint for a frame that lacks a required column (e.g. which labeller fits)."""
+        return ""
+
+    def check_frames(self, frames: pd.DataFrame, params) -> None:
+        """The one check of :meth:`requires`: the first usable frame lacking a column is named."""
+        columns = list(self.requires(frames, params))
+        if not columns:
+            return
+        usable = frames["usable"].to_numpy()
+        have = np.ones(len(frames), bool)
+        for c in columns:
+            values = frames[c]
+            if pd.api.types.is_numeric_dtype(values.dtype):
+                have &= np.isfinite(values.to_numpy(np.float64, na_value=np.nan))
+            else:
+                have &= values.notna().to_numpy()
+        missing = usable & ~have
+        if missing.any():
+            row = frames.iloc[int(np.flatnonzero(missing)[0])]
+            lacking = [c for c in columns if not _has(row[c])]
+            raise ConfigError(f"{self.name} needs {', '.join(columns)} for every frame; frame {row['key']!r} "
+                              f"({row['source_file']}) has no {', '.join(lacking)}{self.missing_hint(row)}")
+
+    def prepare(self, frames: pd.DataFrame, params, root=None, jobs: int = 1) -> Prepared:
+        raise NotImplementedError
+
+    def label_chunk(self, state, chunk, run, params) -> pa.Table:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<labeller {self.name}>"
+
+
+def _has(value) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, (float, np.floating)):
+        return bool(np.isfinite(value))
+    try:
+        return not bool(pd.isna(value))
+    except (TypeError, ValueError):  # arrays (SfM point ids)
+        return True
