@@ -153,7 +153,7 @@ def test_strong2d_commands(tmp_path, args, frames):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--labeller", "strong2d", "--fov-deg", "banana"], "'banana' is neither a number of degrees nor 'intrinsics'"),
+        (["--labeller", "strong2d", "--fov-deg", "banana"], "error: fov_deg must be a number in (0, 360] or 'intrinsics'; got 'banana'"),
         (["--labeller", "strong2d", "--up", "sideways"], "error: up must be auto or one of +x, -x, +y, -y, +z, -z; got 'sideways'"),
         (["--labeller", "strong2d", "--max-tilt-deg", "95"], "error: max_tilt_deg must be in (0, 90]; got 95"),
         (["--stride", "2"], "error: format 'msls' does not take option(s) stride; it takes: epsg"),
@@ -176,3 +176,57 @@ def test_weak2d_on_poses_points_to_strong2d(tmp_path):
     result = _invoke("annotate", path, "--format", "kitti", "--out", tmp_path / "labels")
     assert result.exit_code == 2
     assert "has no x_m, y_m, grid_heading_deg (it has a 6DoF pose: use --labeller strong2d)" in result.output
+
+
+def test_help_lists_every_registered_format_labeller_and_preset():
+    from fovlabel.config import PRESETS
+    from fovlabel.labellers import LABELLERS, get_labeller
+    from fovlabel.readers import READERS
+
+    text = _invoke("annotate", "--help").output
+    for name, info in READERS.items():
+        assert f"  {name:<9} {info.takes:<15} {info.summary}" in text
+    for name in LABELLERS:
+        assert f"  {name:<9} {get_labeller(name).summary}" in text
+        for param in get_labeller(name).Params.names():  # every parameter has its flag
+            assert "--" + param.replace("_", "-") in text
+    for name in PRESETS:
+        assert f"  {name:<9}" in text
+    assert text.rstrip().splitlines()[-1].strip().startswith("--labeller cloud3d")  # ends with examples
+
+
+def test_a_labeller_registered_later_gets_its_flags(tmp_path):
+    from test_labeller_protocol import Distance
+
+    from fovlabel.labellers import LABELLERS, register_labeller
+
+    register_labeller(Distance)
+    try:
+        text = _invoke("annotate", "--help").output
+        assert "--scale-m FLOAT" in text and "distance-test exp(-distance / scale)" in text.replace("  ", " ")
+        result = _invoke("annotate", SAMPLE, "--format", "msls", "--labeller", "distance-test", "--scale-m", "3",
+                         "--mode", "cross", "--out", tmp_path / "d")
+        assert result.exit_code == 0, result.output
+        assert read_pairs(tmp_path / "d").attrs["fovlabel"]["params"] == {"scale_m": 3.0}
+    finally:
+        del LABELLERS["distance-test"]
+
+
+@pytest.mark.parametrize("command", ["annotate", "overlap", "run", "show", "verify"])
+def test_every_command_help_ends_with_examples(command):
+    text = _invoke(command, "--help").output
+    assert "Examples:" in text and "fovlabel " + command in text.split("Examples:")[1]
+
+
+def test_no_command_prints_help_and_exits_0():
+    result = _invoke()
+    assert result.exit_code == 0
+    assert "Commands:" in result.output and "annotate" in result.output
+
+
+def test_usage_errors_are_one_line():
+    result = _invoke("annotate", SAMPLE, "--format", "msls")
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: Missing option '--out'. (see 'main annotate --help')"
+    result = _invoke("annotate", SAMPLE, "--format", "msls", "--out", "x", "--mode", "sideways")
+    assert result.output.strip() == "error: mode must be one of auto, cross, within; got 'sideways'"

@@ -12,11 +12,27 @@ from ..errors import FovlabelError
 
 
 class _Group(click.Group):
+    """Commands by name; ``annotate`` is built when asked for, from the registries as they stand."""
+
+    def get_command(self, ctx, name):
+        if name == "annotate":
+            from .annotate import build_annotate
+
+            return build_annotate()
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), "annotate"})
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except FovlabelError as exc:
             click.echo(f"error: {' '.join(str(exc).split())}", err=True)
+            sys.exit(2)
+        except click.UsageError as exc:  # a flag click itself refused: one line too, with where to look
+            command = exc.ctx.command_path if exc.ctx is not None else "fovlabel"
+            click.echo(f"error: {' '.join(exc.format_message().split())} (see '{command} --help')", err=True)
             sys.exit(2)
         except OSError as exc:  # a file the library did not expect to fail: still one line
             where = f"{exc.filename}: " if exc.filename else ""
@@ -24,20 +40,29 @@ class _Group(click.Group):
             sys.exit(2)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fovlabel")
-def main():
-    """Graded overlap labels for image pairs, written as Parquet pair tables."""
+@click.pass_context
+def main(ctx):
+    """Graded overlap labels for image pairs, written as Parquet pair tables.
+
+    \b
+    Examples:
+      fovlabel annotate sample_data/msls --format msls --preset msls --out labels/city
+      fovlabel show labels/city
+      fovlabel verify labels/city
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 def _register():
-    from .annotate import annotate
     from .overlap import overlap
     from .run import run
     from .show import show
     from .verify import verify
 
-    for command in (annotate, overlap, run, show, verify):
+    for command in (overlap, run, show, verify):
         main.add_command(command)
 
 

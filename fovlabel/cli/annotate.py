@@ -1,28 +1,118 @@
-"""``fovlabel annotate``: label a dataset and write a label set."""
+"""``fovlabel annotate``: label a dataset and write a label set.
+
+The options are generated from the registries: run settings from :class:`RunSettings`, one flag
+per parameter of every registered labeller (from its ``Params`` dataclass: type, choices, help),
+one per reader option (from ``READERS``); the help lists every format, labeller and preset. A flag
+of another labeller than the chosen one is refused by the library ("cloud3d does not take measure").
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import click
 
-from ..config import MODES
+from ..config import MODES, PRESET_SUMMARIES, PRESETS, RunSettings
+from ..labellers import LABELLERS, get_labeller
+from ..readers import READERS
 
-_FORMATS_HELP = "Dataset format: msls, csv, kitti, tum, 7scenes, tbplaces, colmap."
 
+class NumberOrWord(click.ParamType):
+    """A number, or a word the parameter's own validation judges (``--fov-deg intrinsics``)."""
 
-class FovType(click.ParamType):
-    """A number of degrees or the word 'intrinsics'."""
-
-    name = "DEGREES|intrinsics"
+    name = "NUMBER|WORD"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, (int, float)) or value == "intrinsics":
+        if isinstance(value, (int, float)):
             return value
         try:
             return float(value)
         except ValueError:
-            self.fail(f"{value!r} is neither a number of degrees nor 'intrinsics'", param, ctx)
+            return value
+
+
+_TYPES = {"float": float, "int": int, "str": str}
+
+
+def _choices(choices) -> str:
+    return "[" + "|".join(choices) + "]"
+
+
+def _click_type(kind):
+    kinds = [k.strip() for k in str(kind).split("|") if k.strip() != "None"]
+    if len(kinds) > 1:
+        return NumberOrWord()
+    return _TYPES.get(kinds[0], str)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _labeller_options() -> list[tuple[str, click.Option]]:
+    """(parameter name, option) for every parameter of every registered labeller, in order."""
+    owners: dict[str, list[str]] = {}
+    fields: dict[str, dataclasses.Field] = {}
+    for name in LABELLERS:
+        for f in dataclasses.fields(get_labeller(name).Params):
+            owners.setdefault(f.name, []).append(name)
+            fields.setdefault(f.name, f)
+    options = []
+    for pname, f in fields.items():
+        help_text = f"{f.metadata.get('help', '')} [{', '.join(owners[pname])}]"
+        if "bool" in str(f.type):
+            opt = click.Option([_flag(pname)], is_flag=True, default=None, help=help_text)
+        else:
+            # choices are shown, and checked by the labeller's own validation (one-line errors)
+            choices = f.metadata.get("choices")
+            opt = click.Option([_flag(pname)], type=_click_type(f.type), default=None, help=help_text,
+                               metavar=_choices(choices) if choices else None)
+        options.append((pname, opt))
+    return options
+
+
+def _reader_options() -> list[tuple[str, click.Option]]:
+    seen: dict[str, tuple] = {}
+    for fmt, info in READERS.items():
+        for oname, option in info.options.items():
+            if oname in seen:
+                seen[oname][1].append(fmt)
+            else:
+                seen[oname] = (option, [fmt])
+    options = []
+    for oname, (option, formats) in seen.items():
+        help_text = f"{option.help} [{', '.join(formats)}]"
+        if option.kind == "bool":
+            opt = click.Option([_flag(oname)], is_flag=True, default=None, help=help_text)
+        elif isinstance(option.kind, tuple):
+            opt = click.Option([_flag(oname)], default=None, help=help_text, metavar=_choices(option.kind))
+        else:
+            opt = click.Option([_flag(oname)], type=_TYPES.get(option.kind, str), default=None, help=help_text)
+        options.append((oname, opt))
+    return options
+
+
+def _listing() -> str:
+    lines = ["\b", "Formats (DATASET is):"]
+    lines += [f"  {name:<9} {info.takes:<15} {info.summary}" for name, info in READERS.items()]
+    lines += ["\b", "Labellers:"]
+    lines += [f"  {name:<9} {get_labeller(name).summary}" for name in LABELLERS]
+    lines += ["\b", "Presets:"]
+    lines += [f"  {name:<9} {PRESET_SUMMARIES.get(name, ', '.join(f'{k}={v}' for k, v in spec.items()))}"
+              for name, spec in PRESETS.items()]
+    lines += ["\b", "Examples:",
+              "  fovlabel annotate sample_data/msls --format msls --preset msls --out labels/city",
+              "  fovlabel annotate poses/06.txt --format kitti --labeller strong2d --fov-deg intrinsics \\",
+              "      --fx 707.09 --width 1226 --radius-m 30 --mode within --out labels/kitti06",
+              "  fovlabel annotate sample_data/rgbd_room/frames.csv --format csv --pose cam_to_world \\",
+              "      --labeller cloud3d --voxel-m 0.05 --mode within --out labels/room"]
+    return "\n\n".join(["\n".join(lines[i:j]) for i, j in _blocks(lines)])
+
+
+def _blocks(lines):
+    starts = [i for i, line in enumerate(lines) if line == "\b"] + [len(lines)]
+    return zip(starts[:-1], starts[1:])
 
 
 def print_summary(summary) -> None:
@@ -51,54 +141,57 @@ def progress_reporter():
     return report
 
 
-@click.command()
-@click.argument("dataset", type=click.Path(exists=True))
-@click.option("--format", "format_", required=True, help=_FORMATS_HELP)
-@click.option("--labeller", default=None, help="weak2d (default, or the preset's).")
-@click.option("--preset", default=None, help="Named defaults, e.g. msls (fov 90, radius 50 m, cross).")
-@click.option("--fov-deg", type=FovType(), default=None,
-              help="Camera FoV in degrees, (0, 360], or 'intrinsics' (2 atan(width / 2 fx)).")
-@click.option("--fx", type=float, default=None, help="Focal length in pixels for --fov-deg intrinsics.")
-@click.option("--width", type=float, default=None, help="Image width in pixels for --fov-deg intrinsics.")
-@click.option("--radius-m", type=float, default=None, help="Sector radius in metres, > 0.")
-@click.option("--measure", type=click.Choice(["iou", "ioa"]), default=None,
-              help="iou: |A∩B|/|A∪B|; ioa: |A∩B|/|A| (A = query).")
-@click.option("--mode", type=click.Choice(MODES), default=None,
-              help="cross: queries x database; within: all i<j of a group; auto: cross when both roles exist.")
-@click.option("--positive", type=float, default=None, help="Rank-2 threshold on overlap (default 0.5).")
-@click.option("--keep-zero", is_flag=True, default=None, help="Keep candidate pairs with overlap 0.")
-@click.option("--up", default=None, help="6DoF: up vector, auto (default) or +x, -x, +y, -y, +z, -z.")
-@click.option("--max-tilt-deg", type=float, default=None,
-              help="6DoF: cameras pitched more than this out of the ground plane are left out (80).")
-@click.option("--epsg", default=None, help="Projected CRS for positions (default: UTM zone per group).")
-@click.option("--stride", type=int, default=None, help="tum: keep every k-th frame.")
-@click.option("--pose", type=click.Choice(["cam_to_world", "world_to_cam"]), default=None,
-              help="csv with pose columns: which way the poses map.")
-@click.option("--voxel-m", type=float, default=None, help="3D: voxel side in metres (0.05).")
-@click.option("--pixel-stride", type=int, default=None, help="3D: back-project every k-th depth pixel (1).")
-@click.option("--max-depth-m", type=float, default=None, help="3D: ignore depth beyond this.")
-@click.option("--depth-tol", type=float, default=None, help="3D: relative depth agreement for visibility (0.05).")
-@click.option("--source", type=click.Choice(["auto", "rgbd", "scene", "tracks"]), default=None,
-              help="3D: where each frame's point set comes from.")
-@click.option("--scene", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="3D: scene point cloud or mesh (PLY/PCD/OBJ).")
-@click.option("--scene-from-rgbd", is_flag=True, default=None, help="3D: fuse the scene from the RGB-D frames (TSDF).")
-@click.option("--jobs", type=int, default=1, show_default=True, help="Worker processes.")
-@click.option("--out", required=True, type=click.Path(), help="Output label-set directory.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output.")
-def annotate(dataset, format_, labeller, preset, fov_deg, fx, width, radius_m, measure, mode,
-             positive, keep_zero, up, max_tilt_deg, epsg, stride, pose, voxel_m, pixel_stride,
-             max_depth_m, depth_tol, source, scene, scene_from_rgbd, jobs, out, overwrite):
-    """Label every candidate image pair of DATASET and write Parquet to --out."""
-    from ..api import annotate as run_annotate
+def build_annotate() -> click.Command:
+    """The command as the registries stand now (a labeller or reader registered before the command
+    line runs gets its flags and its line in the help)."""
+    labeller_options = _labeller_options()
+    reader_options = _reader_options()
+    reader_names = {n for n, _ in reader_options}
+    clash = {n for n, _ in labeller_options} & (reader_names | set(RunSettings.__dataclass_fields__))
+    if clash:  # a registry bug: refuse to build a command where a flag means two things
+        raise RuntimeError(f"a flag would mean two things: {', '.join(sorted(clash))}")
 
-    reader_options = {"epsg": epsg, "stride": stride, "pose": pose}
-    summary = run_annotate(
-        dataset, format_, labeller=labeller, preset=preset, out=out, overwrite=overwrite,
-        jobs=jobs, reader_options={k: v for k, v in reader_options.items() if v is not None},
-        progress=progress_reporter(), fov_deg=fov_deg, fx=fx, width=width, radius_m=radius_m,
-        measure=measure, mode=mode, positive=positive, keep_zero=keep_zero, up=up,
-        max_tilt_deg=max_tilt_deg, voxel_m=voxel_m, pixel_stride=pixel_stride, max_depth_m=max_depth_m,
-        depth_tol=depth_tol, source=source, scene=scene, scene_from_rgbd=scene_from_rgbd,
+    def callback(dataset, format_, labeller, preset, jobs, out, overwrite, **values):
+        from ..api import annotate as run_annotate
+
+        options = {k: v for k, v in values.items() if k in reader_names and v is not None}
+        params = {k: v for k, v in values.items() if k not in reader_names and v is not None}
+        summary = run_annotate(dataset, format_, labeller=labeller, preset=preset, out=out,
+                               overwrite=overwrite, jobs=jobs, reader_options=options,
+                               progress=progress_reporter(), **params)
+        print_summary(summary)
+
+    return click.Command(
+        "annotate",
+        callback=callback,
+        help="Label every candidate image pair of DATASET and write a label set (Parquet) to --out.",
+        short_help="Label every candidate image pair of a dataset; write Parquet.",
+        epilog=_listing(),
+        params=_annotate_params(labeller_options, reader_options),
+        context_settings={"max_content_width": 110},
     )
-    print_summary(summary)
+
+
+def _annotate_params(labeller_options, reader_options):
+    # --format, --labeller and --preset are checked by the library, whose one-line errors list
+    # the registered names; the help lists them too.
+    return [
+        click.Argument(["dataset"], type=click.Path(exists=True)),
+        click.Option(["--format", "format_"], required=True, metavar="FORMAT",
+                     help="Dataset format (see Formats below)."),
+        click.Option(["--labeller"], default=None, metavar="NAME",
+                     help="Labeller (see Labellers below; default weak2d, or the preset's)."),
+        click.Option(["--preset"], default=None, metavar="NAME",
+                     help="Named defaults (see Presets below); flags override them."),
+        click.Option(["--mode"], default=None, metavar=_choices(MODES), help=RunSettings.HELP["mode"]),
+        click.Option(["--positive"], type=float, default=None, help=RunSettings.HELP["positive"]),
+        click.Option(["--keep-zero"], is_flag=True, default=None, help=RunSettings.HELP["keep_zero"]),
+        click.Option(["--chunk-frames"], type=int, default=None, help=RunSettings.HELP["chunk_frames"]),
+        *(opt for _, opt in labeller_options),
+        *(opt for _, opt in reader_options),
+        click.Option(["--jobs"], type=int, default=1, show_default=True,
+                     help="Parallel workers: processes for the chunks; threads for cloud3d's depth decoding."),
+        click.Option(["--out"], required=True, type=click.Path(), help="Output label-set directory."),
+        click.Option(["--overwrite"], is_flag=True,
+                     help="Replace an existing fovlabel label set at --out (never anything else)."),
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import ConfigError
+from ..geometry.sector import MEASURES
 
 
 def _triple(text: str, name: str):
@@ -17,16 +18,27 @@ def _triple(text: str, name: str):
     return values
 
 
-@click.command()
+@click.command(short_help='The 2D FoV overlap of two cameras from position and heading.')
 @click.option("--a", "cam_a", required=True, metavar="X,Y,HEADING",
               help="Camera A: metres (or lat,lon with --latlon) and compass heading in degrees.")
 @click.option("--b", "cam_b", required=True, metavar="X,Y,HEADING", help="Camera B, likewise.")
 @click.option("--latlon", is_flag=True, help="Positions are lat,lon (WGS84 degrees).")
 @click.option("--fov-deg", type=float, default=90.0, show_default=True)
 @click.option("--radius-m", type=float, default=50.0, show_default=True)
-@click.option("--measure", type=click.Choice(["iou", "ioa"]), default="iou", show_default=True)
+@click.option("--measure", default="iou", show_default=True, metavar="[" + "|".join(MEASURES) + "]",
+              help="iou: |A∩B|/|A∪B|; ioa: |A∩B|/|A|.")
 def overlap(cam_a, cam_b, latlon, fov_deg, radius_m, measure):
-    """Print the FoV overlap of two cameras, e.g. --a 0,0,90 --b 10,0,90."""
+    """Print the 2D FoV overlap of two cameras given as position and compass heading.
+
+    Headings are compass degrees clockwise from north, in [0, 360); positions in metres (or
+    lat,lon with --latlon, projected into their UTM zone).
+
+    \b
+    Examples:
+      fovlabel overlap --a 0,0,90 --b 10,0,90
+      fovlabel overlap --a 0,0,0 --b 0,30,180 --fov-deg 60 --radius-m 25 --measure ioa
+      fovlabel overlap --latlon --a 48.1,11.5,0 --b 48.1001,11.5,0
+    """
     import numpy as np
 
     from ..api import weak_fov_overlap

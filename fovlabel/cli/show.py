@@ -7,11 +7,17 @@ import json
 import click
 
 
-@click.command()
+@click.command(short_help='Metadata, counts and best pairs of a label set.')
 @click.argument("labels", type=click.Path(exists=True))
 @click.option("--rows", type=int, default=5, show_default=True, help="Pairs to print, with image keys.")
 def show(labels, rows):
-    """Print the metadata and the first pairs of the label set LABELS."""
+    """Print the metadata, counts and best pairs of the label set LABELS.
+
+    \b
+    Examples:
+      fovlabel show labels/munich
+      fovlabel show labels/munich --rows 20
+    """
     import pandas as pd
 
     from ..io.labelset import read_pairs

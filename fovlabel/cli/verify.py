@@ -7,17 +7,19 @@ import sys
 import click
 
 
-@click.command()
+@click.command(short_help='Check a label set fully; say what is wrong.')
 @click.argument("labels", type=click.Path())
 def verify(labels):
-    """Check the label set LABELS: both files readable and of one label set, counts as the
-    metadata says, ids in range, overlaps in [0, 1], ranks as the threshold says, no repeated or
-    self pairs, pairs within groups and in mode order. Prints 'ok' or one line per problem
-    (exit 2).
+    """Check the label set LABELS fully; print 'ok' or one line per problem (exit 2).
+
+    Checks: both files readable and of one label set, counts as the metadata says, ids in range,
+    overlaps in [0, 1], ranks as the threshold says, no repeated or self pairs, pairs within
+    groups and in the mode's direction, only usable frames.
 
     \b
     Examples:
       fovlabel verify labels/munich
+      fovlabel verify labels/munich && python train.py --labels labels/munich
     """
     from ..io.labelset import verify_label_set
 

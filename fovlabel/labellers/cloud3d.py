@@ -32,7 +32,6 @@ from .. import schema
 from ..errors import ConfigError, InputError
 from ..geometry.poses import quat_to_matrix
 from ..pairs import candidate_pairs
-from . import _cloud3d_kernels as K
 from . import get_labeller
 from .base import Labeller, LabellerParams, Prepared, param
 
@@ -159,6 +158,8 @@ def rgbd_sets(frames, params, root: Path, jobs: int = 1):
 
     ``jobs`` threads decode and back-project frames side by side (Pillow's decoder and the kernel
     release the GIL); results do not depend on it."""
+    from . import _cloud3d_kernels as K  # numba: imported when used, not with the CLI
+
     from concurrent.futures import ThreadPoolExecutor
 
     from ..io.depth import read_depth
@@ -261,6 +262,8 @@ def fuse_tsdf(frames, params, root):
 
 def scene_sets(frames, params, root):
     """Voxel keys of the scene points each usable frame sees (see visible_points)."""
+    from . import _cloud3d_kernels as K  # numba: imported when used, not with the CLI
+
     from ..io.depth import read_depth
 
     points = scene_points(params, frames, root)
@@ -352,6 +355,8 @@ def _rows(state, rows):
 def shared_counts(state, anchors, targets):
     """(i, j, count) of every anchor/target row pair sharing at least one voxel; i, j index the
     given arrays. Chooses the sparse product or bitsets by their cost on this block."""
+    from . import _cloud3d_kernels as K  # numba: imported when used, not with the CLI
+
     A, B = _rows(state, anchors), _rows(state, targets)
     ka = np.bincount(A.indices, minlength=A.shape[1])
     kb = np.bincount(B.indices, minlength=B.shape[1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,16 +17,58 @@ import pandas as pd
 from ..errors import InputError, UnknownFormatError
 from ..schema import FRAMES_SCHEMA
 
-#: name -> "module:function"; imported on first use so that listing formats costs nothing.
-READERS: dict[str, str] = {
-    "msls": "fovlabel.readers.msls:read_msls",
-    "csv": "fovlabel.readers.csvfile:read_csv",
-    "kitti": "fovlabel.readers.kitti:read_kitti",
-    "tum": "fovlabel.readers.tum:read_tum",
-    "7scenes": "fovlabel.readers.sevenscenes:read_7scenes",
-    "tbplaces": "fovlabel.readers.tbplaces:read_tbplaces",
-    "colmap": "fovlabel.readers.colmap:read_colmap",
+@dataclass(frozen=True)
+class ReaderOption:
+    """A reader option: its type ("str", "int", "float", "bool", or a tuple of choices) and help."""
+
+    kind: object
+    help: str
+
+
+@dataclass(frozen=True)
+class ReaderInfo:
+    """A registered reader: ``target`` "module:function" (imported on first use, so that listing
+    formats costs nothing), what it takes (a file or a folder), one line for ``--help``, and the
+    keyword options the function takes."""
+
+    target: str
+    takes: str
+    summary: str
+    options: dict = field(default_factory=dict)
+
+
+_EPSG = ReaderOption("str", "Projected metric CRS for positions, e.g. 32632 (default: the UTM zone of "
+                            "each group's median point).")
+READERS: dict[str, ReaderInfo] = {
+    "msls": ReaderInfo("fovlabel.readers.msls:read_msls", "folder",
+                       "Mapillary SLS: <city>/{query,database}/raw.csv (GPS + compass)", {"epsg": _EPSG}),
+    "csv": ReaderInfo("fovlabel.readers.csvfile:read_csv", "file",
+                      "CSV/Parquet table: lat/lon or easting/northing + heading_deg, or 6DoF poses",
+                      {"epsg": _EPSG, "pose": ReaderOption(("cam_to_world", "world_to_cam"),
+                                                           "Which way a pose table's poses map.")}),
+    "kitti": ReaderInfo("fovlabel.readers.kitti:read_kitti", "file",
+                        "KITTI odometry poses/XX.txt (3x4 camera-to-world a line)",
+                        {"times": ReaderOption("str", "KITTI times file (default: found beside the poses).")}),
+    "tum": ReaderInfo("fovlabel.readers.tum:read_tum", "file or folder",
+                      "TUM RGB-D groundtruth.txt (with rgb.txt and depth.txt beside it: the images)",
+                      {"stride": ReaderOption("int", "Keep every k-th frame (TUM)."),
+                       "max_gap_s": ReaderOption("float", "Largest ground-truth gap an image time may fall in, s."),
+                       "clip": ReaderOption("bool", "Drop images outside the ground truth's span instead of refusing.")}),
+    "7scenes": ReaderInfo("fovlabel.readers.sevenscenes:read_7scenes", "folder",
+                          "Microsoft 7-Scenes tree: seq-XX/frame-*.pose.txt, Train/TestSplit.txt, depth"),
+    "tbplaces": ReaderInfo("fovlabel.readers.tbplaces:read_tbplaces", "file",
+                           "TB-Places index JSON: im_paths and poses (tx ty tz qx qy qz qw)"),
+    "colmap": ReaderInfo("fovlabel.readers.colmap:read_colmap", "folder",
+                         "COLMAP sparse model, text or binary (world-to-camera, inverted on reading)"),
 }
+
+
+def register_reader(name: str, target: str, takes: str, summary: str, options: dict | None = None,
+                    *, replace: bool = False) -> None:
+    """Add a reader: ``target`` "module:function" returning a frames table (see schema.py)."""
+    if name in READERS and not replace:
+        raise UnknownFormatError(f"a reader named {name!r} is already registered (pass replace=True)")
+    READERS[name] = ReaderInfo(target, takes, summary, dict(options or {}))
 
 
 def read_frames(path, format: str, **options) -> pd.DataFrame:
@@ -35,7 +78,7 @@ def read_frames(path, format: str, **options) -> pd.DataFrame:
     """
     if format not in READERS:
         raise UnknownFormatError(f"unknown format {format!r}; known: {', '.join(sorted(READERS))}")
-    module, func = READERS[format].split(":")
+    module, func = READERS[format].target.split(":")
     reader = getattr(importlib.import_module(module), func)
     accepted = [p.name for p in inspect.signature(reader).parameters.values()
                 if p.kind is inspect.Parameter.KEYWORD_ONLY]
