@@ -124,6 +124,7 @@ def run_to_disk(
     """Label every chunk and write the label set at ``target`` (a locked
     :class:`~fovlabel.io.output.OutputTarget`; atomic, resumable; see io.labelset)."""
     from .io.labelset import LabelSetWriter, frames_fingerprint, read_metadata
+    from .io.metadata import LabelSetMetadata
 
     start = time.perf_counter()
     jobs = _check_jobs(jobs)
@@ -172,21 +173,20 @@ def run_to_disk(
         except BaseException:
             writer.discard_if_empty()
             raise
-    metadata = {
-        "schema_version": schema.SCHEMA_VERSION,
-        "fovlabel_version": __version__,
-        "labeller": config.labeller,
-        "config": config.to_dict(),
-        "run": config.run.to_dict(),
-        "params": config.params.to_dict(),
-        "input": {**input_info, "fingerprint": fingerprint},
-        "groups": groups,
-        "labeller_info": labeller_meta,
-        "frames": int(len(frames)),
-        "pairs": n_pairs,
-        "ranks": {str(k): v for k, v in ranks.items()},
-        "absent_pairs": "overlap 0 (hard negative)" if not config.run.keep_zero else "not candidates",
-    }
+    metadata = LabelSetMetadata(
+        fovlabel_version=__version__,
+        labeller=config.labeller,
+        config=config.to_dict(),
+        run=config.run.to_dict(),
+        params=config.params.to_dict(),
+        input={**input_info, "fingerprint": fingerprint},
+        groups=groups,
+        labeller_info=labeller_meta,
+        frames=int(len(frames)),
+        pairs=n_pairs,
+        ranks={str(k): v for k, v in ranks.items()},
+        absent_pairs="overlap 0 (hard negative)" if not config.run.keep_zero else "not candidates",
+    )
     path = writer.commit(frames, len(chunks), metadata)
     all_notes = [*notes, *labeller_notes]
     if target.recovered:

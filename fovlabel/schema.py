@@ -20,8 +20,9 @@ Poses (6DoF labellers)
     ``tx, ty, tz`` are the camera centre in the world. Quaternions are stored scalar-first
     (``qw, qx, qy, qz``, Hamilton). Camera axes follow OpenCV: x right, y down, z forward.
     Readers convert every format into this once (COLMAP stores world-to-camera, TUM scalar-last).
-    For pose datasets the 2D columns ``x_m, y_m, grid_heading_deg`` are filled by the strong 2D
-    labeller from the poses and the ground plane (see :mod:`fovlabel.geometry.ground`).
+    The strong 2D labeller places its sectors on a ground plane (see :mod:`fovlabel.geometry.ground`)
+    and writes that placement as ``plane_x_m, plane_y_m, plane_heading_deg``; ``x_m, y_m`` always
+    mean projected coordinates in ``crs``.
 
 Sectors
     A camera's 2D view is a circular sector: apex at the camera, radius ``radius_m``, opening
@@ -40,7 +41,10 @@ import numpy as np
 import pyarrow as pa
 
 #: Version of the on-disk label-set layout and metadata; bumped on any incompatible change.
-SCHEMA_VERSION = 1
+#: 2: frames.parquet holds only the column groups present; metadata has run, params, label_set_id.
+SCHEMA_VERSION = 2
+#: versions this fovlabel reads (version 1 frames files hold every column, some all null)
+READABLE_VERSIONS = (1, 2)
 
 #: Key of the JSON metadata inside the Parquet schema metadata.
 METADATA_KEY = b"fovlabel"
@@ -61,25 +65,43 @@ RANK_HARD_NEGATIVE = 0
 RANK_SOFT_NEGATIVE = 1
 RANK_POSITIVE = 2
 
-# Frames table. Required columns come first; provenance columns may be null.
-FRAMES_SCHEMA = pa.schema(
-    [
-        pa.field("frame_id", pa.int32(), nullable=False),  # 0..n-1, stable for the same input
-        pa.field("key", pa.string(), nullable=False),  # image id or path relative to the dataset
-        pa.field("group", pa.string(), nullable=False),  # city / scene / sequence set
-        pa.field("role", pa.string()),  # "query", "database" or null
-        # 2D position and heading: metric easting/northing in `crs` and degrees clockwise from +y;
-        # for pose datasets filled by the 2D labellers (null when only a 3D labeller ran)
-        pa.field("x_m", pa.float64()),
-        pa.field("y_m", pa.float64()),
-        pa.field("grid_heading_deg", pa.float64()),
-        pa.field("heading_deg", pa.float64()),  # compass, clockwise from true north (as given)
-        pa.field("crs", pa.string()),  # "EPSG:32632", or null for a local frame
-        pa.field("fov_deg", pa.float64()),  # this camera's FoV; null: the run's fov_deg
-        pa.field("lat", pa.float64()),  # WGS84 degrees (provenance)
+# Frames table: a core every dataset has, plus named column groups; each reader declares the
+# groups it fills, and a label set's frames.parquet holds only the groups present (no column is
+# null throughout). No column changes meaning between datasets: x_m, y_m are always coordinates
+# in the projected CRS `crs`; the strong 2D labeller's ground-plane placement has its own names.
+_CORE = [
+    pa.field("frame_id", pa.int32(), nullable=False),  # 0..n-1, the row position, stable for the same input
+    pa.field("key", pa.string(), nullable=False),  # image id or path relative to the dataset
+    pa.field("group", pa.string(), nullable=False),  # city / scene / sequence set; pairs never cross groups
+    pa.field("role", pa.string()),  # "query", "database" or null
+    pa.field("timestamp_s", pa.float64()),  # seconds (unix for MSLS)
+    pa.field("sequence", pa.string()),
+    pa.field("image_path", pa.string()),  # relative to the dataset root, where known
+    pa.field("usable", pa.bool_(), nullable=False),  # False: kept in the table, left out of pairs
+    pa.field("flag", pa.string()),  # why a frame is not usable ("pano", "tilt", "empty", ...), else null
+    pa.field("source_file", pa.string(), nullable=False),  # relative to the dataset root
+    pa.field("source_row", pa.int64(), nullable=False),  # 1-based data row (CSV) or line (text) in source_file
+]
+#: core columns written whatever their values; the other core columns only when not all null
+CORE_REQUIRED = ("frame_id", "key", "group", "usable", "source_file", "source_row")
+
+#: name -> (fields, what the group is). Units are in the names (_m metres, _deg degrees, _s seconds).
+FRAME_GROUPS: dict[str, tuple[list, str]] = {
+    "gnss": ([
+        pa.field("lat", pa.float64()),  # WGS84 degrees
         pa.field("lon", pa.float64()),
-        pa.field("timestamp_s", pa.float64()),  # seconds (unix for MSLS)
-        pa.field("sequence", pa.string()),
+        pa.field("heading_deg", pa.float64()),  # compass, clockwise from true north, [0, 360)
+    ], "WGS84 position and compass heading"),
+    "metric2d": ([
+        pa.field("x_m", pa.float64()),  # easting in `crs`
+        pa.field("y_m", pa.float64()),  # northing in `crs`
+        pa.field("grid_heading_deg", pa.float64()),  # clockwise from the CRS's grid north (+y)
+        pa.field("crs", pa.string()),  # "EPSG:32632"
+    ], "projected coordinates and grid heading (weak 2D sectors)"),
+    "camera": ([
+        pa.field("fov_deg", pa.float64()),  # this camera's horizontal FoV; null: the run's fov_deg
+    ], "per-camera field of view"),
+    "pose": ([
         # 6DoF pose, world_from_cam (camera-to-world): camera centre t and rotation q (w, x, y, z)
         pa.field("tx", pa.float64()),
         pa.field("ty", pa.float64()),
@@ -88,23 +110,49 @@ FRAMES_SCHEMA = pa.schema(
         pa.field("qx", pa.float64()),
         pa.field("qy", pa.float64()),
         pa.field("qz", pa.float64()),
-        # pinhole intrinsics in pixels and the image size, where the format gives them
-        pa.field("fx", pa.float64()),
+    ], "6DoF pose, world_from_cam, metres, quaternion scalar-first"),
+    "pinhole": ([
+        pa.field("fx", pa.float64()),  # pixels
         pa.field("fy", pa.float64()),
         pa.field("cx", pa.float64()),
         pa.field("cy", pa.float64()),
-        pa.field("width", pa.int32()),
+        pa.field("width", pa.int32()),  # image size, pixels
         pa.field("height", pa.int32()),
-        pa.field("image_path", pa.string()),  # relative to the dataset root, where known
-        pa.field("depth_path", pa.string()),
+    ], "pinhole intrinsics and image size"),
+    "depth": ([
+        pa.field("depth_path", pa.string()),  # relative to the dataset root
         pa.field("depth_scale", pa.float64()),  # depth image units per metre (7-Scenes 1000, TUM 5000)
+    ], "depth image and its units"),
+    "tracks": ([
         pa.field("point_ids", pa.list_(pa.int64())),  # SfM: ids of the 3D points in this image's tracks
-        pa.field("usable", pa.bool_(), nullable=False),  # False: kept in the table, left out of pairs
-        pa.field("flag", pa.string()),  # why a frame is not usable ("pano", ...), else null
-        pa.field("source_file", pa.string(), nullable=False),  # relative to the dataset root
-        pa.field("source_row", pa.int64(), nullable=False),  # 1-based data row in source_file
-    ]
-)
+    ], "SfM track ids"),
+    "plane": ([
+        # the strong 2D labeller's sector placement on its ground plane (axes e1, e2 in the metadata)
+        pa.field("plane_x_m", pa.float64()),
+        pa.field("plane_y_m", pa.float64()),
+        pa.field("plane_heading_deg", pa.float64()),  # clockwise from the plane's +y (e2)
+    ], "ground-plane sector placement (written by strong2d)"),
+}
+
+#: The canonical frames table in memory: the core and every group (absent ones null).
+FRAMES_SCHEMA = pa.schema(_CORE + [f for fields, _ in FRAME_GROUPS.values() for f in fields])
+GROUP_OF = {f.name: g for g, (fields, _) in FRAME_GROUPS.items() for f in fields}
+
+
+def present_groups(frames) -> list[str]:
+    """The column groups with at least one non-null value in a frames table, in schema order."""
+    return [g for g, (fields, _) in FRAME_GROUPS.items()
+            if any(f.name in frames.columns and frames[f.name].notna().any() for f in fields)]
+
+
+def frames_file_schema(frames) -> pa.Schema:
+    """The schema of a label set's frames.parquet: the core columns that are not null throughout
+    (the required ones always) and the groups present."""
+    keep = [f for f in _CORE if f.name in CORE_REQUIRED or frames[f.name].notna().any()]
+    for g in present_groups(frames):
+        keep.extend(FRAME_GROUPS[g][0])
+    return pa.schema(keep)
+
 
 POSE_COLUMNS = ("tx", "ty", "tz", "qw", "qx", "qy", "qz")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyarrow as pa
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -68,7 +69,7 @@ def test_read_pairs_with_keys(reference):
     assert pairs["overlap"].between(0, 1).all() and (pairs["overlap"] > 0).all()
     expected_rank = np.where(pairs["overlap"] >= 0.5, 2, 1)
     assert (pairs["rank"].to_numpy() == expected_rank).all()
-    assert pairs.attrs["fovlabel"]["schema_version"] == 1
+    assert pairs.attrs["fovlabel"]["schema_version"] == 2
 
 
 def test_existing_output_is_refused_and_kept(reference, tmp_path):
@@ -130,5 +131,54 @@ def test_read_pairs_validates(tmp_path, reference):
     meta = json.loads(table.schema.metadata[METADATA_KEY])
     meta["schema_version"] = 99
     pq.write_table(table.replace_schema_metadata({METADATA_KEY: json.dumps(meta)}), future / "pairs.parquet")
-    with pytest.raises(LabelSetError, match="schema version 99; this fovlabel reads version 1"):
+    with pytest.raises(LabelSetError, match=r"schema version 99; this fovlabel reads version\(s\) 1, 2: regenerate the label set"):
         read_pairs(future)
+
+
+def test_frames_file_holds_only_the_groups_present(reference, tmp_path):
+    out, _ = reference
+    table = pq.read_table(out / "frames.parquet")
+    nulls = [name for name in table.column_names if table.column(name).null_count == table.num_rows]
+    assert nulls == []  # an MSLS set: no column is null throughout
+    meta = read_pairs(out).attrs["fovlabel"]
+    assert meta["frame_groups"] == ["gnss", "metric2d"]
+    assert {"tx", "qw", "fx", "depth_path", "point_ids", "plane_x_m", "fov_deg"}.isdisjoint(table.column_names)
+    # read back, the frames table has every canonical column again
+    from fovlabel.schema import FRAMES_SCHEMA
+
+    frames = read_label_frames(out)
+    assert list(frames.columns) == FRAMES_SCHEMA.names and frames["tx"].isna().all()
+
+
+def test_a_pose_label_set_has_pose_and_plane_but_no_crs_columns(tmp_path):
+    path = tmp_path / "00.txt"
+    path.write_text("\n".join(f"1 0 0 {x} 0 1 0 0 0 0 1 0" for x in range(5)) + "\n")
+    annotate(path, "kitti", labeller="strong2d", fov_deg=60.0, radius_m=5.0, mode="within", out=tmp_path / "l")
+    names = pq.read_schema(tmp_path / "l" / "frames.parquet").names
+    assert {"tx", "qw", "plane_x_m", "plane_heading_deg"} <= set(names)
+    assert not {"x_m", "y_m", "grid_heading_deg", "crs", "lat", "fx"} & set(names)
+    frames = read_label_frames(tmp_path / "l")
+    # identity rotations: down is +y, so up is -y, e1 = +x, e2 = +z; the cameras look along e2
+    assert np.allclose(frames["plane_x_m"], [0, 1, 2, 3, 4]) and np.allclose(frames["plane_y_m"], 0)
+    assert np.allclose(frames["plane_heading_deg"], 0)
+
+
+def test_version_1_label_sets_are_still_read(reference, tmp_path):
+    out, _ = reference
+    v1 = tmp_path / "v1"
+    v1.mkdir()
+    # a version-1 set: every frames column (the absent groups all null), no label_set_id / run / params
+    from fovlabel.schema import FRAMES_SCHEMA
+
+    frames = read_label_frames(out)
+    meta = json.loads(pq.read_schema(out / "pairs.parquet").metadata[METADATA_KEY])
+    for key in ("label_set_id", "run", "params", "frame_groups"):
+        meta.pop(key)
+    meta["schema_version"] = 1
+    raw = {METADATA_KEY: json.dumps(meta)}
+    pq.write_table(pa.Table.from_pandas(frames, schema=FRAMES_SCHEMA, preserve_index=False)
+                   .replace_schema_metadata(raw), v1 / "frames.parquet")
+    pq.write_table(pq.read_table(out / "pairs.parquet").replace_schema_metadata(raw), v1 / "pairs.parquet")
+    pairs = read_pairs(v1, with_keys=True)
+    pd.testing.assert_frame_equal(pairs, read_pairs(out, with_keys=True))
+    assert pairs.attrs["fovlabel"]["schema_version"] == 1

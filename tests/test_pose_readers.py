@@ -31,7 +31,12 @@ def test_kitti_06_loop_closures_and_reach():
                              fx=707.09, width=1226, radius_m=30.0, mode="within", keep_zero=True,
                              return_frames=True)
     assert len(frames) == 1101 and frames["usable"].all()
-    assert frames["fov_deg"].iloc[0] == pytest.approx(81.85, abs=0.01)
+    # the FoV from intrinsics lives in the labeller's state; the frames table is not written back
+    from fovlabel.labellers.weak2d import camera_fov_deg
+    from fovlabel.config import make_config
+
+    fov = camera_fov_deg(frames, make_config(labeller="strong2d", fov_deg="intrinsics", fx=707.09, width=1226).params)
+    assert fov[0] == pytest.approx(81.85, abs=0.01) and frames["fov_deg"].isna().all()
     centres = frames[["tx", "ty", "tz"]].to_numpy()
     R = quat_to_matrix(frames[["qw", "qx", "qy", "qz"]].to_numpy())
     close = cKDTree(centres).query_pairs(5.0, output_type="ndarray")
@@ -44,7 +49,8 @@ def test_kitti_06_loop_closures_and_reach():
     assert not np.isnan(got).any() and got.min() > 0.5
     # nothing beyond reach: apexes 2r apart cannot overlap and are not even candidates
     assert pairs["distance_m"].max() < 60.0
-    far = cKDTree(frames[["x_m", "y_m"]].to_numpy()).query_pairs(60.0, output_type="ndarray")
+    assert frames["x_m"].isna().all()  # x_m means CRS coordinates; the plane placement has its own names
+    far = cKDTree(frames[["plane_x_m", "plane_y_m"]].to_numpy()).query_pairs(60.0, output_type="ndarray")
     assert len(pairs) == len(far)  # with keep_zero, the pairs are exactly those closer than 2r
     assert (pairs["frame_a"] < pairs["frame_b"]).all()
 

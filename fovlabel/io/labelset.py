@@ -15,6 +15,7 @@ parts are streamed into ``pairs.parquet`` and the folder is renamed to ``<out>``
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import json
@@ -28,8 +29,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import LabelSetError, OutputError
-from ..schema import FRAMES_SCHEMA, METADATA_KEY, PAIRS_SCHEMA, SCHEMA_VERSION
+from ..schema import CORE_REQUIRED, FRAMES_SCHEMA, METADATA_KEY, PAIRS_SCHEMA, frames_file_schema, present_groups
 from . import output as _output
+from .metadata import LabelSetMetadata
 from .output import OutputKind, OutputTarget, _os_error
 
 FRAMES_FILE = "frames.parquet"
@@ -49,13 +51,21 @@ def frames_fingerprint(frames: pd.DataFrame) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def frames_to_arrow(frames: pd.DataFrame, metadata: dict | None = None) -> pa.Table:
-    table = pa.Table.from_pandas(frames, schema=FRAMES_SCHEMA, preserve_index=False)
-    return table.replace_schema_metadata(_schema_metadata(metadata))
+def frames_to_arrow(frames: pd.DataFrame, metadata: LabelSetMetadata | None = None) -> pa.Table:
+    """frames.parquet's table: the core and the column groups present (schema.frames_file_schema)."""
+    schema = frames_file_schema(frames)
+    table = pa.Table.from_pandas(frames[schema.names], schema=schema, preserve_index=False)
+    return table.replace_schema_metadata({} if metadata is None else metadata.schema_metadata())
 
 
-def _schema_metadata(metadata: dict | None) -> dict:
-    return {} if metadata is None else {METADATA_KEY: json.dumps(metadata, sort_keys=True).encode()}
+def canonical_frames(table: pa.Table) -> pd.DataFrame:
+    """A frames.parquet table (only its groups, or version 1's every column) as the canonical
+    in-memory frames table: every column of FRAMES_SCHEMA, the absent ones null."""
+    frames = table.to_pandas()
+    for f in FRAMES_SCHEMA:
+        if f.name not in frames.columns:
+            frames[f.name] = pa.nulls(len(frames), f.type).to_pandas()
+    return frames[FRAMES_SCHEMA.names]
 
 
 def _atomic_write_table(table: pa.Table, path: Path) -> None:
@@ -136,9 +146,9 @@ class LabelSetWriter:
             return False
         try:
             meta = json.loads(pq.read_schema(self.partial / PAIRS_FILE).metadata[METADATA_KEY])
-        except (pa.ArrowException, OSError, KeyError, ValueError):
+        except (pa.ArrowException, OSError, KeyError, ValueError, TypeError):
             return False
-        return meta.get("label_set_id") == self.plan_id
+        return isinstance(meta, dict) and meta.get("label_set_id") == self.plan_id
 
     def _part(self, index: int) -> Path:
         return self.parts / f"part-{index:06d}.parquet"
@@ -177,7 +187,7 @@ class LabelSetWriter:
         if self.created and self.partial.is_dir() and not any(self.parts.glob("part-*.parquet")):
             shutil.rmtree(self.partial, ignore_errors=True)
 
-    def commit(self, frames: pd.DataFrame, n_parts: int, metadata: dict) -> Path:
+    def commit(self, frames: pd.DataFrame, n_parts: int, metadata: LabelSetMetadata) -> Path:
         """Stream every part into pairs.parquet, check the count, write frames.parquet, move the set
         into place (io.output's commit: a kill at any step loses nothing)."""
         if not self.complete:
@@ -185,8 +195,9 @@ class LabelSetWriter:
             if missing:
                 raise LabelSetError(f"{self.partial}: part {missing[0]} of {n_parts} is missing "
                                     f"({len(missing)} missing); the run is incomplete, nothing was written")
-            metadata = {**metadata, "label_set_id": self.plan_id}
-            schema = self.pairs_schema.with_metadata(_schema_metadata(metadata))
+            metadata = dataclasses.replace(metadata, label_set_id=self.plan_id,
+                                           frame_groups=present_groups(frames))
+            schema = self.pairs_schema.with_metadata(metadata.schema_metadata())
             pairs_tmp = self.partial / (PAIRS_FILE + ".tmp")
             try:
                 with pq.ParquetWriter(pairs_tmp, schema) as writer:
@@ -194,9 +205,9 @@ class LabelSetWriter:
                         for batch in pq.ParquetFile(self._part(index)).iter_batches():
                             writer.write_batch(batch)
                 written = pq.ParquetFile(pairs_tmp).metadata.num_rows
-                if written != metadata["pairs"]:
+                if written != metadata.pairs:
                     raise LabelSetError(f"{pairs_tmp}: assembled {written} pairs but the parts counted "
-                                        f"{metadata['pairs']}; nothing was written")
+                                        f"{metadata.pairs}; nothing was written")
                 os.replace(pairs_tmp, self.partial / PAIRS_FILE)
                 _output.crash_point("pairs written")
                 _atomic_write_table(frames_to_arrow(frames, metadata), self.partial / FRAMES_FILE)
@@ -225,22 +236,7 @@ def _open_parquet(file: Path) -> pq.ParquetFile:
 
 def _decode_metadata(file: Path, parquet: pq.ParquetFile) -> dict:
     raw = (parquet.schema_arrow.metadata or {}).get(METADATA_KEY)
-    if raw is None:
-        raise LabelSetError(f"{file}: no '{METADATA_KEY.decode()}' metadata; not written by fovlabel")
-    try:
-        meta = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise LabelSetError(f"{file}: '{METADATA_KEY.decode()}' metadata is not JSON: {exc}") from None
-    if not isinstance(meta, dict):
-        raise LabelSetError(f"{file}: '{METADATA_KEY.decode()}' metadata is not a JSON object")
-    missing = [k for k in ("schema_version", "fovlabel_version", "labeller", "config", "input")
-               if k not in meta]
-    if missing:
-        raise LabelSetError(f"{file}: metadata lacks {', '.join(missing)}")
-    if meta["schema_version"] != SCHEMA_VERSION:
-        raise LabelSetError(f"{file}: schema version {meta['schema_version']}; this fovlabel reads "
-                            f"version {SCHEMA_VERSION}")
-    return meta
+    return LabelSetMetadata.decode(raw, file).to_dict()
 
 
 def _label_set_dir(path) -> Path:
@@ -313,9 +309,10 @@ def _check_pair_values(folder: Path, pairs: pa.Table, n_frames: int) -> None:
 
 
 def read_label_frames(path) -> pd.DataFrame:
-    """The frames table of a label set (checked to belong with its pairs table)."""
+    """The frames table of a label set (checked to belong with its pairs table), with every
+    canonical column (the groups the set does not have are null)."""
     folder, _, _, frames_pq = _open_label_set(path)
-    return _read_all(folder / FRAMES_FILE, frames_pq).to_pandas()
+    return canonical_frames(_read_all(folder / FRAMES_FILE, frames_pq))
 
 
 def read_pairs(path, with_keys: bool = False) -> pd.DataFrame:
@@ -356,8 +353,7 @@ def verify_label_set(path) -> tuple[dict, list[str]]:
     pairs_file, frames_file = folder / PAIRS_FILE, folder / FRAMES_FILE
     pairs = _read_all(pairs_file, pairs_pq)
     frames = _read_all(frames_file, frames_pq)
-    for file, table, expected in ((frames_file, frames, FRAMES_SCHEMA), (pairs_file, pairs, None)):
-        names = [f.name for f in (expected or PAIRS_SCHEMA)]
+    for file, table, names in ((frames_file, frames, CORE_REQUIRED), (pairs_file, pairs, PAIRS_SCHEMA.names)):
         missing = [n for n in names if n not in table.column_names]
         if missing:
             problems.append(f"{file}: lacks columns {', '.join(missing)}")

@@ -2,8 +2,9 @@
 
 :meth:`Strong2D.place_sectors` finds the ground plane (``params.up``), projects each camera's
 centre and optical axis onto it (geometry.ground), flags cameras pitched beyond
-``params.max_tilt_deg``, and fills ``x_m``, ``y_m``, ``grid_heading_deg`` (in the plane's 2D
-frame). From there the labelling is the weak 2D labeller's, on the same exact sector kernel.
+``params.max_tilt_deg``, and records the placement as the frames table's plane group
+(``plane_x_m``, ``plane_y_m``, ``plane_heading_deg``, in the plane's 2D frame). From there the
+labelling is the weak 2D labeller's, on the same exact sector kernel.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ class Strong2D(Weak2D):
     summary = "2D FoV sectors placed on the ground plane from 6DoF poses (KITTI, TUM, COLMAP, ...)"
     Params = GroundParams
 
+    def requires(self, frames, params):
+        return ()  # frames without a pose are flagged 'no pose' and left out, not refused
+
     def place_sectors(self, frames, params):
         posed = np.isfinite(frames[list(POSE_COLUMNS)].to_numpy()).all(axis=1)
         if not posed.any():
@@ -52,9 +56,10 @@ class Strong2D(Weak2D):
         t = frames.loc[posed, ["tx", "ty", "tz"]].to_numpy()
         ground = resolve_up(params.up, R)
         x, y, heading, tilt, level = project_to_ground(R, t, ground, params.max_tilt_deg)
-        frames.loc[posed, "x_m"] = x
-        frames.loc[posed, "y_m"] = y
-        frames.loc[posed, "grid_heading_deg"] = heading
+        # the placement has its own columns (plane group): x_m, y_m keep meaning CRS coordinates
+        for column, values in (("plane_x_m", x), ("plane_y_m", y), ("plane_heading_deg", heading)):
+            frames[column] = np.nan
+            frames.loc[posed, column] = values
         usable = frames["usable"].to_numpy().copy()
         tilted = rows[~level & usable[rows]]
         usable[tilted] = False
@@ -76,4 +81,6 @@ class Strong2D(Weak2D):
         meta = {"up": ground.up.tolist(), "up_source": ground.source, "e1": ground.e1.tolist(),
                 "e2": ground.e2.tolist(), "max_disagreement_deg": ground.max_disagreement_deg,
                 "tilted_frames": int(len(tilted))}
-        return frames, notes, meta
+        placement = {"x_m": frames["plane_x_m"].to_numpy(), "y_m": frames["plane_y_m"].to_numpy(),
+                     "heading_deg": frames["plane_heading_deg"].to_numpy()}
+        return frames, placement, notes, meta

@@ -46,34 +46,34 @@ class SectorParams(LabellerParams):
         check_measure(self.measure)
 
 
-def resolve_fov(frames, params: SectorParams):
-    """Frames with ``fov_deg`` filled for ``fov_deg="intrinsics"`` (a number stays per run)."""
-    if params.fov_deg != "intrinsics":
-        return frames
+def camera_fov_deg(frames, params: SectorParams) -> np.ndarray:
+    """Each camera's FoV in degrees: its own ``fov_deg`` (camera group) or the run's number, or
+    with ``fov_deg="intrinsics"`` 2·atan(width / 2 fx) from the reader's intrinsics or the given
+    ``fx``/``width``. Kept in the labeller's state: the frames table is not written back."""
     n = len(frames)
+    if params.fov_deg != "intrinsics":
+        own = frames["fov_deg"].to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.where(np.isnan(own), params.fov_deg, own)
     fx = frames["fx"].to_numpy(np.float64, na_value=np.nan) if params.fx is None else np.full(n, params.fx)
     width = (frames["width"].to_numpy(np.float64, na_value=np.nan) if params.width is None
              else np.full(n, params.width))
-    missing = ~(np.isfinite(fx) & np.isfinite(width)) & frames["usable"].to_numpy()
+    known = np.isfinite(fx) & np.isfinite(width)
+    missing = ~known & frames["usable"].to_numpy()
     if missing.any():
         row = frames.iloc[int(np.flatnonzero(missing)[0])]
         raise ConfigError(f"fov_deg 'intrinsics' needs fx and width: frame {row['key']!r} "
                           f"({row['source_file']}) has none from the reader; pass --fx and --width")
-    frames = frames.copy()
-    frames["fov_deg"] = np.where(np.isfinite(fx) & np.isfinite(width), fov_from_intrinsics_deg(fx, width), np.nan)
-    return frames
+    return np.where(known, fov_from_intrinsics_deg(np.where(known, fx, 1.0), np.where(known, width, 1.0)), np.nan)
 
 
-def sector_arrays(frames, params: SectorParams) -> dict:
-    """What the chunks need, as plain arrays (cheap to send to worker processes)."""
-    fov = frames["fov_deg"].to_numpy(dtype=np.float64, na_value=np.nan)
-    if params.fov_deg != "intrinsics":
-        fov = np.where(np.isnan(fov), params.fov_deg, fov)
+def sector_arrays(frames, params: SectorParams, placement: dict) -> dict:
+    """What the chunks need, as plain arrays (cheap to send to worker processes): each sector's
+    apex and heading (``placement``), opening and radius."""
     return {
-        "x_m": frames["x_m"].to_numpy(np.float64),
-        "y_m": frames["y_m"].to_numpy(np.float64),
-        "heading_deg": frames["grid_heading_deg"].to_numpy(np.float64),
-        "fov_deg": fov,
+        "x_m": np.asarray(placement["x_m"], np.float64),
+        "y_m": np.asarray(placement["y_m"], np.float64),
+        "heading_deg": np.asarray(placement["heading_deg"], np.float64),
+        "fov_deg": camera_fov_deg(frames, params),
         "radius_m": np.full(len(frames), float(params.radius_m)),
         "frame_id": frames["frame_id"].to_numpy(np.int32),
     }
@@ -99,14 +99,23 @@ class Weak2D(Labeller):
         return " (it has a 6DoF pose: use --labeller strong2d)" if np.isfinite(row["qw"]) else ""
 
     def place_sectors(self, frames, params) -> tuple:
-        """(frames with x_m, y_m, grid_heading_deg, notes, metadata): the reader placed them."""
-        return frames, [], {}
+        """Where the sectors are: (frames with the labeller's flags, placement {x_m, y_m,
+        heading_deg} arrays, summary notes, metadata). Here the reader placed them (metric2d)."""
+        self.check_frames(frames, params)
+        placement = {"x_m": frames["x_m"].to_numpy(np.float64), "y_m": frames["y_m"].to_numpy(np.float64),
+                     "heading_deg": frames["grid_heading_deg"].to_numpy(np.float64)}
+        return frames, placement, [], {}
 
     def prepare(self, frames, params, root=None, jobs=1) -> Prepared:
-        frames, notes, meta = self.place_sectors(frames, params)
-        self.check_frames(frames, params)
-        frames = resolve_fov(frames, params)
-        return Prepared(frames, sector_arrays(frames, params), notes, meta)
+        frames, placement, notes, meta = self.place_sectors(frames, params)
+        state = sector_arrays(frames, params, placement)
+        if params.fov_deg == "intrinsics":
+            fov = state["fov_deg"][frames["usable"].to_numpy() & np.isfinite(state["fov_deg"])]
+            if len(fov):
+                meta = {**meta, "fov_deg_from_intrinsics": [float(fov.min()), float(fov.max())]}
+                notes = [*notes, f"fov from intrinsics: {fov.min():.2f}°" +
+                         (f" to {fov.max():.2f}°" if fov.max() > fov.min() else "")]
+        return Prepared(frames, state, notes, meta)
 
     def label_chunk(self, state: dict, chunk, run, params) -> pa.Table:
         """Pairs table of one chunk: candidates within reach, then the exact sector overlap."""

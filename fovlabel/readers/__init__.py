@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, UnknownFormatError
-from ..schema import FRAMES_SCHEMA
+from ..schema import FRAME_GROUPS, FRAMES_SCHEMA, GROUP_OF
 
 @dataclass(frozen=True)
 class ReaderOption:
@@ -28,12 +28,13 @@ class ReaderOption:
 @dataclass(frozen=True)
 class ReaderInfo:
     """A registered reader: ``target`` "module:function" (imported on first use, so that listing
-    formats costs nothing), what it takes (a file or a folder), one line for ``--help``, and the
-    keyword options the function takes."""
+    formats costs nothing), what it takes (a file or a folder), one line for ``--help``, the
+    column groups (schema.FRAME_GROUPS) it may fill, and the keyword options the function takes."""
 
     target: str
     takes: str
     summary: str
+    groups: tuple = ()
     options: dict = field(default_factory=dict)
 
 
@@ -41,34 +42,43 @@ _EPSG = ReaderOption("str", "Projected metric CRS for positions, e.g. 32632 (def
                             "each group's median point).")
 READERS: dict[str, ReaderInfo] = {
     "msls": ReaderInfo("fovlabel.readers.msls:read_msls", "folder",
-                       "Mapillary SLS: <city>/{query,database}/raw.csv (GPS + compass)", {"epsg": _EPSG}),
+                       "Mapillary SLS: <city>/{query,database}/raw.csv (GPS + compass)",
+                       ("gnss", "metric2d"), {"epsg": _EPSG}),
     "csv": ReaderInfo("fovlabel.readers.csvfile:read_csv", "file",
                       "CSV/Parquet table: lat/lon or easting/northing + heading_deg, or 6DoF poses",
+                      ("gnss", "metric2d", "camera", "pose", "pinhole", "depth"),
                       {"epsg": _EPSG, "pose": ReaderOption(("cam_to_world", "world_to_cam"),
                                                            "Which way a pose table's poses map.")}),
     "kitti": ReaderInfo("fovlabel.readers.kitti:read_kitti", "file",
-                        "KITTI odometry poses/XX.txt (3x4 camera-to-world a line)",
+                        "KITTI odometry poses/XX.txt (3x4 camera-to-world a line)", ("pose",),
                         {"times": ReaderOption("str", "KITTI times file (default: found beside the poses).")}),
     "tum": ReaderInfo("fovlabel.readers.tum:read_tum", "file or folder",
                       "TUM RGB-D groundtruth.txt (with rgb.txt and depth.txt beside it: the images)",
+                      ("pose", "depth"),
                       {"stride": ReaderOption("int", "Keep every k-th frame (TUM)."),
                        "max_gap_s": ReaderOption("float", "Largest ground-truth gap an image time may fall in, s."),
                        "clip": ReaderOption("bool", "Drop images outside the ground truth's span instead of refusing.")}),
     "7scenes": ReaderInfo("fovlabel.readers.sevenscenes:read_7scenes", "folder",
-                          "Microsoft 7-Scenes tree: seq-XX/frame-*.pose.txt, Train/TestSplit.txt, depth"),
+                          "Microsoft 7-Scenes tree: seq-XX/frame-*.pose.txt, Train/TestSplit.txt, depth",
+                          ("pose", "pinhole", "depth")),
     "tbplaces": ReaderInfo("fovlabel.readers.tbplaces:read_tbplaces", "file",
-                           "TB-Places index JSON: im_paths and poses (tx ty tz qx qy qz qw)"),
+                           "TB-Places index JSON: im_paths and poses (tx ty tz qx qy qz qw)", ("pose",)),
     "colmap": ReaderInfo("fovlabel.readers.colmap:read_colmap", "folder",
-                         "COLMAP sparse model, text or binary (world-to-camera, inverted on reading)"),
+                         "COLMAP sparse model, text or binary (world-to-camera, inverted on reading)",
+                         ("pose", "pinhole", "tracks")),
 }
 
 
-def register_reader(name: str, target: str, takes: str, summary: str, options: dict | None = None,
+def register_reader(name: str, target: str, takes: str, summary: str, groups=(), options: dict | None = None,
                     *, replace: bool = False) -> None:
-    """Add a reader: ``target`` "module:function" returning a frames table (see schema.py)."""
+    """Add a reader: ``target`` "module:function" returning a frames table (see schema.py) whose
+    columns are the core's and those of ``groups``."""
     if name in READERS and not replace:
         raise UnknownFormatError(f"a reader named {name!r} is already registered (pass replace=True)")
-    READERS[name] = ReaderInfo(target, takes, summary, dict(options or {}))
+    unknown = [g for g in groups if g not in FRAME_GROUPS]
+    if unknown:
+        raise UnknownFormatError(f"unknown column group(s) {', '.join(unknown)}; known: {', '.join(FRAME_GROUPS)}")
+    READERS[name] = ReaderInfo(target, takes, summary, tuple(groups), dict(options or {}))
 
 
 def read_frames(path, format: str, **options) -> pd.DataFrame:
@@ -91,11 +101,18 @@ def read_frames(path, format: str, **options) -> pd.DataFrame:
         )
     if not Path(path).exists():
         raise InputError(f"{format} dataset not found", file=path)
-    return finalize_frames(reader(Path(path), **options), Path(path))
+    return finalize_frames(reader(Path(path), **options), Path(path), READERS[format].groups)
 
 
-def finalize_frames(frames: pd.DataFrame, root: Path) -> pd.DataFrame:
-    """Add ``frame_id``, fill optional columns, order and type them; refuse duplicate keys."""
+def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFrame:
+    """Add ``frame_id``, fill optional columns, order and type them; refuse duplicate keys.
+
+    ``groups``: the column groups the reader declared; a column of another group is a reader bug."""
+    if groups is not None:
+        stray = sorted(c for c in frames.columns if GROUP_OF.get(c) not in (None, *groups)
+                       and frames[c].notna().any())
+        if stray:
+            raise RuntimeError(f"reader filled {', '.join(stray)} outside its declared groups {groups}")
     if len(frames) == 0:
         raise InputError("the dataset holds no frames", file=root)
     notes = list(frames.attrs.get("notes", []))  # lines for the run's summary, from the reader

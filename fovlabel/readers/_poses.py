@@ -98,15 +98,13 @@ def rigid_rotations(R, path, lines):
 
 
 def pose_rows(R_world_from_cam, t_world_from_cam, **columns) -> pd.DataFrame:
-    """Frames-table rows for posed cameras; the 2D columns stay NaN until a labeller projects them."""
+    """Frames-table rows for posed cameras (the pose group, and the given columns)."""
     q = matrix_to_quat(R_world_from_cam)
     t = np.asarray(t_world_from_cam, np.float64).reshape(-1, 3)
     frames = pd.DataFrame({"tx": t[:, 0], "ty": t[:, 1], "tz": t[:, 2],
                            "qw": q[:, 0], "qx": q[:, 1], "qy": q[:, 2], "qz": q[:, 3]})
     for name, value in columns.items():
         frames[name] = value
-    for name in ("x_m", "y_m", "grid_heading_deg"):
-        frames[name] = np.nan
     return frames
 
 
