@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -230,3 +231,28 @@ def test_usage_errors_are_one_line():
     assert result.output.strip() == "error: Missing option '--out'. (see 'main annotate --help')"
     result = _invoke("annotate", SAMPLE, "--format", "msls", "--out", "x", "--mode", "sideways")
     assert result.output.strip() == "error: mode must be one of auto, cross, within; got 'sideways'"
+
+
+def test_show_prints_counts_roles_flags_and_best_pairs_and_json(tmp_path):
+    import json
+
+    out = tmp_path / "labels"
+    summary = fovlabel.annotate(SAMPLE, "msls", preset="msls", out=out)
+    frames = fovlabel.read_label_frames(out)
+    pairs = read_pairs(out, with_keys=True)
+    text = _invoke("show", out, "--rows", "3").output
+    n_query, n_db = (frames["role"] == "query").sum(), (frames["role"] == "database").sum()
+    n_pano = (frames["flag"] == "pano").sum()
+    assert n_pano > 0
+    assert f"frames: {len(frames)} ({n_db} database, {n_query} query); left out: {n_pano} pano" in text
+    assert f"rank 2 (positive): {summary.ranks[2]}" in text and f"pairs: {len(pairs)}" in text
+    best = pairs.sort_values(["overlap", "frame_a", "frame_b"], ascending=[False, True, True]).head(3)
+    for key_a, key_b in zip(best["key_a"], best["key_b"]):
+        assert f"{key_a} {key_b}" in " ".join(text.split())
+    info = json.loads(_invoke("show", out, "--json").output)
+    assert info["pairs"] == len(pairs) and info["ranks"] == {"0": 0, "1": summary.ranks[1], "2": summary.ranks[2]}
+    assert info["roles"] == {"query": int(n_query), "database": int(n_db)} and info["unusable"] == {"pano": int(n_pano)}
+    q50 = float(np.quantile(pairs["overlap"].to_numpy(), 0.5))
+    assert abs(info["overlap_quantiles"]["q50"] - q50) < 1e-6
+    best5 = pairs.sort_values(["overlap", "frame_a", "frame_b"], ascending=[False, True, True]).head(5)
+    assert [(p["key_a"], p["key_b"]) for p in info["best_pairs"]] == list(zip(best5["key_a"], best5["key_b"]))
