@@ -291,22 +291,23 @@ def _read_all(file: Path, parquet: pq.ParquetFile, **kwargs) -> pa.Table:
         raise LabelSetError(f"{file}: cannot be read whole (damaged): {str(exc).splitlines()[0]}") from None
 
 
-def _check_pair_values(folder: Path, pairs: pa.Table, n_frames: int) -> None:
-    """Pair ids in range, overlap finite in [0, 1]: what every reader of pairs relies on."""
+def _check_pair_values(folder: Path, pairs, n_frames: int, first_row: int = 0) -> None:
+    """Pair ids in range, overlap finite in [0, 1]: what every reader of pairs relies on.
+    ``pairs``: a table or a record batch starting at row ``first_row`` of the file."""
     file = folder / PAIRS_FILE
     for column in ("frame_a", "frame_b"):
         ids = pairs.column(column).to_numpy()
         bad = (ids < 0) | (ids >= n_frames)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise LabelSetError(f"{file}: row {i + 1}, column '{column}': frame id {ids[i]} is outside "
-                                f"0..{n_frames - 1} ({int(bad.sum())} such row(s))")
+            raise LabelSetError(f"{file}: row {first_row + i + 1}, column '{column}': frame id {ids[i]} is "
+                                f"outside 0..{n_frames - 1} ({int(bad.sum())} such row(s) here)")
     overlap = pairs.column("overlap").to_numpy()
     bad = ~((overlap >= 0.0) & (overlap <= 1.0))  # NaN fails both
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise LabelSetError(f"{file}: row {i + 1}, column 'overlap': {overlap[i]} is not in [0, 1] "
-                            f"({int(bad.sum())} such row(s))")
+        raise LabelSetError(f"{file}: row {first_row + i + 1}, column 'overlap': {overlap[i]} is not in [0, 1] "
+                            f"({int(bad.sum())} such row(s) here)")
 
 
 def read_label_frames(path) -> pd.DataFrame:
@@ -442,6 +443,7 @@ def summarize_label_set(path, rows: int = 5, batch_rows: int = 1 << 18) -> dict:
         # without pre-buffering, a pass holds one batch, not the file (16M pairs: 160 MB, not 420)
         stream = pq.ParquetFile(folder / PAIRS_FILE, pre_buffer=False)
         for batch in stream.iter_batches(batch_size=batch_rows):
+            _check_pair_values(folder, batch, frames.num_rows, filled)
             values = batch.column("overlap").to_numpy()
             overlap[filled:filled + len(values)] = values
             filled += len(values)
