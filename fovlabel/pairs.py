@@ -100,3 +100,24 @@ def candidate_pairs(x_m, y_m, radius_m, anchors, targets, within: bool):
     a, b, dist = a[keep], b[keep], dist[keep]
     order = np.argsort(a * (int(targets.max()) + 1) + b, kind="stable")  # (a, b) order in one key
     return a[order], b[order], dist[order]
+
+
+def pairs_table(schema, a, b, overlap, distance_m, heading_diff_deg, positive: float, **extra):
+    """The one builder of a labeller's pairs table (a pyarrow Table of ``schema``): frame ids are
+    the frames table's row positions; ``rank`` follows from ``overlap`` and ``positive``;
+    ``extra`` holds the schema's other columns (the 3D labeller's coverages and counts)."""
+    import pyarrow as pa
+
+    from .schema import rank_from_overlap
+
+    overlap = np.asarray(overlap)
+    columns = {
+        "frame_a": np.asarray(a).astype(np.int32),
+        "frame_b": np.asarray(b).astype(np.int32),
+        "overlap": overlap.astype(np.float32),
+        "distance_m": np.asarray(distance_m).astype(np.float32),
+        "heading_diff_deg": np.asarray(heading_diff_deg).astype(np.float32),
+        "rank": rank_from_overlap(overlap, positive),
+        **extra,
+    }
+    return pa.table({f.name: pa.array(columns[f.name], type=f.type) for f in schema}, schema=schema)

@@ -52,6 +52,9 @@ METADATA_KEY = b"fovlabel"
 #: Roles a frame can have. ``None`` (null) means the dataset does not split query/database.
 ROLES = ("query", "database")
 
+#: Depth image values that are no measurement: 0 (no depth) and 65535 (7-Scenes' "no reading").
+DEPTH_INVALID = (0, 65535)
+
 #: Largest |coordinate| in metres a position (x_m, y_m, or a pose's translation) may have:
 #: 100,000 km, far beyond any projected CRS (UTM northings reach 10,000 km) or local frame, and
 #: small enough that float64 still resolves 10 µm there. Larger values are input errors.

@@ -77,6 +77,13 @@ def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, 
     return {tuple(k) for k in np.floor(world / voxel_m).astype(np.int64).tolist()}
 
 
+def unpack_voxel_keys(keys):
+    """(n, 3) voxel coordinates of packed keys (21 bits each, offset by 2^20), the plain way."""
+    keys = np.asarray(keys, np.int64)
+    mask, offset = (1 << 21) - 1, 1 << 20
+    return np.stack([((keys >> 42) & mask) - offset, ((keys >> 21) & mask) - offset, (keys & mask) - offset], 1)
+
+
 def set_overlaps(sets):
     """{(i, j): (shared, iou)} for every pair i < j of Python sets that share something."""
     out = {}

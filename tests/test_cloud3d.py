@@ -12,7 +12,8 @@ from conftest import SHARED, shared
 from fovlabel import ConfigError, InputError, annotate
 from fovlabel.geometry.poses import quat_to_matrix
 from fovlabel.io.depth import read_depth
-from fovlabel.labellers import _cloud3d_kernels as K
+from fovlabel.geometry import voxels as V
+from fovlabel.geometry.camera import PinholeCamera
 
 REDKITCHEN = SHARED / "rgbd" / "7scenes_redkitchen_every20"
 STAIRS = SHARED / "rgbd" / "7scenes_stairs_native"
@@ -52,12 +53,13 @@ def test_kernel_matches_naive_backprojection_on_real_frames():
     for k, stride, voxel, max_depth in ((0, 1, 0.05, np.inf), (300, 2, 0.02, 2.0), (980, 3, 0.1, np.inf)):
         depth = read_depth(frames_dir / f"frame-{k:06d}.depth.png")
         T = np.loadtxt(frames_dir / f"frame-{k:06d}.pose.txt")
-        keys, reach, bad = K.backproject_voxels(depth, 585.0, 585.0, 320.0, 240.0, 1000.0, stride, max_depth,
-                                                T[:3, :3], T[:3, 3], voxel)
+        camera = PinholeCamera(585.0, 585.0, 320.0, 240.0, 640, 480)
+        keys, reach, bad = V.backproject_voxels(depth, camera, 1000.0, T[:3, :3], T[:3, 3], voxel,
+                                                stride=stride, max_depth_m=max_depth)
         expected = naive.backproject_voxels(depth, 585.0, 585.0, 320.0, 240.0, 1000.0, stride, max_depth,
                                             T[:3, :3], T[:3, 3], voxel)
         assert bad == 0 and len(keys) == len(expected) > 500
-        assert {tuple(v) for v in K.unpack_keys(keys).tolist()} == expected
+        assert {tuple(v) for v in naive.unpack_voxel_keys(keys).tolist()} == expected
         assert (np.diff(keys) > 0).all()
 
 
@@ -243,20 +245,29 @@ def test_scene_cloud_visibility_uses_the_depth_map_or_a_z_buffer():
     # map that says 2 m keeps the back one.
     points = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 2.0], [5.0, 0.0, 1.0]])
     eye, zero = np.eye(3), np.zeros(3)
-    zbuf = np.empty((6, 8))
-    seen = K.visible_points(points, eye, zero, 4.0, 4.0, 4.0, 3.0, 8, 6, 10.0, np.zeros((0, 0), np.uint16), 1.0, 0.05, zbuf)
+    camera = PinholeCamera(4.0, 4.0, 4.0, 3.0, 8, 6)
+    seen = V.visible_points(points, camera, eye, zero, max_depth_m=10.0)
     assert seen.tolist() == [True, False, False]  # the third is outside the image
     depth = np.full((6, 8), 2000, np.uint16)
-    seen = K.visible_points(points, eye, zero, 4.0, 4.0, 4.0, 3.0, 8, 6, 10.0, depth, 1000.0, 0.05, zbuf)
+    seen = V.visible_points(points, camera, eye, zero, depth=depth, units_per_m=1000.0, max_depth_m=10.0)
     assert seen.tolist() == [False, True, False]
-    seen = K.visible_points(points, eye, zero, 4.0, 4.0, 4.0, 3.0, 8, 6, 1.5, np.zeros((0, 0), np.uint16), 1.0, 0.05, zbuf)
+    seen = V.visible_points(points, camera, eye, zero, max_depth_m=1.5)
     assert seen.tolist() == [True, False, False]  # max depth 1.5 m
+    # the checking wrappers refuse what the kernels would misread
+    with pytest.raises(ValueError, match="a depth image is a 2D uint16 array; got 2D float64"):
+        V.visible_points(points, camera, eye, zero, depth=np.ones((6, 8)))
+    with pytest.raises(ValueError, match="depth image is 8x5, the camera 8x6"):
+        V.visible_points(points, camera, eye, zero, depth=np.ones((5, 8), np.uint16))
+    with pytest.raises(ValueError, match="voxel_m must be a finite number > 0"):
+        V.voxelize_points(points, 0.0)
+    with pytest.raises(ValueError, match="camera intrinsics must be > 0"):
+        V.backproject_voxels(depth, PinholeCamera(0.0, 4.0, 4.0, 3.0, 8, 6), 1000.0, eye, zero, 0.1)
 
 
 def test_missing_open3d_says_how_to_fix_it(monkeypatch):
     import builtins
 
-    from fovlabel.labellers.cloud3d import import_open3d
+    from fovlabel.io.scene import import_open3d
 
     real_import = builtins.__import__
 
@@ -303,22 +314,22 @@ def test_keep_zero_adds_the_pairs_that_could_meet():
 
 
 def test_sparse_and_bitset_counting_agree(monkeypatch):
-    from fovlabel.labellers import cloud3d
+    from fovlabel import incidence
 
     rng = np.random.default_rng(4)
     sets = [np.unique(rng.integers(0, 3000, rng.integers(50, 400))) for _ in range(60)]
     sizes = np.array([len(s) for s in sets])
     indptr = np.r_[0, np.cumsum(sizes)]
-    state = {"indptr": indptr, "indices": np.concatenate(sets), "n_columns": 3000}
+    matrix = incidence.Incidence(indptr, np.concatenate(sets), 3000)
     anchors, targets = np.arange(0, 25), np.arange(10, 60)
     expected = {(a, b): len(np.intersect1d(sets[anchors[a]], sets[targets[b]]))
                 for a in range(len(anchors)) for b in range(len(targets))}
     expected = {k: v for k, v in expected.items() if v}
     # a sparse product that looks free forces it; one that looks dear forces bitsets (in blocks of 7)
     for weight, block in ((0.0, 4096), (1e9, 4096), (1e9, 7)):
-        monkeypatch.setattr(cloud3d, "SPARSE_WEIGHT", weight)
-        monkeypatch.setattr(cloud3d, "TARGET_BLOCK", block)
-        i, j, c = cloud3d.shared_counts(state, anchors, targets)
+        monkeypatch.setattr(incidence, "SPARSE_WEIGHT", weight)
+        monkeypatch.setattr(incidence, "TARGET_BLOCK", block)
+        i, j, c = incidence.shared_counts(matrix, anchors, targets)
         assert dict(zip(zip(i.tolist(), j.tolist()), c.tolist())) == expected
 
 

@@ -139,9 +139,19 @@ def test_tilted_cameras_have_no_heading():
     assert fovlabel.strong_fov_overlap(T @ down, T, up="+z", max_tilt_deg=89) >= 0
 
 
-def test_fov_from_intrinsics():
-    assert ground.fov_from_intrinsics_deg(500.0, 1000.0) == pytest.approx(90.0)
-    assert ground.fov_from_intrinsics_deg(585.0, 640.0) == pytest.approx(57.3, abs=0.1)
+def test_fov_from_intrinsics_and_the_pinhole_camera():
+    from fovlabel.geometry.camera import PinholeCamera, camera_to_pixel, fov_from_intrinsics_deg, pixel_to_camera
+
+    assert fov_from_intrinsics_deg(500.0, 1000.0) == pytest.approx(90.0)
+    assert fov_from_intrinsics_deg(585.0, 640.0) == pytest.approx(57.3, abs=0.1)
+    cam = PinholeCamera(585.0, 585.0, 320.0, 240.0, 640, 480)
+    assert cam.fov_x_deg == pytest.approx(57.3, abs=0.1)
+    # OpenCV convention: the principal point is on the optical axis; +u is +x (right), +v is +y (down)
+    assert np.allclose(pixel_to_camera(cam, 320.0, 240.0, 2.0), [0, 0, 2])
+    assert np.allclose(pixel_to_camera(cam, 320.0 + 585.0, 240.0 - 585.0, 1.0), [1, -1, 1])
+    u, v, z = camera_to_pixel(cam, pixel_to_camera(cam, [10.5, 600.0], [3.0, 470.25], [0.7, 4.0]))
+    assert np.allclose(u, [10.5, 600.0]) and np.allclose(v, [3.0, 470.25]) and np.allclose(z, [0.7, 4.0])
+    assert np.isnan(camera_to_pixel(cam, [[0.0, 0.0, -1.0]])[0]).all()  # behind the camera
 
 
 @pytest.mark.parametrize(

@@ -80,8 +80,3 @@ def project_to_ground(R_world_from_cam, t_world_from_cam, frame: GroundFrame, ma
     tilt = np.degrees(np.arctan2(forward @ frame.up, np.hypot(fx, fy)))
     heading = wrap_heading_deg(np.degrees(np.arctan2(fx, fy)))
     return x, y, heading, tilt, np.abs(tilt) <= max_tilt_deg
-
-
-def fov_from_intrinsics_deg(fx, width) -> np.ndarray:
-    """Horizontal FoV in degrees: 2 atan(width / 2 fx)."""
-    return np.degrees(2.0 * np.arctan(np.asarray(width, np.float64) / (2.0 * np.asarray(fx, np.float64))))

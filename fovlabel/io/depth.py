@@ -1,7 +1,8 @@
 """Depth images: 16-bit PNG or PGM, read with Pillow into uint16 arrays.
 
 Depth units per metre come from the format (``depth_scale`` in the frames table: 7-Scenes 1000,
-TUM 5000). 0 is always invalid; 65535 too (7-Scenes' "no reading"). An 8-bit image cannot hold
+TUM 5000). ``schema.DEPTH_INVALID`` values are no measurement: 0 always, 65535 too (7-Scenes'
+"no reading"). An 8-bit image cannot hold
 depth at any useful resolution and is refused rather than guessed at.
 """
 
@@ -12,8 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-
-INVALID = (0, 65535)
 
 
 def read_depth(path, *, width=None, height=None) -> np.ndarray:

@@ -12,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
 
 from .. import schema
 from ..errors import ConfigError
-from ..geometry.ground import fov_from_intrinsics_deg
+from ..geometry.camera import fov_from_intrinsics_deg
 from ..geometry.sector import MEASURES, check_fov_radius, check_measure, sector_overlap
-from ..pairs import candidate_pairs
+from ..pairs import candidate_pairs, pairs_table
 from .base import Labeller, LabellerParams, Prepared, param
 
 
@@ -75,7 +74,6 @@ def sector_arrays(frames, params: SectorParams, placement: dict) -> dict:
         "heading_deg": np.asarray(placement["heading_deg"], np.float64),
         "fov_deg": camera_fov_deg(frames, params),
         "radius_m": np.full(len(frames), float(params.radius_m)),
-        "frame_id": frames["frame_id"].to_numpy(np.int32),
     }
 
 
@@ -117,7 +115,7 @@ class Weak2D(Labeller):
                          (f" to {fov.max():.2f}°" if fov.max() > fov.min() else "")]
         return Prepared(frames, state, notes, meta)
 
-    def label_chunk(self, state: dict, chunk, run, params) -> pa.Table:
+    def label_chunk(self, state: dict, chunk, run, params):
         """Pairs table of one chunk: candidates within reach, then the exact sector overlap."""
         a, b, dist = candidate_pairs(state["x_m"], state["y_m"], state["radius_m"],
                                      chunk.anchors, chunk.targets, chunk.mode == "within")
@@ -125,16 +123,6 @@ class Weak2D(Labeller):
         if not run.keep_zero:
             keep = values > 0.0
             a, b, dist, values = a[keep], b[keep], dist[keep], values[keep]
-        frame_id = state["frame_id"]
         heading = state["heading_deg"]
-        return pa.table(
-            {
-                "frame_a": frame_id[a].astype(np.int32),
-                "frame_b": frame_id[b].astype(np.int32),
-                "overlap": values.astype(np.float32),
-                "distance_m": dist.astype(np.float32),
-                "heading_diff_deg": schema.heading_difference_deg(heading[a], heading[b]).astype(np.float32),
-                "rank": schema.rank_from_overlap(values, run.positive),
-            },
-            schema=self.pairs_schema,
-        )
+        return pairs_table(self.pairs_schema, a, b, values, dist,
+                           schema.heading_difference_deg(heading[a], heading[b]), run.positive)

@@ -1,4 +1,6 @@
-"""Numba kernels of the 3D labeller: depth back-projection, scene-point visibility, set overlaps.
+"""Numba kernels behind geometry.voxels: depth back-projection, point voxelisation, visibility.
+
+Called through the checking wrappers in :mod:`fovlabel.geometry.voxels`, never directly.
 
 Voxel keys: a world point p is in voxel floor(p / voxel_m); the three integer coordinates,
 offset by 2^20, are packed into one int64 (21 bits each), so a voxel set is a sorted int64 array
@@ -16,25 +18,16 @@ import math
 import numpy as np
 from numba import njit
 
+from ..schema import DEPTH_INVALID
+
 OFFSET = 1 << 20
 LIMIT = 1 << 20
-MASK = (1 << 21) - 1
+NO_DEPTH, NO_READING = DEPTH_INVALID  # 0: no depth; 65535: the sensor's "no reading"
 
 
 @njit(cache=True)
 def _pack(ix, iy, iz):
     return ((ix + OFFSET) << 42) | ((iy + OFFSET) << 21) | (iz + OFFSET)
-
-
-@njit(cache=True)
-def unpack_keys(keys):
-    out = np.empty((keys.shape[0], 3), np.int64)
-    for i in range(keys.shape[0]):
-        k = keys[i]
-        out[i, 0] = ((k >> 42) & MASK) - OFFSET
-        out[i, 1] = ((k >> 21) & MASK) - OFFSET
-        out[i, 2] = (k & MASK) - OFFSET
-    return out
 
 
 @njit(cache=True, nogil=True)
@@ -61,7 +54,7 @@ def _row_keys(depth_row, col_x, col_y, col_z, col_r, rx, ry, rz, rr, sx, sy, sz,
         fx_ = z * (col_x[u] + rx) + sx
         fy_ = z * (col_y[u] + ry) + sy
         fz_ = z * (col_z[u] + rz) + sz
-        ok = (d != 0) & (d != 65535) & (z <= max_depth_m) & (fx_ >= 0.0) & (fx_ < top) \
+        ok = (d != NO_DEPTH) & (d != NO_READING) & (z <= max_depth_m) & (fx_ >= 0.0) & (fx_ < top) \
             & (fy_ >= 0.0) & (fy_ < top) & (fz_ >= 0.0) & (fz_ < top)
         key = (np.int64(fx_) << 42) | (np.int64(fy_) << 21) | np.int64(fz_)
         out_keys[u] = key if ok else -1
@@ -114,7 +107,7 @@ def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, 
             key = row_keys[k]
             if key < 0:
                 d = row_depth[k]
-                if d != 0 and d != 65535 and d * to_m <= max_depth_m:
+                if d != NO_DEPTH and d != NO_READING and d * to_m <= max_depth_m:
                     bad += 1  # valid but outside the key range
                 continue
             if row_r2[k] > reach2:
@@ -189,7 +182,7 @@ def visible_points(points, R_cw, t_cw, fx, fy, cx, cy, width, height, max_depth_
             continue
         if use_map:
             d = depth[vs[i], us[i]]
-            if d == 0 or d == 65535:
+            if d == NO_DEPTH or d == NO_READING:
                 continue
             ref = d / units_per_m
         else:
@@ -197,38 +190,3 @@ def visible_points(points, R_cw, t_cw, fx, fy, cx, cy, width, height, max_depth_
         if abs(zs[i] - ref) <= depth_tol * ref:
             seen[i] = True
     return seen
-
-
-@njit(cache=True)
-def _popcount(x):
-    x = x - ((x >> 1) & 0x5555555555555555)
-    x = (x & 0x3333333333333333) + ((x >> 2) & 0x3333333333333333)
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0F
-    return (x * 0x0101010101010101) >> 56
-
-
-@njit(cache=True)
-def bitset_counts(bits_a, bits_b):
-    """|A_i ∩ B_j| for every row pair of two bitset matrices (n_a, words) and (n_b, words)."""
-    na, words = bits_a.shape
-    nb = bits_b.shape[0]
-    out = np.zeros((na, nb), np.int32)
-    for i in range(na):
-        for j in range(nb):
-            s = 0
-            for w in range(words):
-                s += _popcount(bits_a[i, w] & bits_b[j, w])
-            out[i, j] = s
-    return out
-
-
-@njit(cache=True)
-def fill_bitsets(indptr, indices, rows, words):
-    """Bitset rows (len(rows), words) uint64 from a CSR incidence matrix (column ids < 64 words)."""
-    out = np.zeros((rows.shape[0], words), np.uint64)
-    for r in range(rows.shape[0]):
-        row = rows[r]
-        for k in range(indptr[row], indptr[row + 1]):
-            c = indices[k]
-            out[r, c >> 6] |= np.uint64(1) << np.uint64(c & 63)
-    return out
