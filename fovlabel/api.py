@@ -47,11 +47,10 @@ def strong_fov_overlap(
     """
     import numpy as np
 
-    from .config import make_config
-    from .geometry.ground import project_to_ground, resolve_up
+    from .geometry.ground import check_max_tilt_deg, check_up, project_to_ground, resolve_up
     from .geometry.poses import as_matrices, check_rigid
 
-    make_config(labeller="strong2d", up=up, max_tilt_deg=max_tilt_deg)  # validates both
+    check_up(up), check_max_tilt_deg(max_tilt_deg)  # before any work
     Ra, ta = as_matrices(world_from_cam_a)
     Rb, tb = as_matrices(world_from_cam_b)
     Ra, Rb = check_rigid(Ra), check_rigid(Rb)

@@ -217,7 +217,7 @@ def heading_difference_deg(heading_a_deg, heading_b_deg):
 def rank_from_overlap(overlap, positive: float):
     """Rank column: 2 where overlap >= positive, 1 where 0 < overlap < positive, else 0."""
     overlap = np.asarray(overlap)
-    rank = np.zeros(overlap.shape, dtype=np.int8)
+    rank = np.full(overlap.shape, RANK_HARD_NEGATIVE, dtype=np.int8)
     rank[overlap > 0.0] = RANK_SOFT_NEGATIVE
     rank[overlap >= positive] = RANK_POSITIVE
     return rank

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import SAMPLE, cli, snapshot
+from conftest import SAMPLE, cli
 from fovlabel import LabelSetError, annotate, read_label_frames, read_pairs
 from fovlabel.io.labelset import verify_label_set
 from fovlabel.schema import METADATA_KEY

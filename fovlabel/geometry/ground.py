@@ -28,6 +28,19 @@ AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+
 DISAGREE_WARN_DEG = 30.0
 
 
+def check_up(up: str) -> str:
+    """``up`` is "auto" or an axis name; anything else is a ConfigError."""
+    if up != "auto" and up not in AXES:
+        raise ConfigError(f"up must be auto or one of {', '.join(AXES)}; got {up!r}")
+    return up
+
+
+def check_max_tilt_deg(max_tilt_deg: float) -> float:
+    if not (0.0 < max_tilt_deg <= 90.0):
+        raise ConfigError(f"max_tilt_deg must be in (0, 90]; got {max_tilt_deg:g}")
+    return max_tilt_deg
+
+
 @dataclass(frozen=True)
 class GroundFrame:
     """The plane: unit up vector and its in-plane axes e1, e2 (all in world coordinates)."""
@@ -50,10 +63,8 @@ def resolve_up(up: str, R_world_from_cam: np.ndarray) -> GroundFrame:
             raise ConfigError("--up auto cannot tell up from these cameras (their y axes cancel out); "
                               "pass --up +z, -y, ...")
         up_vec = -mean / norm
-    elif up in AXES:
-        up_vec = np.array(AXES[up], np.float64)
     else:
-        raise ConfigError(f"up must be auto or one of {', '.join(AXES)}; got {up!r}")
+        up_vec = np.array(AXES[check_up(up)], np.float64)
     helper = np.eye(3)[int(np.argmin(np.abs(up_vec)))]
     e1 = helper - helper.dot(up_vec) * up_vec
     e1 /= np.linalg.norm(e1)
@@ -69,8 +80,7 @@ def project_to_ground(R_world_from_cam, t_world_from_cam, frame: GroundFrame, ma
     ``heading_deg``: clockwise from e2 (the plane's +y), in [0, 360). ``tilt_deg``: elevation of
     the optical axis above (+) or below (-) the plane. ``usable``: |tilt| <= max_tilt_deg.
     """
-    if not (0.0 < max_tilt_deg <= 90.0):
-        raise ConfigError(f"max_tilt_deg must be in (0, 90]; got {max_tilt_deg:g}")
+    check_max_tilt_deg(max_tilt_deg)
     R = np.asarray(R_world_from_cam, np.float64).reshape(-1, 3, 3)
     t = np.asarray(t_world_from_cam, np.float64).reshape(-1, 3)
     x = t @ frame.e1

@@ -1,1 +1,2 @@
-"""Reading and writing label sets (Parquet)."""
+"""Files: where fovlabel may write and how it commits (output.py), label sets and their metadata
+(labelset.py, metadata.py), depth images (depth.py), scene clouds and TSDF fusion (scene.py)."""

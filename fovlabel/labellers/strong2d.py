@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from ..geometry.ground import AXES, DISAGREE_WARN_DEG, project_to_ground, resolve_up
+from ..geometry.ground import AXES, DISAGREE_WARN_DEG, check_max_tilt_deg, check_up, project_to_ground, resolve_up
 from ..geometry.poses import quat_to_matrix
 from ..schema import POSE_COLUMNS
 from .base import param
@@ -32,10 +32,8 @@ class GroundParams(SectorParams):
 
     def validate(self) -> None:
         super().validate()
-        if not (0.0 < self.max_tilt_deg <= 90.0):
-            raise ConfigError(f"max_tilt_deg must be in (0, 90]; got {self.max_tilt_deg:g}")
-        if self.up not in UP_CHOICES:
-            raise ConfigError(f"up must be auto or one of {', '.join(AXES)}; got {self.up!r}")
+        check_max_tilt_deg(self.max_tilt_deg)
+        check_up(self.up)
 
 
 class Strong2D(Weak2D):

@@ -118,9 +118,9 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFra
     notes = list(frames.attrs.get("notes", []))  # lines for the run's summary, from the reader
     frames = frames.reset_index(drop=True).copy()
     frames.insert(0, "frame_id", np.arange(len(frames), dtype=np.int32))
-    for field in FRAMES_SCHEMA:
-        if field.name not in frames.columns:
-            frames[field.name] = None
+    for column in FRAMES_SCHEMA:
+        if column.name not in frames.columns:
+            frames[column.name] = None
     frames["usable"] = frames["usable"].fillna(True).astype(bool)
     frames["point_ids"] = [None if v is None or (np.ndim(v) == 0 and pd.isna(v)) else
                            np.asarray(v, np.int64) for v in frames["point_ids"]]

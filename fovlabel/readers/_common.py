@@ -179,3 +179,23 @@ def check_in_crs_area(lat, lon, epsg, path, rows, columns: str) -> None:
         raise InputError(f"{where} {area_text(epsg)} ({int(bad.sum())} such row(s)); "
                          "wrong CRS (--epsg) or a wrong value", file=path,
                          row=row_label(path, int(rows[i])), column=columns)
+
+
+def project_latlon(frames: pd.DataFrame, epsg=None):
+    """Fill ``x_m, y_m`` of one group from its ``lat, lon`` (in ``epsg``, else the UTM zone of the
+    group's median point); returns the CRS code used."""
+    from ..geometry.geodesy import latlon_to_metric
+
+    x, y, code = latlon_to_metric(frames["lat"].to_numpy(), frames["lon"].to_numpy(), epsg)
+    frames["x_m"], frames["y_m"] = x, y
+    return code
+
+
+def add_grid(frames: pd.DataFrame, code) -> None:
+    """Fill ``crs`` and ``grid_heading_deg`` of one group: the compass heading corrected by the
+    meridian convergence at each point (geometry.geodesy)."""
+    from ..geometry.geodesy import compass_to_grid_heading_deg, crs_name
+
+    frames["crs"] = crs_name(code)
+    frames["grid_heading_deg"] = compass_to_grid_heading_deg(
+        frames["heading_deg"].to_numpy(), frames["lat"].to_numpy(), frames["lon"].to_numpy(), code)

@@ -35,9 +35,14 @@ def numeric_lines(path: Path, count: int | tuple[int, ...], what: str, *, commen
     are skipped; any other line with another count, a non-number or a non-finite value (nan, inf)
     is an error naming the line and the column (1-based, with its name from ``columns``).
     """
+    return numeric_rows(data_lines(path, what, comment=comment), path, count, what, columns=columns)
+
+
+def numeric_rows(numbered_lines, path, count, what, *, columns=None):
+    """:func:`numeric_lines` on (line number, text) pairs already read."""
     counts = (count,) if isinstance(count, int) else tuple(count)
     rows, lines = [], []
-    for number, line in data_lines(path, what, comment=comment):
+    for number, line in numbered_lines:
         parts = line.replace(",", " ").split()
         if len(parts) not in counts:
             expected = " or ".join(str(c) for c in counts)
@@ -59,6 +64,16 @@ def numeric_lines(path: Path, count: int | tuple[int, ...], what: str, *, commen
         lines.append(number)
     width = len(rows[0]) if rows else counts[0]
     return np.array(rows, dtype=np.float64).reshape(len(rows), width), np.array(lines, dtype=np.int64)
+
+
+def check_last_row(T, path, rows, column=None) -> None:
+    """4x4 matrices (n, 4, 4) must end in [0, 0, 0, 1]; the first that does not is named."""
+    T = np.asarray(T, np.float64).reshape(-1, 4, 4)
+    bad = ~np.isclose(T[:, 3], [0, 0, 0, 1], atol=1e-6).all(axis=1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"pose is not rigid: last row {T[i, 3].tolist()} is not [0, 0, 0, 1]", file=path,
+                         row=rows[i] if rows is not None else None, column=column)
 
 
 def check_translations(t, path, rows, columns=("tx", "ty", "tz")) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..geometry.poses import invert
-from ._poses import check_translations, pose_rows, relative, rotations_from_quaternions
+from ._poses import check_translations, data_lines, pose_rows, relative, rotations_from_quaternions
 
 #: model id -> (name, number of parameters), as in COLMAP's src/colmap/sensor/models.h
 CAMERA_MODELS = {
@@ -108,10 +108,7 @@ def _camera(model: str, width: int, height: int, params: list, where: dict) -> C
 
 def _cameras_txt(path: Path) -> dict:
     cameras = {}
-    for number, line in enumerate(_text_lines(path), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
+    for number, line in data_lines(path, "COLMAP cameras file"):
         parts = line.split()
         where = dict(file=path, row=f"line {number}")
         if len(parts) < 4 or parts[1] not in MODEL_PARAMS:

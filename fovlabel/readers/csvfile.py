@@ -23,17 +23,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..geometry.geodesy import (
-    compass_to_grid_heading_deg,
-    crs_name,
-    latlon_to_metric,
-    metric_to_latlon,
-)
+from ..geometry.geodesy import metric_to_latlon
 from ..geometry.poses import invert
 from ..geometry.sector import check_fov_radius
 from ..schema import MAX_COORDINATE_M, POSE_COLUMNS
 from . import _common as c
-from ._poses import check_translations, pose_rows, rigid_rotations, rotations_from_quaternions
+from ._poses import check_last_row, check_translations, pose_rows, rigid_rotations, rotations_from_quaternions
 
 
 MATRIX_COLUMNS = tuple(f"m{r}{k}" for r in range(4) for k in range(4))
@@ -69,9 +64,8 @@ def read_csv(path: Path, *, epsg=None, pose=None) -> pd.DataFrame:
     )
     if "role" in table.columns:
         frames["role"] = _roles(table, path)
-    for col in ("timestamp_s",):
-        if col in table.columns:
-            frames[col] = c.numeric_column(table, col, path)
+    if "timestamp_s" in table.columns:
+        frames["timestamp_s"] = c.numeric_column(table, "timestamp_s", path)
     if "sequence" in table.columns:
         frames["sequence"] = table["sequence"].astype(str).to_numpy(dtype=object)
     if "fov_deg" in table.columns:
@@ -102,9 +96,8 @@ def read_csv(path: Path, *, epsg=None, pose=None) -> pd.DataFrame:
     for _, g in frames.groupby("group", sort=False):
         g = g.copy()
         if has_latlon:
-            x, y, code = latlon_to_metric(g["lat"].to_numpy(), g["lon"].to_numpy(), epsg)
+            code = c.project_latlon(g, epsg)
             c.check_in_crs_area(g["lat"].to_numpy(), g["lon"].to_numpy(), code, path, g.index, "lat, lon")
-            g["x_m"], g["y_m"] = x, y
         else:
             codes = pd.unique(g["_epsg"])
             if len(codes) > 1:
@@ -117,10 +110,7 @@ def read_csv(path: Path, *, epsg=None, pose=None) -> pd.DataFrame:
                 g["lat"], g["lon"] = metric_to_latlon(g["x_m"].to_numpy(), g["y_m"].to_numpy(), code)
             c.check_in_crs_area(g["lat"].to_numpy(), g["lon"].to_numpy(), code, path, g.index,
                                 "easting, northing")
-        g["crs"] = crs_name(code)
-        g["grid_heading_deg"] = compass_to_grid_heading_deg(
-            g["heading_deg"].to_numpy(), g["lat"].to_numpy(), g["lon"].to_numpy(), code
-        )
+        c.add_grid(g, code)
         parts.append(g)
     return pd.concat(parts).sort_index().drop(columns=["_epsg"], errors="ignore")
 
@@ -142,11 +132,7 @@ def _read_pose_table(table: pd.DataFrame, path: Path, pose) -> pd.DataFrame:
                                        path, [f"row {r}" for r in rows])
     else:
         M = np.column_stack([c.numeric_column(table, k, path) for k in MATRIX_COLUMNS]).reshape(-1, 4, 4)
-        last = ~np.isclose(M[:, 3], [0, 0, 0, 1], atol=1e-6).all(axis=1)
-        if last.any():
-            i = int(np.flatnonzero(last)[0])
-            raise InputError(f"pose is not rigid: last row {M[i, 3].tolist()} is not [0, 0, 0, 1]",
-                             file=path, row=rows[i], column="m30")
+        check_last_row(M, path, rows, column="m30")
         R = rigid_rotations(M[:, :3, :3], path, [f"row {r}" for r in rows])
         t = check_translations(M[:, :3, 3], path, [f"row {r}" for r in rows], columns=("m03", "m13", "m23"))
     if pose == "world_to_cam":  # the frames table holds world_from_cam

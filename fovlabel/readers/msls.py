@@ -19,10 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..geometry.geodesy import compass_to_grid_heading_deg, crs_name, latlon_to_metric
+from ..schema import ROLES
 from . import _common as c
-
-ROLES = ("query", "database")
 RAW_COLUMNS = ("key", "lon", "lat", "ca")
 
 
@@ -61,14 +59,9 @@ def read_msls(root: Path, *, epsg=None) -> pd.DataFrame:
         frames = pd.concat(parts, ignore_index=True)
         # a city name found under two splits would merge two groups: name it by its split then
         frames["group"] = city if names.count(city) == 1 else f"{split or '.'}/{city}"
-        x, y, code = latlon_to_metric(frames["lat"].to_numpy(), frames["lon"].to_numpy(), epsg)
+        code = c.project_latlon(frames, epsg)
         _check_area(root, frames, code)
-        frames["x_m"] = x
-        frames["y_m"] = y
-        frames["crs"] = crs_name(code)
-        frames["grid_heading_deg"] = compass_to_grid_heading_deg(
-            frames["heading_deg"].to_numpy(), frames["lat"].to_numpy(), frames["lon"].to_numpy(), code
-        )
+        c.add_grid(frames, code)
         tables.append(frames)
     return pd.concat(tables, ignore_index=True)
 

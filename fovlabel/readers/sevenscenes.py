@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..schema import MAX_COORDINATE_M
-from ._poses import numeric_lines, pose_rows, relative, rigid_rotations
+from ._poses import check_last_row, data_lines, numeric_lines, pose_rows, relative, rigid_rotations
 
 INTRINSICS = dict(fx=585.0, fy=585.0, cx=320.0, cy=240.0, width=640, height=480)
 DEPTH_UNITS_PER_M = 1000.0  # uint16 millimetres; 0 and 65535 invalid
@@ -43,10 +43,7 @@ def _split_roles(scene: Path) -> dict[str, str]:
         if not path.is_file():
             raise InputError(f"7-Scenes split file {name} is missing (it says which sequences are "
                              f"{'train (database)' if role == 'database' else 'test (query)'})", file=path)
-        for number, line in enumerate(path.read_text().splitlines(), start=1):
-            line = line.strip()
-            if not line:
-                continue
+        for number, line in data_lines(path, "7-Scenes split file"):
             m = re.fullmatch(r"sequence(\d+)", line)
             if not m:
                 raise InputError(f"expected 'sequenceN', got {line!r}", file=path, row=f"line {number}")
@@ -63,9 +60,7 @@ def _read_pose(path: Path) -> np.ndarray:
         raise InputError(f"pose must be 4 lines of 4 numbers (4x4 camera-to-world), got {len(rows)} line(s)",
                          file=path)
     T = rows.reshape(4, 4)
-    if not np.allclose(T[3], [0, 0, 0, 1], atol=1e-6):
-        raise InputError(f"pose is not rigid: last row is {T[3].tolist()}, not [0, 0, 0, 1]", file=path,
-                         row=f"line {lines[3]}")
+    check_last_row(T, path, [f"line {lines[3]}"])
     for k in range(3):  # the translation is the last column of the first three lines
         if not abs(T[k, 3]) <= MAX_COORDINATE_M:
             raise InputError(f"translation {T[k, 3]:g} m is beyond ±{MAX_COORDINATE_M:g} m", file=path,

@@ -22,7 +22,7 @@ from ..geometry.poses import normalize_quaternions, slerp
 from ._poses import (
     check_translations,
     data_lines,
-    numeric_lines,
+    numeric_rows,
     pose_errors,
     pose_rows,
     relative,
@@ -59,7 +59,8 @@ def read_tum(path: Path, *, stride=None, max_gap_s=0.05, clip=False):
     stride = 1 if stride is None else int(stride)
     if stride < 1:
         raise ConfigError(f"stride must be >= 1; got {stride}")
-    gt, lines = numeric_lines(gt_path, 8, "TUM pose 'timestamp tx ty tz qx qy qz qw'", columns=COLUMNS)
+    text = list(data_lines(gt_path, "TUM ground truth"))  # read once: numbers, and stamps as written
+    gt, lines = numeric_rows(text, gt_path, 8, "TUM pose 'timestamp tx ty tz qx qy qz qw'", columns=COLUMNS)
     if len(gt) == 0:
         raise InputError("the ground truth holds no poses", file=gt_path)
     stamps = gt[:, 0]
@@ -85,8 +86,8 @@ def read_tum(path: Path, *, stride=None, max_gap_s=0.05, clip=False):
     if not rgb_path.is_file():
         keep = slice(None, None, stride)
         R = rotations_from_quaternions(q_wxyz[keep], gt_path, lines[keep])
-        text = dict(data_lines(gt_path, "TUM ground truth"))
-        text_stamps = np.array([text[n].split()[0] for n in lines], dtype=object)
+        by_line = dict(text)
+        text_stamps = np.array([by_line[n].split()[0] for n in lines], dtype=object)
         frames = pose_rows(R, t[keep], key=text_stamps[keep], group=group,
                            timestamp_s=stamps[keep], source_file=relative(gt_path, path),
                            source_row=lines[keep])
