@@ -8,7 +8,7 @@ labeller = "weak2d"                  # optional
 preset = "msls"                      # optional
 jobs = 1                             # optional
 [reader]                             # optional reader options, e.g. epsg = 32632
-[params]                             # optional LabelConfig fields: fov_deg, radius_m, ...
+[params]                             # optional run settings and the labeller's parameters
 ```
 """
 
