@@ -50,7 +50,8 @@ def strong_fov_overlap(
     from .geometry.ground import check_max_tilt_deg, check_up, project_to_ground, resolve_up
     from .geometry.poses import as_matrices, check_rigid
 
-    check_up(up), check_max_tilt_deg(max_tilt_deg)  # before any work
+    check_up(up)  # before any work
+    check_max_tilt_deg(max_tilt_deg)
     Ra, ta = as_matrices(world_from_cam_a)
     Rb, tb = as_matrices(world_from_cam_b)
     Ra, Rb = check_rigid(Ra), check_rigid(Rb)
@@ -86,8 +87,9 @@ def annotate(
     (``get_labeller(name).Params``: e.g. ``fov_deg``, ``radius_m``, ``measure`` for weak2d). A
     parameter the labeller does not take is a ConfigError.
     With ``out=None`` returns the pairs as a DataFrame, or ``(pairs, frames)`` with
-    ``return_frames=True`` (the frames table as the labeller completed it: 2D positions, headings,
-    FoV, flags); with ``out`` writes a label set there and returns the run's
+    ``return_frames=True`` (the frames table with the labeller's flags, ``usable`` and ``flag``,
+    and strong2d's ground-plane placement ``plane_*``); with ``out`` writes a label set there
+    (under the output rules of :mod:`fovlabel.io.output`) and returns the run's
     :class:`fovlabel.batch.Summary`.
     """
     from .batch import label_frames, run_to_disk

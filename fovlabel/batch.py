@@ -129,14 +129,13 @@ def run_to_disk(
     start = time.perf_counter()
     jobs = _check_jobs(jobs)
     fingerprint = frames_fingerprint(frames)  # of what was read, before the labeller's additions
-    prepared = prepare_frames(frames, config, root, jobs)
-    frames, state = prepared.frames, prepared.state
-    labeller_notes, labeller_meta = prepared.notes, prepared.meta
-    groups, chunks = _summary_base(frames, config)
-    plan = {"fingerprint": fingerprint, "config": config.to_dict(), "chunks": len(chunks),
-            "fovlabel_version": __version__, "schema_version": schema.SCHEMA_VERSION}
-    pairs_schema = get_labeller(config.labeller).pairs_schema
-    writer = LabelSetWriter(target, plan, pairs_schema=pairs_schema)
+    # the chunk plan follows from these, so they are the whole plan: a finished set of the same
+    # plan left by a killed run is found before any labelling work (3D: before decoding depth)
+    plan = {"fingerprint": fingerprint, "config": config.to_dict(), "fovlabel_version": __version__,
+            "schema_version": schema.SCHEMA_VERSION}
+    writer = LabelSetWriter(target, plan, pairs_schema=get_labeller(config.labeller).pairs_schema)
+    if writer.complete:
+        return _commit_reused(writer, target, config, notes, start)
     ranks = {0: 0, 1: 0, 2: 0}
     n_pairs = 0
 
@@ -147,32 +146,30 @@ def run_to_disk(
         for v, c in zip(values, counts):
             ranks[int(v)] += int(c)
 
-    if writer.complete:  # a killed run had finished this very label set: commit it as it is
-        done = {c.index for c in chunks}
-        meta = read_metadata(writer.partial)
-        n_pairs = int(meta["pairs"])
-        ranks = {int(k): int(v) for k, v in meta["ranks"].items()}
-    else:
+    try:  # a failure before any part is written leaves no partial folder behind
+        prepared = prepare_frames(frames, config, root, jobs)
+        frames, state = prepared.frames, prepared.state
+        labeller_notes, labeller_meta = prepared.notes, prepared.meta
+        groups, chunks = _summary_base(frames, config)
         done = {c.index for c in chunks if writer.has_part(c.index)}
-        try:
-            finished = 0
-            for index in sorted(done):
-                count(writer.read_part(index))
-                finished += 1
-                if progress:
-                    progress(finished, len(chunks))
-            for index, table in _chunk_tables(state, config, chunks, jobs, skip=done):
-                try:
-                    writer.write_part(index, table)
-                except OSError as exc:
-                    raise writer.disk_error(exc, writer.partial, finished, len(chunks)) from None
-                count(table)
-                finished += 1
-                if progress:
-                    progress(finished, len(chunks))
-        except BaseException:
-            writer.discard_if_empty()
-            raise
+        finished = 0
+        for index in sorted(done):
+            count(writer.read_part(index))
+            finished += 1
+            if progress:
+                progress(finished, len(chunks))
+        for index, table in _chunk_tables(state, config, chunks, jobs, skip=done):
+            try:
+                writer.write_part(index, table)
+            except OSError as exc:
+                raise writer.disk_error(exc, writer.partial, finished, len(chunks)) from None
+            count(table)
+            finished += 1
+            if progress:
+                progress(finished, len(chunks))
+    except BaseException:
+        writer.discard_if_empty()
+        raise
     metadata = LabelSetMetadata(
         fovlabel_version=__version__,
         labeller=config.labeller,
@@ -191,10 +188,26 @@ def run_to_disk(
     all_notes = [*notes, *labeller_notes]
     if target.recovered:
         all_notes.append(f"recovered: {target.recovered}")
-    if writer.complete:
-        all_notes.append("reused: the complete label set of an interrupted run with this same plan")
     return Summary(
         frames=int(len(frames)), usable_frames=int(frames["usable"].sum()), groups=groups,
         pairs=n_pairs, ranks=ranks, seconds=time.perf_counter() - start, config=config.to_dict(),
-        out=str(Path(path)), resumed_chunks=0 if writer.complete else len(done), notes=all_notes,
+        out=str(Path(path)), resumed_chunks=len(done), notes=all_notes,
+    )
+
+
+def _commit_reused(writer, target, config, notes, start) -> Summary:
+    """Commit the finished label set a killed run left in the partial folder, as it is."""
+    from .io.labelset import read_label_frames, read_metadata
+
+    meta = read_metadata(writer.partial)
+    frames = read_label_frames(writer.partial)
+    path = writer.commit(frames, 0, None)
+    ranks = {int(k): int(v) for k, v in meta["ranks"].items()}
+    all_notes = [*notes, "reused: the complete label set of an interrupted run with this same plan"]
+    if target.recovered:
+        all_notes.append(f"recovered: {target.recovered}")
+    return Summary(
+        frames=int(meta["frames"]), usable_frames=int(frames["usable"].sum()), groups=meta["groups"],
+        pairs=int(meta["pairs"]), ranks=ranks, seconds=time.perf_counter() - start,
+        config=config.to_dict(), out=str(Path(path)), notes=all_notes,
     )

@@ -85,3 +85,42 @@ def _flat(a: np.ndarray, shape) -> np.ndarray:
     if a.shape == shape:
         return np.ascontiguousarray(a).ravel()
     return np.broadcast_to(a, shape).copy().ravel()
+
+
+class Sectors:
+    """One validated sector per frame, kept in the kernel's units (headings as radians
+    counter-clockwise from +x, openings in radians): validated and converted once per frame, so
+    that labelling millions of pairs only gathers and calls the kernel.
+
+    Frames outside ``usable`` are not validated (they may lack a position) and must not be paired.
+    """
+
+    def __init__(self, x_m, y_m, heading_deg, fov_deg, radius_m, usable=None):
+        arrays = [np.asarray(v, np.float64) for v in (x_m, y_m, heading_deg, fov_deg, radius_m)]
+        n = len(arrays[0])
+        usable = np.ones(n, bool) if usable is None else np.asarray(usable, bool)
+        x, y, h, f, r = (np.broadcast_to(a, (n,)) for a in arrays)
+        for name, v in (("x_m", x), ("y_m", y)):
+            bad = usable & ~(np.abs(v) <= MAX_COORDINATE_M)
+            if bad.any():
+                raise ConfigError(f"{name} must be finite and within ±{MAX_COORDINATE_M:g} m; got "
+                                  f"{v[np.flatnonzero(bad)[0]]:g}")
+        check_heading_deg(h[usable])
+        check_fov_radius(f[usable], r[usable])
+        self.x_m = np.ascontiguousarray(np.where(usable, x, 0.0))
+        self.y_m = np.ascontiguousarray(np.where(usable, y, 0.0))
+        self.theta_rad = np.ascontiguousarray(np.where(usable, compass_to_math_rad(np.where(usable, h, 0.0)), 0.0))
+        self.fov_rad = np.ascontiguousarray(np.deg2rad(np.where(usable, f, 90.0)))
+        self.radius_m = np.ascontiguousarray(np.where(usable, r, 1.0))
+
+    def overlap(self, a, b, measure: str = "iou") -> np.ndarray:
+        """Overlap of the sector pairs (a[i], b[i]) (frame indices)."""
+        from ._sector_kernel import sector_overlap_batch
+
+        ioa = check_measure(measure)
+        out = np.empty(len(a), dtype=np.float64)
+        if len(a):
+            sector_overlap_batch(self.x_m[a], self.y_m[a], self.theta_rad[a], self.fov_rad[a], self.radius_m[a],
+                                 self.x_m[b], self.y_m[b], self.theta_rad[b], self.fov_rad[b], self.radius_m[b],
+                                 ioa, out)
+        return out

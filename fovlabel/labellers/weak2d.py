@@ -16,7 +16,7 @@ import numpy as np
 from .. import schema
 from ..errors import ConfigError
 from ..geometry.camera import fov_from_intrinsics_deg
-from ..geometry.sector import MEASURES, check_fov_radius, check_measure, sector_overlap
+from ..geometry.sector import MEASURES, Sectors, check_fov_radius, check_measure
 from ..pairs import candidate_pairs, pairs_table
 from .base import Labeller, LabellerParams, Prepared, param
 
@@ -65,23 +65,13 @@ def camera_fov_deg(frames, params: SectorParams) -> np.ndarray:
     return np.where(known, fov_from_intrinsics_deg(np.where(known, fx, 1.0), np.where(known, width, 1.0)), np.nan)
 
 
-def sector_arrays(frames, params: SectorParams, placement: dict) -> dict:
-    """What the chunks need, as plain arrays (cheap to send to worker processes): each sector's
-    apex and heading (``placement``), opening and radius."""
-    return {
-        "x_m": np.asarray(placement["x_m"], np.float64),
-        "y_m": np.asarray(placement["y_m"], np.float64),
-        "heading_deg": np.asarray(placement["heading_deg"], np.float64),
-        "fov_deg": camera_fov_deg(frames, params),
-        "radius_m": np.full(len(frames), float(params.radius_m)),
-    }
-
-
-def overlap(arrays, a, b, measure: str) -> np.ndarray:
-    """Overlap of the sector pairs (a[i], b[i]); the kernel works relative to each pair's first apex."""
-    x, y, h, f, r = (arrays[k] for k in ("x_m", "y_m", "heading_deg", "fov_deg", "radius_m"))
-    return sector_overlap(x[a], y[a], h[a], x[b], y[b], h[b], fov_deg_a=f[a], radius_m_a=r[a],
-                          fov_deg_b=f[b], radius_m_b=r[b], measure=measure)
+def sector_state(frames, params: SectorParams, placement: dict) -> dict:
+    """What the chunks need, as plain arrays (cheap to send to worker processes): the sectors,
+    validated and converted once per frame (geometry.sector.Sectors), and the grid headings."""
+    heading = np.asarray(placement["heading_deg"], np.float64)
+    sectors = Sectors(placement["x_m"], placement["y_m"], heading, camera_fov_deg(frames, params),
+                      float(params.radius_m), usable=frames["usable"].to_numpy())
+    return {"sectors": sectors, "heading_deg": heading}
 
 
 class Weak2D(Labeller):
@@ -106,9 +96,9 @@ class Weak2D(Labeller):
 
     def prepare(self, frames, params, root=None, jobs=1) -> Prepared:
         frames, placement, notes, meta = self.place_sectors(frames, params)
-        state = sector_arrays(frames, params, placement)
+        state = sector_state(frames, params, placement)
         if params.fov_deg == "intrinsics":
-            fov = state["fov_deg"][frames["usable"].to_numpy() & np.isfinite(state["fov_deg"])]
+            fov = np.degrees(state["sectors"].fov_rad[frames["usable"].to_numpy()])
             if len(fov):
                 meta = {**meta, "fov_deg_from_intrinsics": [float(fov.min()), float(fov.max())]}
                 notes = [*notes, f"fov from intrinsics: {fov.min():.2f}°" +
@@ -117,9 +107,10 @@ class Weak2D(Labeller):
 
     def label_chunk(self, state: dict, chunk, run, params):
         """Pairs table of one chunk: candidates within reach, then the exact sector overlap."""
-        a, b, dist = candidate_pairs(state["x_m"], state["y_m"], state["radius_m"],
+        sectors = state["sectors"]
+        a, b, dist = candidate_pairs(sectors.x_m, sectors.y_m, sectors.radius_m,
                                      chunk.anchors, chunk.targets, chunk.mode == "within")
-        values = overlap(state, a, b, params.measure) if len(a) else np.zeros(0)
+        values = sectors.overlap(a, b, params.measure)
         if not run.keep_zero:
             keep = values > 0.0
             a, b, dist, values = a[keep], b[keep], dist[keep], values[keep]
