@@ -98,6 +98,17 @@ def test_overwrite_refuses_a_folder_that_contains_the_dataset(tmp_path):
     assert snapshot(tmp_path / "project") == before
 
 
+def test_out_given_as_dot_or_root_is_judged_by_what_it_stands_for(tmp_path, monkeypatch):
+    shutil.copytree(SAMPLE, tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    result = cli("annotate", "data", "--format", "msls", "--out", ".", "--overwrite")
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"error: {tmp_path}: refusing to write here: it contains the input "
+                                     "dataset data; choose another --out")
+    result = cli("annotate", "data", "--format", "msls", "--out", "/")
+    assert result.output.strip() == "error: /: cannot write a label set at the root of the file system"
+
+
 def test_overwrite_refuses_a_foreign_folder_inside_the_dataset(tmp_path):
     data = shutil.copytree(SAMPLE, tmp_path / "data")
     before = snapshot(data)

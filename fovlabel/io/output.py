@@ -117,7 +117,12 @@ class OutputTarget:
     """
 
     def __init__(self, out, kind: OutputKind, *, overwrite: bool = False, inputs=()):
-        self.out = Path(out)
+        out = Path(out)
+        if out.name in ("", ".", ".."):  # ".", "..": the folder they stand for, by its name
+            out = out.resolve()
+        if not out.name:
+            raise OutputError(f"{out}: cannot write a {kind.name} at the root of the file system")
+        self.out = out
         self.kind = kind
         self.overwrite = overwrite
         self.inputs = [Path(p) for p in inputs]
