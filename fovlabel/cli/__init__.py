@@ -12,17 +12,22 @@ from ..errors import FovlabelError
 
 
 class _Group(click.Group):
-    """Commands by name; ``annotate`` is built when asked for, from the registries as they stand."""
+    """Commands by name; ``annotate`` and ``export`` are built when asked for, from the registries
+    as they stand."""
 
     def get_command(self, ctx, name):
         if name == "annotate":
             from .annotate import build_annotate
 
             return build_annotate()
+        if name == "export":
+            from .export import build_export
+
+            return build_export()
         return super().get_command(ctx, name)
 
     def list_commands(self, ctx):
-        return sorted({*super().list_commands(ctx), "annotate"})
+        return sorted({*super().list_commands(ctx), "annotate", "export"})
 
     def invoke(self, ctx):
         try:

@@ -113,10 +113,10 @@ class OutputTarget:
             target.commit()
 
     ``inputs``: paths the run reads (the dataset); ``OUT`` may be none of them and may not contain
-    one. Leaving the block without :meth:`commit` keeps ``OUT.partial`` for a rerun to resume.
+    one. ``sealed``: folders ``OUT`` may not lie in (the label set an export reads). Leaving the block without :meth:`commit` keeps ``OUT.partial`` for a rerun to resume.
     """
 
-    def __init__(self, out, kind: OutputKind, *, overwrite: bool = False, inputs=()):
+    def __init__(self, out, kind: OutputKind, *, overwrite: bool = False, inputs=(), sealed=()):
         out = Path(out)
         if out.name in ("", ".", ".."):  # ".", "..": the folder they stand for, by its name
             out = out.resolve()
@@ -126,6 +126,9 @@ class OutputTarget:
         self.kind = kind
         self.overwrite = overwrite
         self.inputs = [Path(p) for p in inputs]
+        #: folders nothing may be written into (a label set being exported: a file added to it
+        #: would make it no longer a label set)
+        self.sealed = [Path(p) for p in sealed]
         self.partial = self.out.with_name(self.out.name + PARTIAL_SUFFIX)
         self.old = self.out.with_name(self.out.name + OLD_SUFFIX)
         self.lock_path = self.out.with_name(self.out.name + LOCK_SUFFIX)
@@ -143,6 +146,10 @@ class OutputTarget:
                 raise OutputError(f"{self.out}: refusing to write here: it {what}; choose another --out")
             if _same_or_inside(out, src) and self.out.exists() and not self.out.is_dir():
                 raise OutputError(f"{self.out}: refusing to write here: it is a file of the input dataset")
+        for folder in self.sealed:
+            if _same_or_inside(out, folder.resolve()):
+                raise OutputError(f"{self.out}: refusing to write here: it is inside the label set {folder}; "
+                                  "choose a folder outside it")
         if self.out.is_symlink():
             raise OutputError(f"{self.out}: refusing to write through it: it is a symbolic link; "
                               "give the folder it points to")

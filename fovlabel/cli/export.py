@@ -1,0 +1,52 @@
+"""``fovlabel export``: a label set in a trainer's own input format. Options are generated from
+the registered exporters' ``Options`` dataclasses, each marked with the formats that take it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import click
+
+
+def build_export() -> click.Command:
+    from ..exporters import EXPORTERS, get_exporter
+    from .annotate import _click_type, _flag
+
+    owners: dict[str, list[str]] = {}
+    fields: dict[str, dataclasses.Field] = {}
+    for name in EXPORTERS:
+        for f in dataclasses.fields(get_exporter(name).Options):
+            owners.setdefault(f.name, []).append(name)
+            fields.setdefault(f.name, f)
+    options = []
+    for oname, f in fields.items():
+        help_text = f"{f.metadata.get('help', '')} [{', '.join(owners[oname])}]"
+        if "bool" in str(f.type):
+            options.append(click.Option([_flag(oname)], is_flag=True, default=None, help=help_text))
+        else:
+            options.append(click.Option([_flag(oname)], type=_click_type(f.type), default=None, help=help_text))
+
+    def callback(labels, to, out, overwrite, **values):
+        from ..exporters import export
+
+        path = export(labels, to, out, overwrite=overwrite, **{k: v for k, v in values.items() if v is not None})
+        click.echo(f"written: {path} ({to})")
+
+    listing = "\n".join(f"  {name:<10} {get_exporter(name).summary}" for name in EXPORTERS)
+    epilog = ("\b\nFormats:\n" + listing + "\n\n\b\nExamples:\n"
+              "  fovlabel export labels/kitti06 --to hloc --k 20 --out exports/kitti06_hloc\n"
+              "  fovlabel export labels/stairs --to gcl-pairs --out exports/stairs_gcl")
+    return click.Command(
+        "export", callback=callback, epilog=epilog,
+        help="Write the label set LABELS in a trainer's input format (--to) into the folder --out.",
+        short_help="Write a label set in a trainer's input format.",
+        params=[
+            click.Argument(["labels"], type=click.Path()),
+            click.Option(["--to"], required=True, metavar="FORMAT", help="Export format (see Formats below)."),
+            click.Option(["--out"], required=True, type=click.Path(), help="Output folder."),
+            click.Option(["--overwrite"], is_flag=True,
+                         help="Replace a previous fovlabel export at --out (never anything else)."),
+            *options,
+        ],
+        context_settings={"max_content_width": 110},
+    )

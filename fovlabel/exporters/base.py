@@ -1,0 +1,104 @@
+"""The exporter protocol: a label set written in a trainer's own input format.
+
+An exporter is a small typed unit, like a labeller (:mod:`fovlabel.labellers.base`):
+
+- ``name`` (what ``--to`` calls it) and ``summary``, one line for ``--help``;
+- ``Options``: its own frozen dataclass of options (``param(default, help)`` fields), type-checked
+  and validated on creation; an option it does not take is refused;
+- ``check(meta, frames)``: refuse a label set it cannot serve, in one line saying what it needs
+  ("gcl-pairs needs a within-mode label set of one group");
+- ``write(folder, labels, options) -> list[str]``: write the files (paths relative to ``folder``)
+  from the :class:`ExportInput`, and return their names.
+
+Every export is written through :class:`fovlabel.io.output.OutputTarget` (kind
+:data:`EXPORT`): atomically, under the lock, never over anything that is not a previous fovlabel
+export. A finished export holds ``fovlabel-export.json``, naming the exporter, the label set it
+came from (its ``label_set_id``), the options and every file written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import pandas as pd
+
+from ..labellers.base import LabellerParams, param  # noqa: F401  (param: for exporters' Options)
+
+MANIFEST = "fovlabel-export.json"
+#: written first into a partial export folder: it says the folder is fovlabel's to remove
+PARTIAL_MARK = ".fovlabel-partial"
+
+
+@dataclass(frozen=True)
+class ExportOptions(LabellerParams):
+    """Base of an exporter's options (type-checked and validated on creation)."""
+
+
+@dataclass
+class ExportInput:
+    """What an exporter reads: the label set's metadata, its frames and pairs tables, its folder."""
+
+    folder: Path
+    meta: dict
+    frames: pd.DataFrame
+    pairs: pd.DataFrame
+
+    @property
+    def dataset_root(self) -> Path:
+        path = Path(self.meta["input"]["path"])
+        return path if path.is_dir() else path.parent
+
+
+class Exporter:
+    """Base class of every exporter (see the module docstring)."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str] = ""
+    Options: ClassVar[type[ExportOptions]] = ExportOptions
+
+    def check(self, labels: ExportInput, options) -> None:
+        """Raise ConfigError when this label set cannot be exported to this format."""
+
+    def write(self, folder: Path, labels: ExportInput, options) -> list[str]:
+        raise NotImplementedError
+
+
+def _manifest_problem(folder: Path) -> str | None:
+    """None when ``folder`` is a finished fovlabel export holding only the files its manifest names."""
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        return f"it has no {MANIFEST}"
+    try:
+        listed = set(json.loads(manifest.read_text())["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"its {MANIFEST} is not readable"
+    for path in folder.rglob("*"):
+        if path.is_file():
+            name = path.relative_to(folder).as_posix()
+            if name not in (MANIFEST, PARTIAL_MARK) and name not in listed:
+                return f"it holds {name}, which fovlabel did not write"
+    return None
+
+
+def _export_kind():
+    from ..io.output import OutputKind
+
+    class ExportKind(OutputKind):
+        def why_not_own(self, path: Path) -> str | None:
+            reason = _manifest_problem(path)
+            return None if reason is None else f"it is not a fovlabel export: {reason}"
+
+        def why_not_partial(self, path: Path) -> str | None:
+            if (path / PARTIAL_MARK).is_file() or _manifest_problem(path) is None:
+                return None
+            return f"it has no {PARTIAL_MARK}, so fovlabel did not make it"
+
+    return ExportKind(name="export", files=frozenset({MANIFEST}),
+                      check_file=lambda p: None if _manifest_problem(p.parent) is None else "is incomplete")
+
+
+#: What an export on disk is, for the output rules of io.output.
+EXPORT = _export_kind()

@@ -1,0 +1,75 @@
+"""hloc's pairs file: ``name0 name1`` a line (cvg/Hierarchical-Localization, parsed with
+``line.split()`` by ``hloc.utils.parsers.parse_retrieval``).
+
+For each image, its ``k`` partners of highest overlap above ``min_overlap`` (strictly), best
+first; in cross mode the queries' partners among the database, in within mode every frame's among
+the others (both directions, as hloc's own ``pairs_from_poses`` writes them). Names are the frames'
+``image_path`` (COLMAP: the image name, relative to the image folder) or else their ``key``; hloc
+splits on white space, so a name holding any is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ConfigError
+from .base import ExportOptions, Exporter, param
+
+PAIRS_FILE = "pairs.txt"
+
+
+@dataclass(frozen=True)
+class HlocOptions(ExportOptions):
+    k: int = param(10, "Partners per image, best overlap first (>= 1).")
+    min_overlap: float = param(0.0, "Only partners with overlap above this, in [0, 1).")
+
+    def validate(self):
+        if self.k < 1:
+            raise ConfigError(f"k must be >= 1; got {self.k}")
+        if not 0.0 <= self.min_overlap < 1.0:
+            raise ConfigError(f"min_overlap must be in [0, 1); got {self.min_overlap:g}")
+
+
+def image_names(frames):
+    """Each frame's name for a pairs file: image_path where known, else key."""
+    return np.where(frames["image_path"].notna().to_numpy(), frames["image_path"].to_numpy(dtype=object),
+                    frames["key"].to_numpy(dtype=object))
+
+
+class Hloc(Exporter):
+    name = "hloc"
+    summary = "hloc pairs.txt: each image's top-k partners by overlap (name0 name1 a line)"
+    Options = HlocOptions
+
+    def check(self, labels, options):
+        names = image_names(labels.frames)
+        usable = labels.frames["usable"].to_numpy()
+        for i in np.flatnonzero(usable):
+            if any(c.isspace() for c in str(names[i])):
+                row = labels.frames.iloc[i]
+                raise ConfigError(f"hloc cannot take image name {names[i]!r} (frame {row['frame_id']}, "
+                                  f"{row['source_file']}): hloc splits pairs-file lines on white space")
+
+    def write(self, folder, labels, options):
+        pairs = labels.pairs
+        a, b = pairs["frame_a"].to_numpy(np.int64), pairs["frame_b"].to_numpy(np.int64)
+        overlap = pairs["overlap"].to_numpy(np.float64)
+        within = {g for g, v in labels.meta.get("groups", {}).items() if v.get("mode") == "within"}
+        group = labels.frames["group"].to_numpy(dtype=object)
+        both = np.isin(group[a], list(within)) if within else np.zeros(len(a), bool)
+        # within mode lists each pair once (a < b): each frame ranks its partners in both directions
+        src = np.concatenate([a, b[both]])
+        dst = np.concatenate([b, a[both]])
+        val = np.concatenate([overlap, overlap[both]])
+        keep = val > options.min_overlap
+        src, dst, val = src[keep], dst[keep], val[keep]
+        order = np.lexsort((dst, -val, src))  # by image, best first, ties by frame id
+        src, dst = src[order], dst[order]
+        rank = np.arange(len(src)) - np.searchsorted(src, src, side="left")
+        top = rank < options.k
+        names = image_names(labels.frames)
+        lines = [f"{names[i]} {names[j]}\n" for i, j in zip(src[top].tolist(), dst[top].tolist())]
+        (folder / PAIRS_FILE).write_text("".join(lines))
+        return [PAIRS_FILE]
