@@ -176,8 +176,97 @@ def test_export_command(poses_set, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"written: {tmp_path / 'h'} (hloc)"
     text = cli("export", "--help").output
-    for name in ("hloc", "gcl-pairs"):
+    for name in ("hloc", "gcl-pairs", "gcl-msls"):
         assert f"  {name:<10} " in text
     assert "--min-overlap FLOAT" in text and "Examples:" in text
     result = cli("export", poses_set, "--to", "loftr-megadepth2", "--out", tmp_path / "x")
-    assert result.exit_code == 2 and "unknown export format 'loftr-megadepth2'; known: gcl-pairs, hloc" in result.output
+    assert result.exit_code == 2 and "unknown export format 'loftr-megadepth2'; known: gcl-msls, gcl-pairs, hloc" in result.output
+
+
+def _gcl_msls_reader(root, city, split="train_val/"):
+    """GCL's MSLSDataSet inputs as documented: <root>train_val/<city>_gt.h5 'fov' (n_query x
+    n_database, raw.csv row order) and the pano flag from raw.csv's last column."""
+    import h5py
+    import pandas as pd
+
+    with h5py.File(f"{root}{split}{city}_gt.h5", "r") as f:
+        fov, sim = f["fov"][()], f["sim"][()]
+    raws = {role: pd.read_csv(f"{root}{split}{city}/{role}/raw.csv") for role in ("query", "database")}
+    return fov, sim, raws
+
+
+def test_gcl_msls_round_trip_on_the_sample_city(tmp_path):
+    labels = tmp_path / "labels"
+    annotate(SAMPLE, "msls", preset="msls", out=labels)
+    out = export(labels, "gcl-msls", tmp_path / "gcl", block_mb=0.01)  # tiny blocks: many row blocks
+    pairs = read_pairs(labels, with_keys=True)
+    assert sorted(json.loads((out / "fovlabel-export.json").read_text())["files"]) == [
+        "train_val/sampleville/database.json", "train_val/sampleville/query.json", "train_val/sampleville_gt.h5"]
+    # lay the files beside the data, as --into would, and read them as GCL does
+    import shutil
+
+    root = shutil.copytree(SAMPLE, tmp_path / "msls")
+    shutil.copytree(out / "train_val", root / "train_val", dirs_exist_ok=True)
+    fov, sim, raws = _gcl_msls_reader(f"{root}/", "sampleville")
+    q_keys, d_keys = raws["query"]["key"].tolist(), raws["database"]["key"].tolist()
+    assert fov.shape == (len(q_keys), len(d_keys)) and fov.dtype == np.float32
+    expected = np.zeros_like(fov)
+    expected[[q_keys.index(k) for k in pairs["key_a"]], [d_keys.index(k) for k in pairs["key_b"]]] = pairs["overlap"]
+    assert np.array_equal(fov, expected) and np.array_equal(sim, (expected >= 0.5).astype(np.uint8))
+    # panoramas stay in the matrix, at their raw.csv rows/columns, as zero rows/columns
+    pano_q = raws["query"].iloc[:, -1].astype(bool).to_numpy()
+    pano_d = raws["database"].iloc[:, -1].astype(bool).to_numpy()
+    assert pano_q.any() or pano_d.any()
+    assert not fov[pano_q].any() and not fov[:, pano_d].any()
+    index = json.loads((out / "train_val" / "sampleville" / "query.json").read_text())
+    assert index["im_paths"] == [f"train_val/sampleville/query/images/{k}.jpg" for k in q_keys]
+    frames = read_label_frames(labels).set_index("key")
+    assert np.allclose(index["loc"], frames.loc[q_keys, ["x_m", "y_m", "heading_deg"]].to_numpy())
+
+
+def test_gcl_msls_into_adds_only_new_files(tmp_path):
+    import shutil
+
+    labels = tmp_path / "labels"
+    annotate(SAMPLE, "msls", preset="msls", out=labels)
+    root = shutil.copytree(SAMPLE, tmp_path / "msls")
+    before = snapshot(root)
+    assert export(labels, "gcl-msls", into=root) == root
+    after = snapshot(root)
+    assert {k: v for k, v in after.items() if k in before} == before  # nothing that was there changed
+    assert sorted(set(after) - set(before)) == ["train_val/sampleville/database.json",
+                                                "train_val/sampleville/query.json", "train_val/sampleville_gt.h5"]
+    with pytest.raises(ConfigError, match=r"sampleville_gt.h5: exists; --into adds only new files and never "
+                                          r"replaces one \(3 of 3 exist\)"):
+        export(labels, "gcl-msls", into=root)
+    assert snapshot(root) == after
+    assert not [p for p in root.iterdir() if p.name.startswith(".fovlabel-into-")]
+
+
+def test_gcl_msls_refuses_what_it_cannot_serve(poses_set, tmp_path):
+    with pytest.raises(ConfigError, match="gcl-msls needs a label set of an MSLS dataset .*; this one is kitti"):
+        export(poses_set, "gcl-msls", tmp_path / "x")
+    within = tmp_path / "within"
+    annotate(SAMPLE, "msls", preset="msls", mode="within", out=within)
+    with pytest.raises(ConfigError, match="gcl-msls needs cross mode .* group 'sampleville' is in within mode"):
+        export(within, "gcl-msls", tmp_path / "x")
+
+
+@pytest.mark.realdata
+def test_gcl_msls_on_munich(tmp_path):
+    from conftest import MUNICH
+
+    labels = tmp_path / "munich"
+    annotate(shared(MUNICH), "msls", preset="msls", out=labels)
+    out = export(labels, "gcl-msls", tmp_path / "gcl")
+    import h5py
+    import pandas as pd
+
+    with h5py.File(out / "munich_4s_gt.h5", "r") as f:
+        fov = f["fov"][()]
+    q = pd.read_csv(MUNICH / "munich_4s" / "query" / "raw.csv")["key"].astype(str).tolist()
+    d = pd.read_csv(MUNICH / "munich_4s" / "database" / "raw.csv")["key"].astype(str).tolist()
+    pairs = read_pairs(labels, with_keys=True)
+    expected = np.zeros((len(q), len(d)), np.float32)
+    expected[[q.index(k) for k in pairs["key_a"]], [d.index(k) for k in pairs["key_b"]]] = pairs["overlap"]
+    assert np.array_equal(fov, expected) and (fov >= 0.5).sum() == (pairs["rank"] == 2).sum()

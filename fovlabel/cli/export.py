@@ -26,16 +26,18 @@ def build_export() -> click.Command:
         else:
             options.append(click.Option([_flag(oname)], type=_click_type(f.type), default=None, help=help_text))
 
-    def callback(labels, to, out, overwrite, **values):
+    def callback(labels, to, out, into, overwrite, **values):
         from ..exporters import export
 
-        path = export(labels, to, out, overwrite=overwrite, **{k: v for k, v in values.items() if v is not None})
+        path = export(labels, to, out, into=into, overwrite=overwrite,
+                      **{k: v for k, v in values.items() if v is not None})
         click.echo(f"written: {path} ({to})")
 
     listing = "\n".join(f"  {name:<10} {get_exporter(name).summary}" for name in EXPORTERS)
     epilog = ("\b\nFormats:\n" + listing + "\n\n\b\nExamples:\n"
               "  fovlabel export labels/kitti06 --to hloc --k 20 --out exports/kitti06_hloc\n"
-              "  fovlabel export labels/stairs --to gcl-pairs --out exports/stairs_gcl")
+              "  fovlabel export labels/stairs --to gcl-pairs --out exports/stairs_gcl\n"
+              "  fovlabel export labels/msls --to gcl-msls --into /data/msls")
     return click.Command(
         "export", callback=callback, epilog=epilog,
         help="Write the label set LABELS in a trainer's input format (--to) into the folder --out.",
@@ -43,7 +45,10 @@ def build_export() -> click.Command:
         params=[
             click.Argument(["labels"], type=click.Path()),
             click.Option(["--to"], required=True, metavar="FORMAT", help="Export format (see Formats below)."),
-            click.Option(["--out"], required=True, type=click.Path(), help="Output folder."),
+            click.Option(["--out"], type=click.Path(), help="Output folder (new, or a previous export)."),
+            click.Option(["--into"], type=click.Path(),
+                         help="Lay the files into this existing folder (e.g. the MSLS root) instead; only "
+                              "new files are added, none is replaced."),
             click.Option(["--overwrite"], is_flag=True,
                          help="Replace a previous fovlabel export at --out (never anything else)."),
             *options,

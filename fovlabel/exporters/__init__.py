@@ -19,6 +19,7 @@ from .base import EXPORT, MANIFEST, PARTIAL_MARK, Exporter, ExportInput, ExportO
 EXPORTERS: dict = {
     "hloc": "fovlabel.exporters.hloc:Hloc",
     "gcl-pairs": "fovlabel.exporters.gcl:GclPairs",
+    "gcl-msls": "fovlabel.exporters.gcl:GclMsls",
 }
 
 __all__ = ["EXPORTERS", "Exporter", "ExportInput", "ExportOptions", "export", "get_exporter", "register_exporter"]
@@ -65,11 +66,13 @@ def load_input(labels) -> ExportInput:
                        read_label_frames(labels), pairs)
 
 
-def export(labels, to: str, out, *, overwrite: bool = False, **options) -> Path:
-    """Write the label set ``labels`` in the format ``to`` into the folder ``out``; returns ``out``.
+def export(labels, to: str, out=None, *, overwrite: bool = False, into=None, **options) -> Path:
+    """Write the label set ``labels`` in the format ``to`` into the folder ``out``; returns it.
 
     ``options``: the exporter's own (``get_exporter(to).Options``). The folder holds the format's
     files and ``fovlabel-export.json`` (exporter, options, the label set's id, every file).
+    ``into``: instead of ``out``, lay the files into an existing folder (the dataset root, where a
+    trainer looks for them): only new files are added, and an existing one is never replaced.
     """
     from .. import __version__
     from ..io.output import OutputTarget
@@ -78,6 +81,10 @@ def export(labels, to: str, out, *, overwrite: bool = False, **options) -> Path:
     opts = make_options(exporter, options)
     data = load_input(labels)
     exporter.check(data, opts)
+    if (out is None) == (into is None):
+        raise ConfigError("give exactly one of out (a new export folder) and into (an existing folder)")
+    if into is not None:
+        return _export_into(exporter, data, opts, Path(into), labels)
     dataset = Path(data.meta["input"]["path"])
     inputs = [data.folder] + ([dataset] if dataset.is_absolute() and dataset.exists() else [])
     with OutputTarget(out, EXPORT, overwrite=overwrite, inputs=inputs, sealed=[data.folder]) as target:
@@ -92,3 +99,32 @@ def export(labels, to: str, out, *, overwrite: bool = False, **options) -> Path:
         tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
         tmp.replace(partial / MANIFEST)
         return target.commit(lambda p: (p / PARTIAL_MARK).unlink(missing_ok=True))
+
+
+def _export_into(exporter, data, opts, into: Path, labels) -> Path:
+    """Write into a staging folder inside ``into``, then link each file into place: every
+    destination is checked free first, and a link never replaces a file that appeared since."""
+    import os
+    import tempfile
+
+    if not into.is_dir():
+        raise ConfigError(f"{into}: --into needs an existing folder (the dataset root)")
+    planned = exporter.files(data) if hasattr(exporter, "files") else None
+    if planned is not None:
+        taken = [p for p in planned if (into / p).exists()]
+        if taken:
+            raise ConfigError(f"{into / taken[0]}: exists; --into adds only new files and never replaces "
+                              f"one ({len(taken)} of {len(planned)} exist)")
+    with tempfile.TemporaryDirectory(prefix=".fovlabel-into-", dir=into) as staging:
+        staging = Path(staging)
+        files = sorted(exporter.write(staging, data, opts))
+        taken = [p for p in files if (into / p).exists()]
+        if taken:
+            raise ConfigError(f"{into / taken[0]}: exists; --into adds only new files and never replaces one")
+        for name in files:
+            (into / name).parent.mkdir(parents=True, exist_ok=True)
+            try:  # a hard link never replaces: it fails if the name appeared meanwhile
+                os.link(staging / name, into / name)
+            except FileExistsError:
+                raise ConfigError(f"{into / name}: exists; --into adds only new files and never replaces one") from None
+    return into

@@ -105,3 +105,104 @@ class GclPairs(Exporter):
             (folder / f"{safe}.json").write_text(json.dumps(index))
             files += [gt, f"{safe}.json"]
         return files
+
+
+@dataclass(frozen=True)
+class GclMslsOptions(ExportOptions):
+    block_mb: float = param(64.0, "Dense matrix block written at a time, in MiB (memory, not the result).")
+
+    def validate(self):
+        if not self.block_mb > 0:
+            raise ConfigError(f"block_mb must be > 0; got {self.block_mb:g}")
+
+
+def _city_layout(frames, group):
+    """(split prefix "train_val/" or "test/" or "" as the dataset lays the city out, city name,
+    query frame ids in raw.csv order, database ids likewise)."""
+    members = frames[frames["group"] == group]
+    first = str(members["source_file"].iloc[0]).split("/")
+    # source_file is <split>/<city>/<role>/raw.csv, <city>/<role>/raw.csv, or <role>/raw.csv
+    split = first[-4] + "/" if len(first) >= 4 else ""
+    city = first[-3] if len(first) >= 3 else str(group).split("/")[-1]
+    ids = {}
+    for role in ("query", "database"):
+        part = members[members["role"] == role].sort_values("source_row")
+        ids[role] = part["frame_id"].to_numpy(np.int64)
+    return split, city, ids["query"], ids["database"]
+
+
+class GclMsls(Exporter):
+    """``gcl-msls``: GCL's ``MSLSDataSet`` labels for an MSLS label set in cross mode.
+
+    Per city ``<split>/<city>_gt.h5`` (beside the city folder, as the dataset lays it out: GCL's
+    loader looks in ``train_val/``) with ``fov``
+    (n_query x n_database float32, rows and columns in raw.csv order, panoramas in place as zero
+    rows and columns, absent pairs 0) and ``sim`` (uint8, overlap >= the label set's positive
+    threshold), and ``<split>/<city>/query.json``, ``database.json`` (``im_prefix``, ``im_paths``
+    as MSLS lays images out, ``loc`` = easting, northing, ca). Dense, so written in row blocks of
+    ``block_mb``: memory stays bounded whatever the city's size.
+    """
+
+    name = "gcl-msls"
+    summary = "GCL MSLSDataSet: per city <city>_gt.h5 (fov, sim: query x database) + query/database.json"
+    Options = GclMslsOptions
+
+    def check(self, labels, options):
+        fmt = labels.meta["input"].get("format")
+        if fmt != "msls":
+            raise ConfigError(f"gcl-msls needs a label set of an MSLS dataset (--format msls); this one is {fmt}")
+        modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
+        other = sorted(g for g, m in modes.items() if m != "cross")
+        if other:
+            raise ConfigError(f"gcl-msls needs cross mode (query x database); group {other[0]!r} is in "
+                              f"{modes[other[0]]} mode")
+
+    def files(self, labels) -> list[str]:
+        out = []
+        for group in labels.frames["group"].unique():
+            split, city, _, _ = _city_layout(labels.frames, group)
+            out += [f"{split}{city}_gt.h5", f"{split}{city}/query.json", f"{split}{city}/database.json"]
+        return out
+
+    def write(self, folder, labels, options):
+        h5py = _h5py()
+        frames, pairs, meta = labels.frames, labels.pairs, labels.meta
+        positive = float(meta.get("run", meta.get("config", {})).get("positive", 0.5))
+        root = str(labels.dataset_root.resolve()).rstrip("/") + "/"
+        files = []
+        a_all, b_all = pairs["frame_a"].to_numpy(np.int64), pairs["frame_b"].to_numpy(np.int64)
+        v_all = pairs["overlap"].to_numpy(np.float32)
+        for group in frames["group"].unique():
+            split, city, query, database = _city_layout(frames, group)
+            row = np.full(len(frames), -1, np.int64)
+            col = np.full(len(frames), -1, np.int64)
+            row[query], col[database] = np.arange(len(query)), np.arange(len(database))
+            mine = (row[a_all] >= 0) & (col[b_all] >= 0)
+            r, c, v = row[a_all[mine]], col[b_all[mine]], v_all[mine]
+            order = np.argsort(r, kind="stable")
+            r, c, v = r[order], c[order], v[order]
+            (folder / f"{split}{city}").mkdir(parents=True, exist_ok=True)
+            gt = f"{split}{city}_gt.h5"
+            n_q, n_db = len(query), len(database)
+            rows_per_block = max(1, int(options.block_mb * 2**20 / (5 * max(n_db, 1))))  # fov f4 + sim u1
+            with h5py.File(folder / gt, "w") as f:
+                chunks = (min(max(n_q, 1), 64), min(max(n_db, 1), 4096)) if n_q and n_db else None
+                fov = f.create_dataset("fov", shape=(n_q, n_db), dtype="f4", fillvalue=0.0, chunks=chunks)
+                sim = f.create_dataset("sim", shape=(n_q, n_db), dtype="u1", fillvalue=0, chunks=chunks)
+                for r0 in range(0, n_q, rows_per_block):
+                    r1 = min(r0 + rows_per_block, n_q)
+                    s0, s1 = np.searchsorted(r, [r0, r1])
+                    block = np.zeros((r1 - r0, n_db), np.float32)
+                    block[r[s0:s1] - r0, c[s0:s1]] = v[s0:s1]
+                    fov[r0:r1] = block
+                    sim[r0:r1] = block >= positive
+            files.append(gt)
+            for role, ids in (("query", query), ("database", database)):
+                sub = frames.iloc[ids]
+                index = {"im_prefix": root,
+                         "im_paths": [f"{split}{city}/{role}/images/{k}.jpg" for k in sub["key"]],
+                         "loc": sub[["x_m", "y_m", "heading_deg"]].to_numpy().tolist()}
+                name = f"{split}{city}/{role}.json"
+                (folder / name).write_text(json.dumps(index))
+                files.append(name)
+        return files
