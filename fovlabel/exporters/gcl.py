@@ -88,8 +88,9 @@ class GclPairs(Exporter):
             gt = f"{safe}_gt.h5"
             length = n * (n - 1) // 2
             with h5py.File(folder / gt, "w") as f:
-                fov = f.create_dataset("fov", shape=(length,), dtype="f4", fillvalue=0.0)
-                sim = f.create_dataset("sim", shape=(length,), dtype="u1", fillvalue=0)
+                packed = dict(chunks=(min(length, 1 << 18),), compression="gzip", compression_opts=1) if length else {}
+                fov = f.create_dataset("fov", shape=(length,), dtype="f4", fillvalue=0.0, **packed)
+                sim = f.create_dataset("sim", shape=(length,), dtype="u1", fillvalue=0, **packed)
                 for start_row in range(0, max(n - 1, 0), options.block_rows):
                     stop_row = min(start_row + options.block_rows, n - 1)
                     a0 = int(condensed_index(n, start_row, start_row + 1))
@@ -187,8 +188,10 @@ class GclMsls(Exporter):
             rows_per_block = max(1, int(options.block_mb * 2**20 / (5 * max(n_db, 1))))  # fov f4 + sim u1
             with h5py.File(folder / gt, "w") as f:
                 chunks = (min(max(n_q, 1), 64), min(max(n_db, 1), 4096)) if n_q and n_db else None
-                fov = f.create_dataset("fov", shape=(n_q, n_db), dtype="f4", fillvalue=0.0, chunks=chunks)
-                sim = f.create_dataset("sim", shape=(n_q, n_db), dtype="u1", fillvalue=0, chunks=chunks)
+                # mostly zeros: gzip (h5py's built-in filter, which GCL's h5py reads) shrinks it ~100x
+                packed = dict(chunks=chunks, compression="gzip", compression_opts=1) if chunks else {}
+                fov = f.create_dataset("fov", shape=(n_q, n_db), dtype="f4", fillvalue=0.0, **packed)
+                sim = f.create_dataset("sim", shape=(n_q, n_db), dtype="u1", fillvalue=0, **packed)
                 for r0 in range(0, n_q, rows_per_block):
                     r1 = min(r0 + rows_per_block, n_q)
                     s0, s1 = np.searchsorted(r, [r0, r1])
