@@ -135,6 +135,9 @@ FRAME_GROUPS: dict[str, tuple[list, str]] = {
         pa.field("plane_y_m", pa.float64()),
         pa.field("plane_heading_deg", pa.float64()),  # clockwise from the plane's +y (e2)
     ], "ground-plane sector placement (written by strong2d)"),
+    "observed": ([
+        pa.field("observed", pa.int64()),  # |V|: voxels (or SfM points) the frame observes
+    ], "3D set sizes (written by cloud3d): cover = shared / observed"),
 }
 
 #: The canonical frames table in memory: the core and every group (absent ones null).

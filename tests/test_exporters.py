@@ -180,7 +180,7 @@ def test_export_command(poses_set, tmp_path):
         assert f"  {name:<10} " in text
     assert "--min-overlap FLOAT" in text and "Examples:" in text
     result = cli("export", poses_set, "--to", "loftr-megadepth2", "--out", tmp_path / "x")
-    assert result.exit_code == 2 and "unknown export format 'loftr-megadepth2'; known: gcl-msls, gcl-pairs, hloc" in result.output
+    assert result.exit_code == 2 and "unknown export format 'loftr-megadepth2'; known: d2net, gcl-msls, gcl-pairs, hloc, loftr-megadepth" in result.output
 
 
 def _gcl_msls_reader(root, city, split="train_val/"):
@@ -270,3 +270,119 @@ def test_gcl_msls_on_munich(tmp_path):
     expected = np.zeros((len(q), len(d)), np.float32)
     expected[[q.index(k) for k in pairs["key_a"]], [d.index(k) for k in pairs["key_b"]]] = pairs["overlap"]
     assert np.array_equal(fov, expected) and (fov >= 0.5).sum() == (pairs["rank"] == 2).sum()
+
+
+# -- d2net / glue-factory and LoFTR MegaDepth ------------------------------------------------------
+
+MAUPERTUIS = SHARED / "colmap" / "maupertuis" / "sparse" / "0"
+
+
+@pytest.mark.realdata
+def test_d2net_equals_d2nets_definition_on_maupertuis(tmp_path):
+    labels = tmp_path / "maup"
+    annotate(shared(MAUPERTUIS), "colmap", labeller="cloud3d", mode="within", out=labels)
+    out = export(labels, "d2net", tmp_path / "d2")
+    info = np.load(out / "scene_info" / "maupertuis.npz", allow_pickle=True)
+    # by hand from points3D.txt: P_i = the points whose track holds image i; [i, j] = |Pi ∩ Pj| / |Pi|
+    seen = {}
+    for line in (MAUPERTUIS / "points3D.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            parts = line.split()
+            for image_id in parts[8::2]:
+                seen.setdefault(int(image_id), set()).add(int(parts[0]))
+    ids = sorted(seen)
+    expected = np.array([[-1.0 if i == j else len(seen[i] & seen[j]) / len(seen[i]) for j in ids] for i in ids])
+    assert np.array_equal(info["overlap_matrix"], expected)  # exactly, in float64
+    names = {int(l.split()[0]): l.split()[-1] for l in (MAUPERTUIS / "images.txt").read_text().splitlines()
+             if l and not l.startswith("#") and l.split()[-1].endswith(".jpg")}
+    assert info["image_paths"].tolist() == [names[i] for i in ids]
+    # poses are world-to-camera: COLMAP's own QW..TZ of images.txt
+    from fovlabel.geometry.poses import quat_to_matrix
+
+    line = next(l for l in (MAUPERTUIS / "images.txt").read_text().splitlines() if l.startswith(f"{ids[0]} "))
+    q, t = np.array(line.split()[1:5], float), np.array(line.split()[5:8], float)
+    assert np.allclose(info["poses"][0][:3, :3], quat_to_matrix(q)[0], atol=1e-9)
+    assert np.allclose(info["poses"][0][:3, 3], t, atol=1e-9)
+    assert info["depth_paths"].tolist() == [None] * len(ids)
+
+
+def _consistent_share(depth_i, depth_j, K_i, K_j, cw_i, cw_j, scale, stride=4):
+    """From the exported values only (K and world-to-camera poses): the share of frame i's valid
+    depth pixels that, warped into frame j, land on a valid depth pixel of j and agree with it
+    within 5% (relative)."""
+    v, u = np.mgrid[0:depth_i.shape[0]:stride, 0:depth_i.shape[1]:stride]
+    d = depth_i[v, u].astype(np.float64)
+    ok = (d > 0) & (d < 65535)
+    z = d[ok] / scale
+    cam = np.stack([(u[ok] - K_i[0, 2]) * z / K_i[0, 0], (v[ok] - K_i[1, 2]) * z / K_i[1, 1], z, np.ones_like(z)])
+    in_j = cw_j @ np.linalg.inv(cw_i) @ cam  # world-to-camera j after camera-to-world i
+    front = in_j[2] > 1e-6
+    uj = np.floor(K_j[0, 0] * in_j[0][front] / in_j[2][front] + K_j[0, 2]).astype(int)
+    vj = np.floor(K_j[1, 1] * in_j[1][front] / in_j[2][front] + K_j[1, 2]).astype(int)
+    inside = (uj >= 0) & (vj >= 0) & (uj < depth_j.shape[1]) & (vj < depth_j.shape[0])
+    ref = depth_j[vj[inside], uj[inside]].astype(np.float64)
+    valid = (ref > 0) & (ref < 65535)
+    zj = in_j[2][front][inside][valid]
+    ref = ref[valid] / scale
+    return float(np.mean(np.abs(zj - ref) <= 0.05 * ref)) if len(ref) else 0.0
+
+
+@pytest.mark.realdata
+def test_d2net_and_loftr_on_redkitchen_warp_consistently(tmp_path):
+    import pickle
+
+    from test_cloud3d import redkitchen_csv
+
+    from fovlabel.io.depth import read_depth
+
+    path = redkitchen_csv(tmp_path, count=20)
+    labels = tmp_path / "kitchen"
+    annotate(path, "csv", labeller="cloud3d", mode="within", reader_options={"pose": "cam_to_world"}, out=labels)
+    d2 = export(labels, "d2net", tmp_path / "d2", write_depth_h5=True)
+    info = np.load(d2 / "scene_info" / "redkitchen.npz", allow_pickle=True)
+    overlap = info["overlap_matrix"]
+    assert (np.diag(overlap) == -1).all() and ((overlap >= 0) | (np.eye(len(overlap)) == 1)).all()
+    frames = read_label_frames(labels)
+    close = [(i, j) for i in range(len(overlap)) for j in range(len(overlap)) if i != j and overlap[i, j] >= 0.5]
+    assert len(close) > 20
+    depth = {i: read_depth(frames["depth_path"].iloc[i]) for i in range(len(frames))}
+    K, poses = info["intrinsics"], info["poses"]
+    shares = [_consistent_share(depth[i], depth[j], K[i], K[j], poses[i], poses[j], 1000.0) for i, j in close]
+    assert min(shares) >= 0.7, shares  # every pair with overlap >= 0.5: >= 70% of its warped pixels agree
+    # the check can fail: read as camera-to-world (the wrong direction), the poses do not agree
+    wrong = [_consistent_share(depth[i], depth[j], K[i], K[j], np.linalg.inv(poses[i]), np.linalg.inv(poses[j]),
+                               1000.0) for i, j in close]
+    assert np.mean(wrong) < 0.5 * np.mean(shares)
+    # glue-factory's depth files: float32 metres, the image's size
+    import h5py
+
+    with h5py.File(d2 / info["depth_paths"][0], "r") as f:
+        metres = f["depth"][()]
+    assert metres.dtype == np.float32 and metres.shape == depth[0].shape
+    assert np.allclose(metres[depth[0] > 0], depth[0][depth[0] > 0] / 1000.0)
+    # LoFTR: pickled dicts per bin; the loader deletes a key, which a real npz refuses
+    lo = export(labels, "loftr-megadepth", tmp_path / "loftr", bins="0.1,0.3,0.5,0.7")
+    names = (lo / "index.txt").read_text().split()
+    assert names == ["redkitchen_0.1_0.3", "redkitchen_0.3_0.5", "redkitchen_0.5_0.7"]
+    total = 0
+    for name in names:
+        d = np.load(lo / f"{name}.npz", allow_pickle=True)
+        assert isinstance(d, dict)
+        infos = d["pair_infos"]
+        del d["pair_infos"]  # what LoFTR's loader does
+        lo_edge, hi_edge = (float(v) for v in name.split("_")[1:])
+        for (ij, score, central) in infos:
+            i, j = ij
+            assert lo_edge < score <= hi_edge and score == min(overlap[i, j], overlap[j, i])
+            assert central.shape == (4,)
+        total += len(infos)
+        assert set(d) == {"image_paths", "depth_paths", "intrinsics", "poses"}
+    assert total > 0
+    with open(lo / f"{names[-1]}.npz", "rb") as f:
+        assert pickle.load(f)["poses"][0].shape == (4, 4)
+
+
+def test_3d_exporters_refuse_2d_label_sets(poses_set, tmp_path):
+    for fmt in ("d2net", "loftr-megadepth"):
+        with pytest.raises(ConfigError, match=f"{fmt} needs a 3D label set .*; this one is strong2d"):
+            export(poses_set, fmt, tmp_path / fmt)

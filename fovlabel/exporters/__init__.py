@@ -20,6 +20,8 @@ EXPORTERS: dict = {
     "hloc": "fovlabel.exporters.hloc:Hloc",
     "gcl-pairs": "fovlabel.exporters.gcl:GclPairs",
     "gcl-msls": "fovlabel.exporters.gcl:GclMsls",
+    "d2net": "fovlabel.exporters.d2net:D2Net",
+    "loftr-megadepth": "fovlabel.exporters.d2net:LoftrMegadepth",
 }
 
 __all__ = ["EXPORTERS", "Exporter", "ExportInput", "ExportOptions", "export", "get_exporter", "register_exporter"]

@@ -89,6 +89,7 @@ class Cloud3D(Labeller):
             sets, reach = scene_sets(frames, params, root)
         state = _state(frames, sets, reach, params)
         notes = [f"3D source: {source}" + ("" if source == "tracks" else f", voxel {params.voxel_m:g} m")]
+        frames["observed"] = np.where(frames["usable"].to_numpy(), state["sizes"], 0).astype(np.int64)
         empty = frames["usable"].to_numpy() & (state["sizes"] == 0)
         if empty.any():
             frames.loc[empty, "usable"] = False

@@ -128,7 +128,7 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFra
     frames = frames[[f.name for f in FRAMES_SCHEMA]]
     floats = [f.name for f in FRAMES_SCHEMA if f.type == "double"]
     dtypes = {"frame_id": "int32", "source_row": "int64", "usable": "bool", "width": "Int32",
-              "height": "Int32", **{c: "float64" for c in floats}}
+              "height": "Int32", "observed": "Int64", **{c: "float64" for c in floats}}
     frames = frames.astype(dtypes)
     for c in (f.name for f in FRAMES_SCHEMA if f.type == "string"):
         frames[c] = frames[c].astype(object).where(frames[c].notna(), None)
