@@ -386,3 +386,75 @@ def test_3d_exporters_refuse_2d_label_sets(poses_set, tmp_path):
     for fmt in ("d2net", "loftr-megadepth"):
         with pytest.raises(ConfigError, match=f"{fmt} needs a 3D label set .*; this one is strong2d"):
             export(poses_set, fmt, tmp_path / fmt)
+
+
+# -- ScanNet: the reader and LoFTR's ScanNet index ---------------------------------------------------
+
+def _scannet_scene(root, lost=(3,)):
+    """A small ScanNet export: a wall 2 m in front of a camera sliding along x, frame 3 lost."""
+    from PIL import Image
+
+    scene = root / "scene0707_00"
+    for sub in ("color", "depth", "pose", "intrinsic"):
+        (scene / sub).mkdir(parents=True)
+    K = np.eye(4)
+    K[0, 0] = K[1, 1] = 40.0
+    K[0, 2], K[1, 2] = 32.0, 24.0
+    np.savetxt(scene / "intrinsic" / "intrinsic_depth.txt", K)
+    for n in range(6):
+        T = np.eye(4)
+        T[0, 3] = 0.1 * n
+        text = "\n".join(["-inf -inf -inf -inf"] * 4) if n in lost else "\n".join(" ".join(f"{v:g}" for v in r) for r in T)
+        (scene / "pose" / f"{n}.txt").write_text(text + "\n")
+        Image.fromarray(np.full((48, 64), 2000, np.uint16)).save(scene / "depth" / f"{n}.png")
+        Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(scene / "color" / f"{n}.jpg")
+    return scene
+
+
+def test_scannet_reader_flags_lost_tracks(tmp_path):
+    from fovlabel import read_frames
+
+    _scannet_scene(tmp_path / "scans")
+    frames = read_frames(tmp_path / "scans", "scannet")
+    assert frames["key"].tolist() == ["0", "1", "2", "3", "4", "5"]
+    assert frames["usable"].tolist() == [True, True, True, False, True, True]
+    assert frames.loc[3, "flag"] == "lost track" and np.isnan(frames.loc[3, "tx"])
+    assert (frames["fx"] == 40.0).all() and (frames["width"] == 64).all() and (frames["height"] == 48).all()
+    assert frames["depth_path"].iloc[0] == "scene0707_00/depth/0.png" and frames.attrs["notes"][0].startswith("1 frame")
+    summary = annotate(tmp_path / "scans", "scannet", labeller="cloud3d", voxel_m=0.05, mode="within",
+                       out=tmp_path / "labels")
+    assert any("lost track" in n for n in summary.notes) and summary.usable_frames == 5
+    pairs = read_pairs(tmp_path / "labels")
+    assert 3 not in set(pairs["frame_a"]) | set(pairs["frame_b"]) and len(pairs) == 10
+
+
+def test_loftr_scannet_round_trip(tmp_path):
+    _scannet_scene(tmp_path / "scans")
+    labels = tmp_path / "labels"
+    annotate(tmp_path / "scans", "scannet", labeller="cloud3d", voxel_m=0.05, mode="within", out=labels)
+    out = export(labels, "loftr-scannet", tmp_path / "loftr")
+    index = np.load(out / "scannet_indices" / "scene0707_00.npz")
+    name, score = index["name"], index["score"]
+    assert name.shape == (10, 4) and name.dtype == np.int64 and score.shape == (10,)
+    assert (name[:, 0] == 707).all() and (name[:, 1] == 0).all() and 3 not in set(name[:, 2:].ravel())
+    pairs = read_pairs(labels, with_keys=True)
+    expected = np.minimum(pairs["cover_a"], pairs["cover_b"]).to_numpy()
+    assert np.allclose(score, expected, atol=1e-6)
+    assert [tuple(r) for r in name[:, 2:]] == [(int(a), int(b)) for a, b in zip(pairs["key_a"], pairs["key_b"])]
+    K = np.load(out / "intrinsics.npz")["scene0707_00"]
+    assert np.allclose(K, [[40, 0, 32], [0, 40, 24], [0, 0, 1]])
+    with pytest.raises(ConfigError, match="loftr-scannet needs a ScanNet label set"):
+        annotate(SAMPLE, "msls", preset="msls", out=tmp_path / "m")
+        export(tmp_path / "m", "loftr-scannet", tmp_path / "x")
+
+
+@pytest.mark.realdata
+def test_an_rgbd_folder_without_the_7scenes_tree_loads_directly(tmp_path):
+    from fovlabel import read_frames
+
+    folder = shared(SHARED / "rgbd" / "7scenes_redkitchen_every20")
+    frames = read_frames(folder, "7scenes")
+    assert len(frames) == 50 and frames["role"].isna().all() and frames["fx"].eq(585.0).all()
+    assert frames["depth_path"].iloc[0] == "frames/frame-000000.depth.png"
+    pairs = annotate(folder, "7scenes", labeller="cloud3d", mode="within")
+    assert len(pairs) > 100

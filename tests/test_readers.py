@@ -134,7 +134,7 @@ def test_empty_city(tmp_path):
 def test_no_city_and_unknown_format(tmp_path):
     with pytest.raises(InputError, match="no MSLS city found"):
         read_frames(tmp_path, "msls")
-    with pytest.raises(UnknownFormatError, match="unknown format .kitty.; known: 7scenes, colmap, csv, kitti, msls, tbplaces, tum"):
+    with pytest.raises(UnknownFormatError, match="unknown format .kitty.; known: 7scenes, colmap, csv, kitti, msls, scannet, tbplaces, tum"):
         read_frames(tmp_path, "kitty")
 
 

@@ -22,6 +22,7 @@ EXPORTERS: dict = {
     "gcl-msls": "fovlabel.exporters.gcl:GclMsls",
     "d2net": "fovlabel.exporters.d2net:D2Net",
     "loftr-megadepth": "fovlabel.exporters.d2net:LoftrMegadepth",
+    "loftr-scannet": "fovlabel.exporters.d2net:LoftrScannet",
 }
 
 __all__ = ["EXPORTERS", "Exporter", "ExportInput", "ExportOptions", "export", "get_exporter", "register_exporter"]

@@ -220,3 +220,54 @@ class LoftrMegadepth(Exporter):
                 names.append(stem)
         (folder / "index.txt").write_text("".join(f"{n}\n" for n in names))
         return files + ["index.txt"]
+
+
+class LoftrScannet(Exporter):
+    """``loftr-scannet``: LoFTR's ScanNet index from a ScanNet label set: per scene
+    ``scannet_indices/<scene>.npz`` (a real npz) with ``name`` (N, 4) int
+    ``[scene_id, sub_scene_id, frame0, frame1]`` and ``score`` (N,) float (3D sets: the pair's
+    smaller directional coverage, as loftr-megadepth; 2D sets: the overlap), and
+    ``intrinsics.npz`` mapping each scene name to its (3, 3) depth-camera K."""
+
+    name = "loftr-scannet"
+    summary = "LoFTR ScanNet index: per scene npz of name (N, 4) and score, plus intrinsics.npz"
+    Options = ExportOptions
+
+    def check(self, labels, options):
+        import re
+
+        for group in labels.frames["group"].unique():
+            if not re.fullmatch(r"scene\d+_\d+", str(group)):
+                raise ConfigError(f"loftr-scannet needs a ScanNet label set (--format scannet, scenes named "
+                                  f"sceneXXXX_XX); group {group!r} is not one")
+        if not labels.frames["key"].str.fullmatch(r"\d+").all():
+            raise ConfigError("loftr-scannet needs ScanNet frame numbers as keys")
+
+    def write(self, folder, labels, options):
+        import re
+
+        frames, pairs = labels.frames, labels.pairs
+        modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
+        (folder / "scannet_indices").mkdir()
+        intrinsics, files = {}, []
+        for scene, ids in _scenes(labels):
+            scene_id, sub_id = (int(v) for v in re.fullmatch(r"scene(\d+)_(\d+)", scene).groups())
+            local = np.full(len(frames), -1, np.int64)
+            local[ids] = np.arange(len(ids))
+            mine = (local[pairs["frame_a"].to_numpy()] >= 0) & (local[pairs["frame_b"].to_numpy()] >= 0)
+            sub = pairs[mine]
+            a, b = local[sub["frame_a"].to_numpy()], local[sub["frame_b"].to_numpy()]
+            if "cover_a" in sub.columns:
+                cover = coverage_matrix(frames, pairs, ids, modes)
+                score = np.minimum(cover[a, b], cover[b, a])
+            else:
+                score = sub["overlap"].to_numpy(np.float64)
+            number = frames["key"].to_numpy(dtype=object)[ids].astype(np.int64)
+            name = np.stack([np.full(len(a), scene_id), np.full(len(a), sub_id), number[a], number[b]], 1)
+            np.savez(folder / "scannet_indices" / f"{scene}.npz", name=name.astype(np.int64),
+                     score=score.astype(np.float64))
+            files.append(f"scannet_indices/{scene}.npz")
+            row = frames.iloc[ids[0]]
+            intrinsics[scene] = np.array([[row["fx"], 0.0, row["cx"]], [0.0, row["fy"], row["cy"]], [0.0, 0.0, 1.0]])
+        np.savez(folder / "intrinsics.npz", **intrinsics)
+        return files + ["intrinsics.npz"]

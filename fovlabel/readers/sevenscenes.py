@@ -77,35 +77,43 @@ def _unposed_frame(seq: Path, posed: set) -> str | None:
     return None
 
 
+def _frames_folder(root: Path) -> Path | None:
+    """A folder of frames without 7-Scenes' tree (no seq-XX/, no split files): frame-*.pose.txt
+    in ``root`` or in ``root/frames``, as in RGB-D samples such as tsdf-fusion's."""
+    for folder in (root, root / "frames"):
+        if folder.is_dir() and any(folder.glob("frame-*.pose.txt")) and not any(root.glob("seq-*")):
+            return folder
+    return None
+
+
+def _intrinsics(root: Path, folder: Path) -> dict:
+    """camera-intrinsics.txt (a 3x3 K) where the folder has one, else the dataset's published K."""
+    for path in (folder / "camera-intrinsics.txt", root / "camera-intrinsics.txt"):
+        if path.is_file():
+            K, lines = numeric_lines(path, 3, "camera intrinsics (3x3 K)")
+            if K.shape != (3, 3) or not (K[0, 0] > 0 and K[1, 1] > 0):
+                raise InputError("camera intrinsics must be a 3x3 K with fx, fy > 0", file=path)
+            return dict(fx=K[0, 0], fy=K[1, 1], cx=K[0, 2], cy=K[1, 2], width=INTRINSICS["width"],
+                        height=INTRINSICS["height"])
+    return dict(INTRINSICS)
+
+
 def read_7scenes(root: Path):
+    folder = _frames_folder(root)
+    if folder is not None:  # one sequence of frames, no roles: within mode
+        table = _sequence(root, folder, scene_name=root.name, role=None, sequence=None,
+                          intrinsics=_intrinsics(root, folder))
+        if table is None:
+            raise InputError("no frame-*.pose.txt found", file=folder)
+        return table
     tables = []
     for scene in _scenes(root):
         roles = _split_roles(scene)
         for seq in sorted(d for d in scene.glob("seq-*") if d.is_dir()):
-            pose_files = sorted(seq.glob("frame-*.pose.txt"))
-            stems = [p.name[: -len(".pose.txt")] for p in pose_files]
-            orphan = _unposed_frame(seq, set(stems))
-            if orphan is not None:
-                stem = orphan.split(".")[0]
-                raise InputError(f"frame {seq.name}/{stem} has {orphan} but no pose file {stem}.pose.txt",
-                                 file=seq / f"{stem}.pose.txt")
-            if not pose_files:
-                continue
-            T = np.stack([_read_pose(p) for p in pose_files])
-            R = np.empty((len(T), 3, 3))
-            for i, p in enumerate(pose_files):  # per file, so that the error names it
-                R[i] = rigid_rotations(T[i:i + 1, :3, :3], p, None)[0]
-            colour = [_existing(seq, s, (".color.png", ".color.jpg")) for s in stems]
-            depth = [_existing(seq, s, (".depth.png",)) for s in stems]
-            tables.append(pose_rows(
-                R, T[:, :3, 3],
-                key=[f"{seq.name}/{s}" for s in stems],
-                group=scene.name, role=roles.get(seq.name), sequence=seq.name,
-                image_path=[None if c is None else relative(c, root) for c in colour],
-                depth_path=[None if d is None else relative(d, root) for d in depth],
-                source_file=[relative(p, root) for p in pose_files], source_row=1,
-                depth_scale=DEPTH_UNITS_PER_M, **INTRINSICS,
-            ))
+            table = _sequence(root, seq, scene_name=scene.name, role=roles.get(seq.name), sequence=seq.name,
+                              intrinsics=INTRINSICS)
+            if table is not None:
+                tables.append(table)
     if not tables:
         raise InputError("no frame-*.pose.txt found under the sequences", file=root)
     return pd.concat(tables, ignore_index=True)
@@ -116,3 +124,32 @@ def _existing(seq: Path, stem: str, suffixes) -> Path | None:
         if (seq / (stem + suffix)).is_file():
             return seq / (stem + suffix)
     return None
+
+
+def _sequence(root: Path, seq: Path, *, scene_name, role, sequence, intrinsics):
+    """Frames of one folder of frame-XXXXXX.{pose.txt,color.png|jpg,depth.png} files, or None."""
+    pose_files = sorted(seq.glob("frame-*.pose.txt"))
+    stems = [p.name[: -len(".pose.txt")] for p in pose_files]
+    orphan = _unposed_frame(seq, set(stems))
+    if orphan is not None:
+        stem = orphan.split(".")[0]
+        raise InputError(f"frame {seq.name}/{stem} has {orphan} but no pose file {stem}.pose.txt",
+                         file=seq / f"{stem}.pose.txt")
+    if not pose_files:
+        return None
+    T = np.stack([_read_pose(p) for p in pose_files])
+    R = np.empty((len(T), 3, 3))
+    for i, p in enumerate(pose_files):  # per file, so that the error names it
+        R[i] = rigid_rotations(T[i:i + 1, :3, :3], p, None)[0]
+    colour = [_existing(seq, s, (".color.png", ".color.jpg")) for s in stems]
+    depth = [_existing(seq, s, (".depth.png",)) for s in stems]
+    prefix = f"{sequence}/" if sequence else ""
+    return pose_rows(
+        R, T[:, :3, 3],
+        key=[f"{prefix}{s}" for s in stems],
+        group=scene_name, role=role, sequence=sequence,
+        image_path=[None if c is None else relative(c, root) for c in colour],
+        depth_path=[None if d is None else relative(d, root) for d in depth],
+        source_file=[relative(p, root) for p in pose_files], source_row=1,
+        depth_scale=DEPTH_UNITS_PER_M, **intrinsics,
+    )
