@@ -123,7 +123,7 @@ def run_to_disk(
 ) -> Summary:
     """Label every chunk and write the label set at ``target`` (a locked
     :class:`~fovlabel.io.output.OutputTarget`; atomic, resumable; see io.labelset)."""
-    from .io.labelset import LabelSetWriter, frames_fingerprint, read_metadata
+    from .io.labelset import LabelSetWriter, frames_fingerprint
     from .io.metadata import LabelSetMetadata
 
     start = time.perf_counter()

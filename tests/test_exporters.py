@@ -176,11 +176,14 @@ def test_export_command(poses_set, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"written: {tmp_path / 'h'} (hloc)"
     text = cli("export", "--help").output
-    for name in ("hloc", "gcl-pairs", "gcl-msls"):
+    for name in ("hloc", "gcl-pairs", "gcl-msls", "d2net", "loftr-megadepth", "loftr-scannet", "classes"):
         assert f"  {name:<10} " in text
     assert "--min-overlap FLOAT" in text and "Examples:" in text
     result = cli("export", poses_set, "--to", "loftr-megadepth2", "--out", tmp_path / "x")
-    assert result.exit_code == 2 and "unknown export format 'loftr-megadepth2'; known: d2net, gcl-msls, gcl-pairs, hloc, loftr-megadepth" in result.output
+    from fovlabel.exporters import EXPORTERS
+
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: unknown export format 'loftr-megadepth2'; known: {', '.join(sorted(EXPORTERS))}"
 
 
 def _gcl_msls_reader(root, city, split="train_val/"):

@@ -62,12 +62,13 @@ def main(ctx):
 
 
 def _register():
+    from .classes import classes
     from .overlap import overlap
     from .run import run
     from .show import show
     from .verify import verify
 
-    for command in (overlap, run, show, verify):
+    for command in (classes, overlap, run, show, verify):
         main.add_command(command)
 
 

@@ -18,6 +18,7 @@ from .base import EXPORT, MANIFEST, PARTIAL_MARK, Exporter, ExportInput, ExportO
 #: name -> "module:Class" (imported on first use) or a registered instance
 EXPORTERS: dict = {
     "hloc": "fovlabel.exporters.hloc:Hloc",
+    "classes": "fovlabel.exporters.hloc:Classes",
     "gcl-pairs": "fovlabel.exporters.gcl:GclPairs",
     "gcl-msls": "fovlabel.exporters.gcl:GclMsls",
     "d2net": "fovlabel.exporters.d2net:D2Net",

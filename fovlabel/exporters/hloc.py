@@ -23,7 +23,8 @@ PAIRS_FILE = "pairs.txt"
 @dataclass(frozen=True)
 class HlocOptions(ExportOptions):
     k: int = param(10, "Partners per image, best overlap first (>= 1).")
-    min_overlap: float = param(0.0, "Only partners with overlap above this, in [0, 1).")
+    min_overlap: float = param(0.0, "The least overlap that counts (hloc: partners above it; classes: "
+                                    "members at least it, default 0.5).")
 
     def validate(self):
         if self.k < 1:
@@ -73,3 +74,32 @@ class Hloc(Exporter):
         lines = [f"{names[i]} {names[j]}\n" for i, j in zip(src[top].tolist(), dst[top].tolist())]
         (folder / PAIRS_FILE).write_text("".join(lines))
         return [PAIRS_FILE]
+
+
+@dataclass(frozen=True)
+class ClassesOptions(ExportOptions):
+    min_overlap: float = param(0.5, "The least overlap that counts (hloc: partners above it; classes: "
+                                    "members at least it, default 0.5).")
+    min_size: int = param(1, "Classes smaller than this are dropped (class -1) (classes).")
+
+
+class Classes(Exporter):
+    """``classes``: place classes (fovlabel.classes) as ``classes.parquet`` and ``classes.csv``:
+    frame_id, key, group, class (-1: none), for pytorch-metric-learning's ``MPerClassSampler``
+    (``labels=table["class"]``) and CosPlace-style training."""
+
+    name = "classes"
+    summary = "place classes (every member overlaps its representative): classes.parquet + classes.csv"
+    Options = ClassesOptions
+
+    def write(self, folder, labels, options):
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        from ..classes import classes_table, place_classes
+
+        report = place_classes(labels.folder, options.min_overlap, options.min_size)
+        table = classes_table(labels.folder, report)
+        pq.write_table(table, folder / "classes.parquet")
+        pacsv.write_csv(table.replace_schema_metadata(None), folder / "classes.csv")
+        return ["classes.parquet", "classes.csv"]
