@@ -380,6 +380,7 @@ def test_d2net_and_loftr_on_redkitchen_warp_consistently(tmp_path):
             assert central.shape == (4,)
         total += len(infos)
         assert set(d) == {"image_paths", "depth_paths", "intrinsics", "poses"}
+        assert str(d["depth_paths"][0]).endswith(".h5") and (lo / d["depth_paths"][0]).is_file()  # LoFTR reads h5
     assert total > 0
     with open(lo / f"{names[-1]}.npz", "rb") as f:
         assert pickle.load(f)["poses"][0].shape == (4, 4)

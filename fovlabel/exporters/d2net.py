@@ -14,16 +14,19 @@ LoFTR's MegaDepth index, from a 3D label set.
   and database-database pairs, unusable frames) and the diagonal are -1, as in D2-Net (a diagonal
   of 1 would make self-pairs positives).
 
-With ``write_depth_h5`` the depth images are also written as ``depth/<scene>/<stem>.h5``
-(dataset ``depth``, float32 metres, invalid 0, same size), which glue-factory reads, and
-``depth_paths`` point to them.
+With ``write_depth_h5`` the depth images are also written as ``depth/<scene>/<image stem>.h5``
+(dataset ``depth``, float32 metres, invalid 0, same size), where glue-factory looks, and
+``depth_paths`` point to them (where image stems repeat in a scene, several sequences with the
+same frame names, the name comes from the whole depth path instead).
 
 ``loftr-megadepth``: per scene and overlap bin ``(lo, hi]`` of ``bins``, a **pickled dict** named
 ``<scene>_<lo>_<hi>.npz`` (LoFTR deletes a key from what ``np.load`` returns, which a real npz
 archive refuses) with the same ``image_paths``, ``depth_paths``, ``intrinsics``, ``poses`` and
 ``pair_infos``: a list of ``((i, j), score, central_matches)``, score = min(cover_a, cover_b)
 (the pair's smaller directional coverage, so that both views share that much), central_matches
-zeros (LoFTR does not use them); plus ``index.txt`` naming the files without ``.npz``.
+zeros (LoFTR does not use them); plus ``index.txt`` naming the files without ``.npz``. LoFTR
+reads depth from ``.h5`` files (dataset ``depth``): ``write_depth_h5`` (on by default) writes them
+as for d2net and ``depth_paths`` point to them.
 """
 
 from __future__ import annotations
@@ -87,15 +90,21 @@ def _write_depth_h5(folder, frames, ids, scene, root):
     from ..schema import DEPTH_INVALID
     from .gcl import _h5py
 
+    from pathlib import Path
+
     h5py = _h5py()
     out = {}
-    for i in ids:
+    # glue-factory looks for depth/<scene>/<image stem>.h5: image stems where they are unique in the
+    # scene, else (several sequences with the same frame names) a name from the whole depth path
+    stems = [Path(p).stem if isinstance(p, str) else None for p in frames["image_path"].to_numpy(dtype=object)[ids]]
+    unique = len(set(stems)) == len(stems) and None not in stems
+    for k, i in enumerate(ids):
         row = frames.iloc[int(i)]
         if not (row["usable"] and isinstance(row["depth_path"], str)):
             continue
         depth = read_depth(root / row["depth_path"], width=row["width"], height=row["height"])
         metres = np.where(np.isin(depth, DEPTH_INVALID), 0.0, depth / float(row["depth_scale"])).astype(np.float32)
-        stem = str(row["depth_path"]).replace("/", "_").rsplit(".", 1)[0]
+        stem = stems[k] if unique else str(row["depth_path"]).replace("/", "_").rsplit(".", 1)[0]
         name = f"depth/{scene}/{stem}.h5"
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         with h5py.File(folder / name, "w") as f:
@@ -170,6 +179,7 @@ class D2Net(Exporter):
 @dataclass(frozen=True)
 class LoftrMegadepthOptions(ExportOptions):
     bins: str = param("0.1,0.3,0.5,0.7", "Overlap bin edges: files for (lo, hi] of each neighbour pair.")
+    write_depth_h5: bool = param(True, "Also write each depth image as depth/<scene>/<stem>.h5 (float32 m).")
 
     def validate(self):
         edges = self.edges()
@@ -200,7 +210,11 @@ class LoftrMegadepth(Exporter):
         modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
         files, names = [], []
         for scene, ids in _scenes(labels):
-            image_paths, depth_paths, intrinsics, poses = scene_arrays(labels.frames, ids, labels.dataset_root)
+            depth_h5 = (_write_depth_h5(folder, labels.frames, ids, scene, labels.dataset_root)
+                        if options.write_depth_h5 else None)
+            files += sorted((depth_h5 or {}).values())
+            image_paths, depth_paths, intrinsics, poses = scene_arrays(labels.frames, ids, labels.dataset_root,
+                                                                       depth_h5)
             local = np.full(len(labels.frames), -1, np.int64)
             local[ids] = np.arange(len(ids))
             mine = (local[pairs["frame_a"].to_numpy()] >= 0) & (local[pairs["frame_b"].to_numpy()] >= 0)
