@@ -30,6 +30,8 @@ _LAZY = {
     "RunConfig": "fovlabel.config",
     "RunSettings": "fovlabel.config",
     "PRESETS": "fovlabel.config",
+    "export": "fovlabel.exporters",
+    "place_classes": "fovlabel.classes",
     "get_labeller": "fovlabel.labellers",
     "register_labeller": "fovlabel.labellers",
     "Labeller": "fovlabel.labellers",
