@@ -109,7 +109,9 @@ def annotate(
     with OutputTarget(out, LABEL_SET, overwrite=overwrite, inputs=inputs) as target:
         frames = read_frames(dataset, format, **(reader_options or {}))
         # absolute: the label set is read from elsewhere later (exports resolve image paths by it)
-        input_info = {"path": str(Path(dataset).resolve()), "format": format, "reader_options": reader_options or {}}
+        input_info = {"path": str(Path(dataset).resolve()), "format": format, "reader_options": reader_options or {},
+                      # image_path starts here, relative to the dataset root (COLMAP: its images/)
+                      "image_root": frames.attrs.get("image_root", ".")}
         return run_to_disk(frames, config, target, input_info=input_info, jobs=jobs,
                            progress=progress, root=dataset_root(dataset),
                            notes=frames.attrs.get("notes", []))

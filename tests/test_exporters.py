@@ -69,11 +69,13 @@ def test_hloc_cross_mode_lists_queries_against_the_database(tmp_path):
     labels = tmp_path / "labels"
     annotate(SAMPLE, "msls", preset="msls", out=labels)
     out = export(labels, "hloc", tmp_path / "hloc", k=5)
-    frames = read_label_frames(labels).set_index("key")
+    frames = read_label_frames(labels).set_index("image_path")  # names: image paths (MSLS layout)
     parsed = _parse_hloc(out / "pairs.txt")
     assert set(frames.loc[list(parsed), "role"]) == {"query"}
     assert {frames.loc[r, "role"] for rs in parsed.values() for r in rs} == {"database"}
-    assert parsed == _best_partners(labels, 5, 0.0, both_ways=False)
+    by_key = frames.reset_index().set_index("key")["image_path"]
+    expected = {by_key[q]: [by_key[r] for r in rs] for q, rs in _best_partners(labels, 5, 0.0, both_ways=False).items()}
+    assert parsed == expected
 
 
 def test_hloc_refuses_a_name_with_white_space(tmp_path):

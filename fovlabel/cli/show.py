@@ -11,7 +11,8 @@ import click
 @click.argument("labels", type=click.Path())
 @click.option("--rows", type=int, default=5, show_default=True, help="Best pairs to print, with image keys.")
 @click.option("--json", "as_json", is_flag=True, help="Print everything as one JSON object.")
-def show(labels, rows, as_json):
+@click.option("--paths", is_flag=True, help="Print the best pairs' absolute image paths too.")
+def show(labels, rows, as_json, paths):
     """Print the metadata, counts and best pairs of the label set LABELS.
 
     Counts come from the metadata, statistics from one streamed pass over the overlaps: a label
@@ -50,8 +51,13 @@ def show(labels, rows, as_json):
     if info["best_pairs"]:
         import pandas as pd
 
+        table = pd.DataFrame(info["best_pairs"])
+        shown = table.drop(columns=[c for c in ("path_a", "path_b") if c in table.columns])
         with pd.option_context("display.width", 120, "display.max_columns", 20):
-            click.echo(pd.DataFrame(info["best_pairs"]).to_string(index=False))
+            click.echo(shown.to_string(index=False))
+        if paths and "path_a" in table.columns:
+            for a, b in zip(table["path_a"], table["path_b"]):
+                click.echo(f"{a}  {b}")
 
 
 def _plain(value):

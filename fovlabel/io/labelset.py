@@ -317,12 +317,25 @@ def read_label_frames(path) -> pd.DataFrame:
     return canonical_frames(_read_all(folder / FRAMES_FILE, frames_pq))
 
 
-def read_pairs(path, with_keys: bool = False) -> pd.DataFrame:
+def dataset_root_of(meta: dict, root=None) -> Path:
+    """The folder a label set's relative image and depth paths start from: ``root`` (a moved
+    dataset), else the recorded input's folder (version 2 records it absolute)."""
+    if root is not None:
+        return Path(root)
+    path = Path(meta["input"]["path"])
+    return path if path.is_dir() else path.parent
+
+
+def read_pairs(path, with_keys: bool = False, with_paths: bool = False, root=None) -> pd.DataFrame:
     """Read a label set's pairs table, checked: both files readable and of the same label set,
     row counts as the metadata says, pair ids in range, overlaps in [0, 1].
 
-    ``with_keys``: add ``group``, ``key_a`` and ``key_b`` from the frames table, so that each row
-    names its images without the source dataset. The metadata is in ``df.attrs["fovlabel"]``.
+    ``with_keys``: put ``group``, ``key_a`` and ``key_b`` (from the frames table) first, so that
+    each row names its images without the source dataset. ``with_paths``: add ``path_a``,
+    ``path_b``, the absolute image paths (null where the dataset gives none), from the dataset
+    root recorded in the metadata (and the images folder under it, COLMAP's), or ``root`` where
+    the dataset has moved. The metadata is in
+    ``df.attrs["fovlabel"]``.
     """
     folder, meta, pairs_pq, frames_pq = _open_label_set(path)
     table = _read_all(folder / PAIRS_FILE, pairs_pq)
@@ -331,12 +344,22 @@ def read_pairs(path, with_keys: bool = False) -> pd.DataFrame:
         raise LabelSetError(f"{folder / PAIRS_FILE}: pairs table lacks columns {', '.join(missing)}")
     _check_pair_values(folder, table, frames_pq.metadata.num_rows)
     pairs = table.to_pandas()
-    if with_keys:
-        frames = _read_all(folder / FRAMES_FILE, frames_pq, columns=["frame_id", "key", "group"])
-        frames = frames.to_pandas().set_index("frame_id")
-        pairs.insert(0, "group", frames["group"].reindex(pairs["frame_a"]).to_numpy())
-        pairs.insert(3, "key_a", frames["key"].reindex(pairs["frame_a"]).to_numpy())
-        pairs.insert(4, "key_b", frames["key"].reindex(pairs["frame_b"]).to_numpy())
+    if with_keys or with_paths:
+        names = [c for c in ("frame_id", "key", "group", "image_path") if c in frames_pq.schema_arrow.names]
+        frames = _read_all(folder / FRAMES_FILE, frames_pq, columns=names).to_pandas()
+        a, b = pairs["frame_a"].to_numpy(), pairs["frame_b"].to_numpy()
+        front = {}
+        if with_keys:
+            keys = frames["key"].to_numpy(dtype=object)
+            front = {"group": frames["group"].to_numpy(dtype=object)[a], "key_a": keys[a], "key_b": keys[b]}
+        if with_paths:
+            base = dataset_root_of(meta, root) / meta["input"].get("image_root", ".")
+            image = (frames["image_path"] if "image_path" in frames.columns
+                     else pd.Series([None] * len(frames))).to_numpy(dtype=object)
+            absolute = np.array([None if p is None else str((base / p).resolve()) for p in image], dtype=object)
+            front.update(path_a=absolute[a], path_b=absolute[b])
+        for i, (name, values) in enumerate(front.items()):
+            pairs.insert(i, name, values)
     pairs.attrs["fovlabel"] = meta
     return pairs
 
@@ -434,7 +457,7 @@ def summarize_label_set(path, rows: int = 5, batch_rows: int = 1 << 18) -> dict:
     present = frames_pq.schema_arrow.names
     # kept as Arrow (no Python object a frame): counts with pyarrow.compute, keys by take
     frames = _read_all(folder / FRAMES_FILE, frames_pq,
-                       columns=[c for c in ("key", "group", "role", "usable", "flag") if c in present])
+                       columns=[c for c in ("key", "group", "role", "usable", "flag", "image_path") if c in present])
     n_pairs = pairs_pq.metadata.num_rows
     overlap = np.empty(n_pairs, np.float32)
     best: pa.Table | None = None
@@ -471,6 +494,11 @@ def summarize_label_set(path, rows: int = 5, batch_rows: int = 1 << 18) -> dict:
         best.insert(0, "group", frames.column("group").take(ids_a).to_pylist())
         best.insert(3, "key_a", frames.column("key").take(ids_a).to_pylist())
         best.insert(4, "key_b", frames.column("key").take(ids_b).to_pylist())
+        if "image_path" in frames.column_names:  # absolute, from the recorded dataset root
+            base = dataset_root_of(meta) / meta["input"].get("image_root", ".")
+            for name, ids in (("path_a", ids_a), ("path_b", ids_b)):
+                best[name] = [None if p is None else str((base / p).resolve())
+                              for p in frames.column("image_path").take(ids).to_pylist()]
         top_rows = best.to_dict("records")
     roles = _counts(frames.column("role")) if "role" in frames.column_names else {"none": frames.num_rows}
     unusable = pc.invert(frames.column("usable"))

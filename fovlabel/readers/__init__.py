@@ -68,7 +68,9 @@ READERS: dict[str, ReaderInfo] = {
                           ("pose", "pinhole", "depth")),
     "colmap": ReaderInfo("fovlabel.readers.colmap:read_colmap", "folder",
                          "COLMAP sparse model, text or binary (world-to-camera, inverted on reading)",
-                         ("pose", "pinhole", "tracks")),
+                         ("pose", "pinhole", "tracks"),
+                         {"images": ReaderOption("str", "Folder the image names are relative to (default: "
+                                                        "images/ beside the model or its sparse/).")}),
 }
 
 
@@ -84,11 +86,19 @@ def register_reader(name: str, target: str, takes: str, summary: str, groups=(),
     READERS[name] = ReaderInfo(target, takes, summary, tuple(groups), dict(options or {}))
 
 
-def read_frames(path, format: str, **options) -> pd.DataFrame:
-    """Read a dataset into the canonical frames table.
+def read_frames(path, format: str | None = None, **options) -> pd.DataFrame:
+    """Read a dataset into the canonical frames table, or a label set's frames table.
 
     ``format``: a name in :data:`READERS`. ``options`` go to the reader (e.g. ``epsg`` for ``csv``).
+    Without ``format``, ``path`` must be a label set (its ``frames.parquet``).
     """
+    if format is None:
+        from ..io.labelset import PAIRS_FILE, read_label_frames
+
+        if Path(path).is_dir() and (Path(path) / PAIRS_FILE).is_file():
+            return read_label_frames(path)
+        raise UnknownFormatError(f"{path}: name its format (one of {', '.join(sorted(READERS))}); "
+                                 "without one, read_frames reads a label set")
     if format not in READERS:
         raise UnknownFormatError(f"unknown format {format!r}; known: {', '.join(sorted(READERS))}")
     module, func = READERS[format].target.split(":")
@@ -119,6 +129,7 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFra
     if len(frames) == 0:
         raise InputError("the dataset holds no frames", file=root)
     notes = list(frames.attrs.get("notes", []))  # lines for the run's summary, from the reader
+    image_root = frames.attrs.get("image_root")  # where image_path starts, if not the dataset root
     frames = frames.reset_index(drop=True).copy()
     frames.insert(0, "frame_id", np.arange(len(frames), dtype=np.int32))
     for column in FRAMES_SCHEMA:
@@ -135,7 +146,7 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFra
     frames = frames.astype(dtypes)
     for c in (f.name for f in FRAMES_SCHEMA if f.type == "string"):
         frames[c] = frames[c].astype(object).where(frames[c].notna(), None)
-    frames.attrs = {"notes": notes} if notes else {}
+    frames.attrs = {**({"notes": notes} if notes else {}), **({"image_root": image_root} if image_root else {})}
     return frames
 
 

@@ -253,7 +253,22 @@ def _images_bin(path: Path) -> list:
     return images
 
 
-def read_colmap(path: Path):
+def _images_folder(path: Path, images) -> Path | None:
+    """The folder the image names are relative to: ``images`` if given, else ``images/`` beside the
+    model or beside its ``sparse/`` (COLMAP's project layout <project>/{images, sparse/<n>})."""
+    if images is not None:
+        folder = Path(images)
+        if not folder.is_dir():
+            raise InputError("COLMAP images folder not found (images option)", file=folder)
+        return folder
+    for folder in (path / "images", path.parent / "images", path.parent.parent / "images"):
+        if folder.is_dir():
+            return folder
+    return None
+
+
+def read_colmap(path: Path, *, images=None):
+    image_folder = images
     model = load_model(path)
     images = sorted(model.images, key=lambda im: im.image_id)
     if not images:
@@ -274,7 +289,8 @@ def read_colmap(path: Path):
     group = path.name
     if path.name.isdigit() and path.parent.name == "sparse":
         group = path.parent.parent.name
-    return pose_rows(
+    folder = _images_folder(path, image_folder)
+    frames = pose_rows(
         R_wc, t_wc,
         key=[im.name for im in images], image_path=[im.name for im in images], group=group,
         source_file=relative(model.images_file, path),
@@ -282,3 +298,11 @@ def read_colmap(path: Path):
         point_ids=[np.unique(im.point3d_ids[im.point3d_ids >= 0]) for im in images],  # -1: no 3D point
         **{k: [c[k] for c in intrinsics] for k in ("fx", "fy", "cx", "cy", "width", "height")},
     )
+    if folder is None:
+        frames.attrs["notes"] = ["COLMAP images folder not found beside the model: image paths will not "
+                                 "resolve (pass the images option, --images)"]
+    else:  # image names are relative to it; recorded relative to the dataset root, so a move keeps it
+        import os
+
+        frames.attrs["image_root"] = Path(os.path.relpath(folder.resolve(), path.resolve())).as_posix()
+    return frames

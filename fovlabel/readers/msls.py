@@ -79,8 +79,13 @@ def _read_role(root: Path, folder: Path, role: str) -> pd.DataFrame:
     raw = c.load_table(raw_path, what="MSLS raw.csv")
     c.require_columns(raw, RAW_COLUMNS, raw_path, "MSLS raw.csv")
     n = len(raw)
+    keys = c.key_column(raw, "key", raw_path)
+    folder_rel = folder.relative_to(root).as_posix() if folder.is_relative_to(root) else str(folder)
+    prefix = "" if folder_rel == "." else folder_rel + "/"
     frames = pd.DataFrame({
-        "key": c.key_column(raw, "key", raw_path),
+        "key": keys,
+        # MSLS lays images out as <city>/<role>/images/<key>.jpg (relative to the dataset root)
+        "image_path": [f"{prefix}images/{k}.jpg" for k in keys],
         "role": role,
         "lat": c.numeric_column(raw, "lat", raw_path, lo=-90.0, hi=90.0),
         "lon": c.numeric_column(raw, "lon", raw_path, lo=-180.0, hi=180.0),
