@@ -96,13 +96,6 @@ def _os_error(exc: OSError, path: Path, doing: str) -> OutputError:
     return OutputError(f"{path}: cannot {doing}: {why}")
 
 
-def _rmtree(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
 class OutputTarget:
     """An output path held for one run: checked, locked, recovered, then committed.
 
@@ -113,7 +106,8 @@ class OutputTarget:
             target.commit()
 
     ``inputs``: paths the run reads (the dataset); ``OUT`` may be none of them and may not contain
-    one. ``sealed``: folders ``OUT`` may not lie in (the label set an export reads). Leaving the block without :meth:`commit` keeps ``OUT.partial`` for a rerun to resume.
+    one. ``sealed``: folders ``OUT`` may not lie in (the label set an export reads). Leaving the
+    block without :meth:`commit` keeps ``OUT.partial`` for a rerun to resume.
     """
 
     def __init__(self, out, kind: OutputKind, *, overwrite: bool = False, inputs=(), sealed=()):
@@ -229,7 +223,8 @@ class OutputTarget:
         """Finish or undo a swap that a kill interrupted (the lock must be held)."""
         if not (self.old.exists() or self.old.is_symlink()):
             return
-        if not self.old.is_dir() or self.kind.why_not_own(self.old) is not None:
+        empty = self.old.is_dir() and not any(self.old.iterdir())  # an empty OUT that was replaced
+        if not self.old.is_dir() or (not empty and self.kind.why_not_own(self.old) is not None):
             raise OutputError(f"{self.old}: found beside {self.out.name} but it is not a fovlabel "
                               f"{self.kind.name}; move it away and run again")
         if self.out.exists():  # killed after the new output was in place: drop the old one
