@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sourced by scripts/demo and scripts/test: makes .venv and installs fovlabel with its 3d, h5 and test
+# Sourced by scripts/demo and scripts/test: makes .venv and installs fovlabel with its 3d, h5, plot and test
 # extras into it; re-installs only when pyproject.toml changed. Installs with apt what pip cannot:
 # python3-venv where missing, and libusb-1.0-0, which open3d needs at import.
 set -euo pipefail
@@ -31,7 +31,7 @@ want=$(cd "$ROOT" && cat pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing fovlabel into $VENV" >&2
   "$PY" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[3d,h5,test]" 2> >(grep -v "is ignored" >&2)
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[3d,h5,plot,test]" 2> >(grep -v "is ignored" >&2)
   echo "$want" > "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"

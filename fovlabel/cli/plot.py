@@ -1,0 +1,50 @@
+"""``fovlabel plot``: pictures of a label set (PNG, headless)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(short_help="Pictures of a label set: a pair's sectors, the overlap histogram.")
+def plot():
+    """Draw pictures of a label set as PNG (matplotlib, headless).
+
+    \b
+    Examples:
+      fovlabel plot pair labels/city q0006 d0006 --out pair.png
+      fovlabel plot histogram labels/city --out histogram.png
+    """
+
+
+@plot.command("pair")
+@click.argument("labels", type=click.Path())
+@click.argument("a")
+@click.argument("b")
+@click.option("--out", required=True, type=click.Path(), help="PNG file to write.")
+@click.option("--overwrite", is_flag=True, help="Replace a picture fovlabel drew before.")
+def pair(labels, a, b, out, overwrite):
+    """The sectors of frames A and B (keys or frame ids) with their intersection shaded.
+
+    \b
+    Examples:
+      fovlabel plot pair labels/city q0006 d0006 --out pair.png
+    """
+    from ..plot import plot_pair
+
+    click.echo(f"written: {plot_pair(labels, a, b, out, overwrite=overwrite)}")
+
+
+@plot.command("histogram")
+@click.argument("labels", type=click.Path())
+@click.option("--out", required=True, type=click.Path(), help="PNG file to write.")
+@click.option("--overwrite", is_flag=True, help="Replace a picture fovlabel drew before.")
+def histogram(labels, out, overwrite):
+    """Overlap histogram per rank (log counts) with the positive threshold, and pairs per frame.
+
+    \b
+    Examples:
+      fovlabel plot histogram labels/city --out histogram.png
+    """
+    from ..plot import plot_histogram
+
+    click.echo(f"written: {plot_histogram(labels, out, overwrite=overwrite)}")

@@ -1,0 +1,183 @@
+"""Pictures of a label set, drawn headless with matplotlib (the ``plot`` extra).
+
+- :func:`plot_pair`: two cameras' sectors on metric axes (relative to the first camera), their
+  intersection shaded, the overlap, measure, distance and heading difference in the title
+  (2D label sets: weak2d, strong2d);
+- :func:`plot_histogram`: the overlap histogram per rank (log counts) with the positive
+  threshold, and the pairs per frame.
+
+Each writes one PNG carrying ``Software: fovlabel <version>`` in its metadata: an existing PNG is
+replaced (with ``overwrite``) only when it is one of fovlabel's; nothing else is ever replaced.
+The shapes are drawn from dense polygons (1,024 points an arc); the overlap in the title is the
+label set's exact value.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ConfigError, OutputError, OutputExistsError
+
+#: fill colours, exact (no antialiasing on fills), so that a picture can be measured
+UNION_RGB = (204, 222, 240)
+INTERSECTION_RGB = (230, 120, 30)
+A_RGB, B_RGB = (31, 90, 180), (200, 40, 60)
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise ConfigError(f"fovlabel plot draws with matplotlib ({exc}): pip install 'fovlabel[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _rgb(c):
+    return tuple(v / 255 for v in c)
+
+
+def _save(fig, out, overwrite: bool) -> Path:
+    from . import __version__
+
+    out = Path(out)
+    if out.suffix.lower() != ".png":
+        raise OutputError(f"{out}: fovlabel plot writes PNG (name it .png)")
+    if out.exists():
+        if not overwrite:
+            raise OutputExistsError(f"{out}: output exists; pass --overwrite to replace it")
+        from PIL import Image
+
+        try:
+            with Image.open(out) as im:
+                ours = str(im.info.get("Software", "")).startswith("fovlabel")
+        except Exception:  # noqa: BLE001 (not an image at all: not ours either)
+            ours = False
+        if not ours:
+            raise OutputError(f"{out}: refusing to replace it: it is not a picture fovlabel drew")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp.png")
+    fig.savefig(tmp, dpi=100, metadata={"Software": f"fovlabel {__version__}"})
+    os.replace(tmp, out)
+    return out
+
+
+def _frame_index(frames, name) -> int:
+    keys = frames["key"].astype(str)
+    hit = np.flatnonzero(keys.to_numpy() == str(name))
+    if len(hit) == 1:
+        return int(hit[0])
+    if len(hit) > 1:
+        raise ConfigError(f"key {name!r} names {len(hit)} frames (one per group); give the frame id")
+    if str(name).isdigit() and int(name) < len(frames):
+        return int(name)
+    raise ConfigError(f"no frame with key or frame id {name!r} in this label set")
+
+
+def sector_polygon(x, y, heading_deg, fov_deg, radius_m, n=1024):
+    """Vertices of a sector (compass heading), for drawing."""
+    centre = math.radians(90.0 - heading_deg)
+    half = math.radians(fov_deg) / 2
+    t = np.linspace(centre - half, centre + half, n)
+    arc = np.c_[x + radius_m * np.cos(t), y + radius_m * np.sin(t)]
+    return arc if fov_deg >= 360 else np.vstack([[x, y], arc])
+
+
+def _sectors(frames, meta, i, j):
+    """(x, y, heading, fov, radius) of frames i and j, as the labeller placed them."""
+    from .config import make_config
+    from .labellers.weak2d import camera_fov_deg
+
+    labeller = meta["labeller"]
+    if labeller not in ("weak2d", "strong2d"):
+        raise ConfigError(f"plot pair draws 2D sectors; this label set's labeller is {labeller}")
+    cols = ("x_m", "y_m", "grid_heading_deg") if labeller == "weak2d" else ("plane_x_m", "plane_y_m",
+                                                                              "plane_heading_deg")
+    params = make_config(labeller=labeller, **(meta.get("params") or {})).params
+    fov = camera_fov_deg(frames, params)
+    out = []
+    for k in (i, j):
+        x, y, h = (float(frames[c].iloc[k]) for c in cols)
+        out.append((x, y, h, float(fov[k]), float(params.radius_m)))
+    return out, params
+
+
+def plot_pair(labels, a, b, out, *, overwrite: bool = False) -> Path:
+    """The two sectors of frames ``a`` and ``b`` (keys or frame ids), their intersection shaded."""
+    import shapely
+
+    from .io.labelset import read_label_frames, read_pairs
+
+    plt = _pyplot()
+    pairs, frames = read_pairs(labels), read_label_frames(labels)
+    meta = pairs.attrs["fovlabel"]
+    i, j = _frame_index(frames, a), _frame_index(frames, b)
+    (sa, sb), params = _sectors(frames, meta, i, j)
+    row = pairs[((pairs["frame_a"] == i) & (pairs["frame_b"] == j)) | ((pairs["frame_a"] == j) & (pairs["frame_b"] == i))]
+    overlap = float(row["overlap"].iloc[0]) if len(row) else 0.0
+    ox, oy = sa[0], sa[1]  # relative to camera A: readable numbers on UTM-sized coordinates
+    pa = shapely.Polygon(sector_polygon(0.0, 0.0, *sa[2:]))
+    pb = shapely.Polygon(sector_polygon(sb[0] - ox, sb[1] - oy, *sb[2:]))
+    fig, ax = plt.subplots(figsize=(7, 7))
+    union, inter = pa.union(pb), pa.intersection(pb)
+    for shape, colour in ((union, UNION_RGB), (inter, INTERSECTION_RGB)):
+        for poly in getattr(shape, "geoms", [shape]):
+            if not poly.is_empty and poly.geom_type == "Polygon":
+                ax.fill(*poly.exterior.xy, color=_rgb(colour), antialiased=False, linewidth=0)
+    for poly, colour, name, key in ((pa, A_RGB, "A", frames["key"].iloc[i]), (pb, B_RGB, "B", frames["key"].iloc[j])):
+        ax.plot(*poly.exterior.xy, color=_rgb(colour), linewidth=1.2, label=f"{name}: {key}")
+    ax.plot([0], [0], "o", color=_rgb(A_RGB))
+    ax.plot([sb[0] - ox], [sb[1] - oy], "o", color=_rgb(B_RGB))
+    ax.set_aspect("equal")
+    ax.set_xlabel("east (m, from camera A)" if meta["labeller"] == "weak2d" else "ground plane e1 (m, from A)")
+    ax.set_ylabel("north (m, from camera A)" if meta["labeller"] == "weak2d" else "ground plane e2 (m, from A)")
+    dist = math.hypot(sb[0] - ox, sb[1] - oy)
+    dh = abs((sa[2] - sb[2] + 180) % 360 - 180)
+    ax.set_title(f"{meta['input'].get('format')} · {meta['labeller']} · overlap {overlap:.3f} ({params.measure})\n"
+                 f"distance {dist:.1f} m, heading difference {dh:.1f}°, fov {sa[3]:.0f}°/{sb[3]:.0f}°, "
+                 f"radius {sa[4]:g} m", fontsize=10)
+    ax.legend(loc="upper right", fontsize=9)
+    ax.grid(True, linewidth=0.3)
+    try:
+        return _save(fig, out, overwrite)
+    finally:
+        plt.close(fig)
+
+
+def plot_histogram(labels, out, *, overwrite: bool = False, bins: int = 50) -> Path:
+    """Overlap histogram per rank (log counts) with the positive threshold; pairs per frame."""
+    from .io.labelset import read_label_frames, read_pairs
+
+    plt = _pyplot()
+    pairs, frames = read_pairs(labels), read_label_frames(labels)
+    meta = pairs.attrs["fovlabel"]
+    positive = float((meta.get("run") or meta.get("config", {})).get("positive", 0.5))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    edges = np.linspace(0, 1, bins + 1)
+    names = {2: "rank 2 positive", 1: "rank 1 soft negative", 0: "rank 0 hard negative (kept zeros)"}
+    for rank, colour in ((2, (0.1, 0.5, 0.2)), (1, (0.9, 0.6, 0.1)), (0, (0.5, 0.5, 0.5))):
+        values = pairs.loc[pairs["rank"] == rank, "overlap"].to_numpy()
+        if len(values):
+            left.hist(values, bins=edges, color=colour, label=f"{names[rank]} ({len(values):,})", log=True)
+    left.axvline(positive, color="k", linestyle="--", linewidth=1, label=f"positive threshold {positive:g}")
+    left.set_xlabel(f"overlap ({(meta.get('params') or meta['config']).get('measure', 'iou')})")
+    left.set_ylabel("pairs (log)")
+    left.legend(fontsize=8)
+    per_frame = np.bincount(np.r_[pairs["frame_a"].to_numpy(), pairs["frame_b"].to_numpy()], minlength=len(frames))
+    per_frame = per_frame[frames["usable"].to_numpy()]
+    right.hist(per_frame, bins=min(50, max(per_frame.max(), 1)), color=(0.2, 0.4, 0.7))
+    right.set_xlabel("pairs per usable frame")
+    right.set_ylabel("frames")
+    fig.suptitle(f"{meta['input'].get('format')} {Path(meta['input']['path']).name} · {meta['labeller']} · "
+                 f"{len(pairs):,} pairs, {len(frames):,} frames", fontsize=11)
+    fig.tight_layout()
+    try:
+        return _save(fig, out, overwrite)
+    finally:
+        plt.close(fig)

@@ -1,0 +1,47 @@
+"""Pictures: their content is measured, not only their existence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import SAMPLE, cli
+from fovlabel import annotate, read_pairs
+from fovlabel.errors import OutputError
+
+pytest.importorskip("matplotlib", reason="matplotlib (the plot extra) is not installed")
+
+
+@pytest.mark.parametrize("dx, dy, hb", [(10.0, 0.0, 20.0), (0.0, 25.0, 300.0), (15.0, 45.0, 200.0)])
+def test_plot_pair_shades_the_intersection_in_proportion_to_the_overlap(tmp_path, dx, dy, hb):
+    from fovlabel.plot import INTERSECTION_RGB, UNION_RGB, plot_pair
+
+    (tmp_path / "f.csv").write_text("key,easting,northing,heading_deg\n"
+                                    f"a,690000,5330000,0\nb,{690000 + dx},{5330000 + dy},{hb}\n")
+    annotate(tmp_path / "f.csv", "csv", mode="within", fov_deg=90.0, radius_m=40.0,
+             reader_options={"epsg": 32632}, out=tmp_path / "labels")
+    overlap = float(read_pairs(tmp_path / "labels")["overlap"].iloc[0])
+    out = plot_pair(tmp_path / "labels", "a", "b", tmp_path / "pair.png")
+    pixels = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3)
+    inter = (pixels == INTERSECTION_RGB).all(axis=1).sum()
+    union = inter + (pixels == UNION_RGB).all(axis=1).sum()
+    assert union > 10_000
+    assert abs(inter / union - overlap) <= 0.03, (inter / union, overlap)
+
+
+def test_plot_histogram_and_the_output_rules(tmp_path):
+    from fovlabel.plot import plot_histogram
+
+    annotate(SAMPLE, "msls", preset="msls", out=tmp_path / "labels")
+    out = plot_histogram(tmp_path / "labels", tmp_path / "h.png")
+    with Image.open(out) as im:
+        assert im.info["Software"].startswith("fovlabel") and im.size[0] > 800
+    result = cli("plot", "histogram", tmp_path / "labels", "--out", out)
+    assert result.exit_code == 2 and "output exists; pass --overwrite" in result.output
+    assert cli("plot", "histogram", tmp_path / "labels", "--out", out, "--overwrite").exit_code == 0
+    Image.new("RGB", (4, 4)).save(tmp_path / "mine.png")
+    with pytest.raises(OutputError, match="not a picture fovlabel drew"):
+        plot_histogram(tmp_path / "labels", tmp_path / "mine.png", overwrite=True)
+    result = cli("plot", "pair", tmp_path / "labels", "q0006", "nonexistent", "--out", tmp_path / "p.png")
+    assert result.exit_code == 2 and "no frame with key or frame id 'nonexistent'" in result.output
