@@ -142,7 +142,7 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False) -> Path:
     ax.set_title(f"{meta['input'].get('format')} · {meta['labeller']} · overlap {overlap:.3f} ({params.measure})\n"
                  f"distance {dist:.1f} m, heading difference {dh:.1f}°, fov {sa[3]:.0f}°/{sb[3]:.0f}°, "
                  f"radius {sa[4]:g} m", fontsize=10)
-    ax.legend(loc="upper right", fontsize=9)
+    ax.legend(loc="best", fontsize=9)
     ax.grid(True, linewidth=0.3)
     try:
         return _save(fig, out, overwrite)
