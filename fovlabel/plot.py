@@ -4,7 +4,9 @@
   intersection shaded, the overlap, measure, distance and heading difference in the title
   (2D label sets: weak2d, strong2d);
 - :func:`plot_histogram`: the overlap histogram per rank (log counts) with the positive
-  threshold, and the pairs per frame.
+  threshold, and the pairs per frame;
+- :func:`plot_query`: a query's group as a map of arrows coloured by rank, its top matches marked;
+- :func:`plot_map`: every frame, coloured by group and role, with a scale bar.
 
 Each writes one PNG carrying ``Software: fovlabel <version>`` in its metadata: an existing PNG is
 replaced (with ``overwrite``) only when it is one of fovlabel's; nothing else is ever replaced.
@@ -177,6 +179,121 @@ def plot_histogram(labels, out, *, overwrite: bool = False, bins: int = 50) -> P
     fig.suptitle(f"{meta['input'].get('format')} {Path(meta['input']['path']).name} · {meta['labeller']} · "
                  f"{len(pairs):,} pairs, {len(frames):,} frames", fontsize=11)
     fig.tight_layout()
+    try:
+        return _save(fig, out, overwrite)
+    finally:
+        plt.close(fig)
+
+
+RANK_RGB = {2: (30, 140, 60), 1: (235, 150, 20), 0: (170, 170, 170)}
+
+
+def _positions(frames, meta):
+    cols = ("x_m", "y_m", "grid_heading_deg") if meta["labeller"] == "weak2d" else (
+        "plane_x_m", "plane_y_m", "plane_heading_deg")
+    if frames[cols[0]].isna().all():
+        raise ConfigError(f"this label set has no 2D positions ({', '.join(cols)}) to map")
+    return (frames[c].to_numpy(np.float64, na_value=np.nan) for c in cols)
+
+
+def _arrows(ax, x, y, h, colours, length):
+    x, y, h = (np.asarray(v, np.float64) for v in (x, y, h))
+    t = np.radians(90.0 - h)
+    ax.quiver(x, y, np.cos(t) * length, np.sin(t) * length, color=colours, angles="xy", scale_units="xy",
+              scale=1.0, width=0.003, headwidth=3.5)
+
+
+def _figsize(wx, wy):
+    """A figure shaped like the area it maps (10 inches wide, 3 to 10 high), plus room for text."""
+    aspect = (wy + 1.0) / (wx + 1.0)
+    return (10.0, min(10.0, max(3.5, 10.0 * aspect + 1.5)))
+
+
+def _scale_bar(ax, span):
+    """A scale bar of a round length near a fifth of the view, bottom left."""
+    step = 10 ** math.floor(math.log10(max(span / 5, 1e-9)))
+    length = max(step * k for k in (1, 2, 5) if step * k <= span / 4) if span / 4 >= step else step
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    bx, by = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    ax.plot([bx, bx + length], [by, by], color="k", linewidth=3)
+    ax.text(bx + length / 2, by + 0.015 * (y1 - y0), f"{length:g} m", ha="center", va="bottom", fontsize=9)
+
+
+def plot_query(labels, key, out, *, overwrite: bool = False, top: int = 5) -> tuple[Path, dict]:
+    """The query's group as a map: every frame an arrow in its heading, coloured by its rank with
+    the query (positive, soft negative, 0 grey); the query and its ``top`` best matches marked.
+    Returns the PNG path and {frame id: rank} of the frames drawn."""
+    from .io.labelset import read_label_frames, read_pairs
+
+    plt = _pyplot()
+    pairs, frames = read_pairs(labels), read_label_frames(labels)
+    meta = pairs.attrs["fovlabel"]
+    q = _frame_index(frames, key)
+    x, y, h = _positions(frames, meta)
+    members = np.flatnonzero((frames["group"] == frames["group"].iloc[q]).to_numpy() & np.isfinite(x))
+    mine = pairs[(pairs["frame_a"] == q) | (pairs["frame_b"] == q)]
+    other = np.where(mine["frame_a"].to_numpy() == q, mine["frame_b"].to_numpy(), mine["frame_a"].to_numpy())
+    rank_of = dict(zip(other.tolist(), mine["rank"].astype(int).tolist()))
+    overlap_of = dict(zip(other.tolist(), mine["overlap"].astype(float).tolist()))
+    ranks = {int(i): rank_of.get(int(i), 0) for i in members if i != q}
+    ox, oy = x[q], y[q]
+    wx, wy = np.nanmax(x[members]) - np.nanmin(x[members]), np.nanmax(y[members]) - np.nanmin(y[members])
+    span = max(wx, wy, 1.0)
+    fig, ax = plt.subplots(figsize=_figsize(wx, wy))
+    length = span / 40
+    for rank in (0, 1, 2):  # positives drawn last, on top
+        ids = np.array([i for i, r in ranks.items() if r == rank], dtype=np.int64)
+        if len(ids):
+            _arrows(ax, x[ids] - ox, y[ids] - oy, h[ids], [_rgb(RANK_RGB[rank])] * len(ids), length)
+    best = sorted(overlap_of, key=lambda i: -overlap_of[i])[:top]
+    ax.scatter(x[best] - ox, y[best] - oy, s=90, facecolors="none", edgecolors="k", linewidths=1.2,
+               label=f"top {len(best)} matches")
+    _arrows(ax, [0.0], [0.0], [h[q]], [_rgb(A_RGB)], 2 * length)
+    ax.scatter([0.0], [0.0], s=60, color=_rgb(A_RGB), label=f"query {frames['key'].iloc[q]}")
+    for rank, name in ((2, "positive"), (1, "soft negative"), (0, "overlap 0")):
+        ax.plot([], [], color=_rgb(RANK_RGB[rank]), linewidth=3, label=name)
+    ax.set_aspect("equal")
+    ax.set_xlabel("east (m, from the query)")
+    ax.set_ylabel("north (m, from the query)")
+    ax.set_title(f"{meta['input'].get('format')} · {meta['labeller']} · group {frames['group'].iloc[q]} · "
+                 f"query {frames['key'].iloc[q]}: {sum(r == 2 for r in ranks.values())} positives", fontsize=10)
+    ax.legend(loc="best", fontsize=8)
+    _scale_bar(ax, span)
+    try:
+        return _save(fig, out, overwrite), ranks
+    finally:
+        plt.close(fig)
+
+
+def plot_map(labels, out, *, overwrite: bool = False) -> Path:
+    """Every frame of the label set, coloured by group and role, with a scale bar."""
+    from .io.labelset import read_label_frames, read_pairs
+
+    plt = _pyplot()
+    pairs, frames = read_pairs(labels), read_label_frames(labels)
+    meta = pairs.attrs["fovlabel"]
+    x, y, h = _positions(frames, meta)
+    ok = np.isfinite(x)
+    wx, wy = np.nanmax(x[ok]) - np.nanmin(x[ok]), np.nanmax(y[ok]) - np.nanmin(y[ok])
+    span = max(wx, wy, 1.0)
+    fig, ax = plt.subplots(figsize=_figsize(wx, wy))
+    cmap = plt.get_cmap("tab10")
+    ox, oy = np.nanmin(x[ok]), np.nanmin(y[ok])
+    for gi, group in enumerate(frames["group"].unique()):
+        for role, marker in (("query", "^"), ("database", "o"), (None, "o")):
+            sel = ok & (frames["group"] == group).to_numpy() & (
+                frames["role"].isna().to_numpy() if role is None else (frames["role"] == role).to_numpy())
+            if sel.any():
+                ax.scatter(x[sel] - ox, y[sel] - oy, s=10, marker=marker, color=cmap(gi % 10),
+                           alpha=0.9 if role == "query" else 0.5, label=f"{group} · {role or 'frames'} ({sel.sum()})")
+    ax.set_aspect("equal")
+    ax.set_xlabel("east (m)" if meta["labeller"] == "weak2d" else "ground plane e1 (m)")
+    ax.set_ylabel("north (m)" if meta["labeller"] == "weak2d" else "ground plane e2 (m)")
+    ax.set_title(f"{meta['input'].get('format')} {Path(meta['input']['path']).name} · {meta['labeller']} · "
+                 f"{len(frames):,} frames", fontsize=10)
+    ax.legend(loc="best", fontsize=8, markerscale=2)
+    _scale_bar(ax, span)
     try:
         return _save(fig, out, overwrite)
     finally:

@@ -45,3 +45,20 @@ def test_plot_histogram_and_the_output_rules(tmp_path):
         plot_histogram(tmp_path / "labels", tmp_path / "mine.png", overwrite=True)
     result = cli("plot", "pair", tmp_path / "labels", "q0006", "nonexistent", "--out", tmp_path / "p.png")
     assert result.exit_code == 2 and "no frame with key or frame id 'nonexistent'" in result.output
+
+
+def test_plot_query_colours_the_top_match_as_a_positive_and_map_draws_every_group(tmp_path):
+    from fovlabel.plot import RANK_RGB, plot_map, plot_query
+
+    annotate(SAMPLE, "msls", preset="msls", out=tmp_path / "labels")
+    pairs = read_pairs(tmp_path / "labels", with_keys=True)
+    best = pairs.sort_values("overlap", ascending=False).iloc[0]
+    out, ranks = plot_query(tmp_path / "labels", best["key_a"], tmp_path / "q.png")
+    assert ranks[int(best["frame_b"])] == 2  # the known top match is drawn in the positive colour
+    pixels = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3)
+    assert (np.abs(pixels.astype(int) - RANK_RGB[2]).sum(axis=1) < 30).sum() > 20  # and it is there
+    n_positive = int(((pairs["key_a"] == best["key_a"]) & (pairs["rank"] == 2)).sum())
+    assert sum(r == 2 for r in ranks.values()) == n_positive
+    out = plot_map(tmp_path / "labels", tmp_path / "m.png")
+    with Image.open(out) as im:
+        assert im.info["Software"].startswith("fovlabel")

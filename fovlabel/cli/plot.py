@@ -48,3 +48,37 @@ def histogram(labels, out, overwrite):
     from ..plot import plot_histogram
 
     click.echo(f"written: {plot_histogram(labels, out, overwrite=overwrite)}")
+
+
+@plot.command("query")
+@click.argument("labels", type=click.Path())
+@click.argument("key")
+@click.option("--out", required=True, type=click.Path(), help="PNG file to write.")
+@click.option("--overwrite", is_flag=True, help="Replace a picture fovlabel drew before.")
+def query(labels, key, out, overwrite):
+    """The query KEY's group as a map: arrows in each frame's heading, coloured by rank with the
+    query; the query and its top 5 matches marked.
+
+    \b
+    Examples:
+      fovlabel plot query labels/city q0006 --out query.png
+    """
+    from ..plot import plot_query
+
+    click.echo(f"written: {plot_query(labels, key, out, overwrite=overwrite)[0]}")
+
+
+@plot.command("map")
+@click.argument("labels", type=click.Path())
+@click.option("--out", required=True, type=click.Path(), help="PNG file to write.")
+@click.option("--overwrite", is_flag=True, help="Replace a picture fovlabel drew before.")
+def map_(labels, out, overwrite):
+    """Every frame of LABELS, coloured by group and role, with a scale bar.
+
+    \b
+    Examples:
+      fovlabel plot map labels/city --out map.png
+    """
+    from ..plot import plot_map
+
+    click.echo(f"written: {plot_map(labels, out, overwrite=overwrite)}")
