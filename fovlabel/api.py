@@ -78,6 +78,7 @@ def annotate(
     reader_options: dict | None = None,
     progress=None,
     return_frames: bool = False,
+    plots: bool = False,
     **params,
 ):
     """Label every candidate pair of a dataset.
@@ -86,6 +87,7 @@ def annotate(
     ``chunk_frames``; :class:`fovlabel.config.RunSettings`) and the labeller's own parameters
     (``get_labeller(name).Params``: e.g. ``fov_deg``, ``radius_m``, ``measure`` for weak2d). A
     parameter the labeller does not take is a ConfigError.
+    ``plots``: also draw the histogram and three example pairs into ``<out>/plots/``.
     With ``out=None`` returns the pairs as a DataFrame, or ``(pairs, frames)`` with
     ``return_frames=True`` (the frames table with the labeller's flags, ``usable`` and ``flag``,
     and strong2d's ground-plane placement ``plane_*``); with ``out`` writes a label set there
@@ -112,9 +114,15 @@ def annotate(
         input_info = {"path": str(Path(dataset).resolve()), "format": format, "reader_options": reader_options or {},
                       # image_path starts here, relative to the dataset root (COLMAP: its images/)
                       "image_root": frames.attrs.get("image_root", ".")}
-        return run_to_disk(frames, config, target, input_info=input_info, jobs=jobs,
-                           progress=progress, root=dataset_root(dataset),
-                           notes=frames.attrs.get("notes", []))
+        summary = run_to_disk(frames, config, target, input_info=input_info, jobs=jobs,
+                              progress=progress, root=dataset_root(dataset),
+                              notes=frames.attrs.get("notes", []))
+        if plots:  # after the commit, still under the lock: the label set is whole whatever happens
+            from .plot import plot_run
+
+            drawn = plot_run(target.out)
+            summary.notes.append(f"plots: {len(drawn)} picture(s) in {target.out / 'plots'}")
+        return summary
 
 
 def dataset_root(dataset) -> Path:

@@ -71,6 +71,11 @@ def _save(fig, out, overwrite: bool) -> Path:
 
 
 def _frame_index(frames, name) -> int:
+    """A frame by key (a string) or by frame id (an int, or digits that are no key)."""
+    if isinstance(name, (int, np.integer)):
+        if 0 <= int(name) < len(frames):
+            return int(name)
+        raise ConfigError(f"no frame with id {name} in this label set")
     keys = frames["key"].astype(str)
     hit = np.flatnonzero(keys.to_numpy() == str(name))
     if len(hit) == 1:
@@ -298,3 +303,30 @@ def plot_map(labels, out, *, overwrite: bool = False) -> Path:
         return _save(fig, out, overwrite)
     finally:
         plt.close(fig)
+
+
+def plot_run(labels, *, overwrite: bool = True) -> list[Path]:
+    """What ``annotate --plots`` draws into ``<labels>/plots/``: the histogram, and for 2D label sets
+    three example pairs: the median positive, the median soft negative, and the pair nearest the
+    positive threshold."""
+    from .io.labelset import read_pairs
+
+    folder = Path(labels) / "plots"
+    out = [plot_histogram(labels, folder / "histogram.png", overwrite=overwrite)]
+    pairs = read_pairs(labels)
+    meta = pairs.attrs["fovlabel"]
+    if meta["labeller"] not in ("weak2d", "strong2d") or not len(pairs):
+        return out
+    positive = float((meta.get("run") or meta.get("config", {})).get("positive", 0.5))
+    v = pairs["overlap"].to_numpy()
+    picks = {}
+    for name, mask in (("positive", v >= positive), ("soft_negative", (v > 0) & (v < positive))):
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            picks[name] = idx[np.argsort(v[idx], kind="stable")[len(idx) // 2]]
+    picks["near_threshold"] = int(np.argmin(np.abs(v - positive)))
+    for name, k in picks.items():
+        row = pairs.iloc[int(k)]
+        out.append(plot_pair(labels, int(row["frame_a"]), int(row["frame_b"]),
+                             folder / f"pair_{name}.png", overwrite=overwrite))
+    return out

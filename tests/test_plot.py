@@ -62,3 +62,20 @@ def test_plot_query_colours_the_top_match_as_a_positive_and_map_draws_every_grou
     out = plot_map(tmp_path / "labels", tmp_path / "m.png")
     with Image.open(out) as im:
         assert im.info["Software"].startswith("fovlabel")
+
+
+def test_annotate_plots_beside_the_label_set(tmp_path):
+    out = tmp_path / "labels"
+    result = cli("annotate", SAMPLE, "--format", "msls", "--preset", "msls", "--out", out, "--plots")
+    assert result.exit_code == 0, result.output
+    assert "plots: 4 picture(s)" in result.output
+    assert sorted(p.name for p in (out / "plots").iterdir()) == [
+        "histogram.png", "pair_near_threshold.png", "pair_positive.png", "pair_soft_negative.png"]
+    assert cli("verify", out).exit_code == 0  # still a label set
+    # the plots are fovlabel's: --overwrite replaces the set with them; a user's file among them stops it
+    assert cli("annotate", SAMPLE, "--format", "msls", "--preset", "msls", "--out", out, "--overwrite").exit_code == 0
+    assert not (out / "plots").exists()
+    cli("annotate", SAMPLE, "--format", "msls", "--preset", "msls", "--out", out, "--overwrite", "--plots")
+    (out / "plots" / "notes.txt").write_text("mine")
+    result = cli("annotate", SAMPLE, "--format", "msls", "--preset", "msls", "--out", out, "--overwrite")
+    assert result.exit_code == 2 and "plots holds notes.txt, which fovlabel did not draw" in result.output

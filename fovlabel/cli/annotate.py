@@ -151,14 +151,14 @@ def build_annotate() -> click.Command:
     if clash:  # a registry bug: refuse to build a command where a flag means two things
         raise RuntimeError(f"a flag would mean two things: {', '.join(sorted(clash))}")
 
-    def callback(dataset, format_, labeller, preset, jobs, out, overwrite, **values):
+    def callback(dataset, format_, labeller, preset, jobs, out, overwrite, plots, **values):
         from ..api import annotate as run_annotate
 
         options = {k: v for k, v in values.items() if k in reader_names and v is not None}
         params = {k: v for k, v in values.items() if k not in reader_names and v is not None}
         summary = run_annotate(dataset, format_, labeller=labeller, preset=preset, out=out,
                                overwrite=overwrite, jobs=jobs, reader_options=options,
-                               progress=progress_reporter(), **params)
+                               progress=progress_reporter(), plots=plots, **params)
         print_summary(summary)
 
     return click.Command(
@@ -194,4 +194,6 @@ def _annotate_params(labeller_options, reader_options):
         click.Option(["--out"], required=True, type=click.Path(), help="Output label-set directory."),
         click.Option(["--overwrite"], is_flag=True,
                      help="Replace an existing fovlabel label set at --out (never anything else)."),
+        click.Option(["--plots"], is_flag=True,
+                     help="Also draw the histogram and three example pairs into OUT/plots/ (matplotlib)."),
     ]

@@ -75,8 +75,31 @@ def _atomic_write_table(table: pa.Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
+PLOTS_DIR = "plots"
+
+
+def _plots_problem(path: Path) -> str | None:
+    """None when ``path`` holds only pictures fovlabel drew (annotate --plots)."""
+    from PIL import Image
+
+    if not path.is_dir():
+        return "is not a folder"
+    for p in path.iterdir():
+        try:
+            with Image.open(p) as im:
+                ours = str(im.info.get("Software", "")).startswith("fovlabel")
+        except Exception:  # noqa: BLE001 (not an image: not ours)
+            ours = False
+        if not ours:
+            return f"holds {p.name}, which fovlabel did not draw"
+    return None
+
+
 def _label_set_file_problem(path: Path) -> str | None:
-    """None when ``path`` is a Parquet file carrying fovlabel's metadata, else what is wrong."""
+    """None when ``path`` is a Parquet file carrying fovlabel's metadata (or the plots folder of
+    annotate --plots), else what is wrong."""
+    if path.name == PLOTS_DIR:
+        return _plots_problem(path)
     if not path.is_file():
         return "is not a file"
     try:
@@ -92,6 +115,7 @@ LABEL_SET = OutputKind(
     files=frozenset({FRAMES_FILE, PAIRS_FILE}),
     check_file=_label_set_file_problem,
     partial_files=frozenset({PLAN_FILE, PARTS_DIR}),
+    optional=frozenset({PLOTS_DIR}),
 )
 
 

@@ -55,11 +55,13 @@ class OutputKind:
     check_file: Callable[[Path], str | None]
     partial_files: frozenset = frozenset()
     partial_suffixes: tuple = (".tmp",)
+    #: names a finished output may also hold (written after the commit, e.g. its plots)
+    optional: frozenset = frozenset()
 
     def why_not_own(self, path: Path) -> str | None:
         """None when the directory ``path`` is fovlabel's output of this kind, else why not."""
         entries = sorted(p.name for p in path.iterdir())
-        foreign = [n for n in entries if n not in self.files]
+        foreign = [n for n in entries if n not in self.files and n not in self.optional]
         if foreign:
             shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
             return f"it is not a fovlabel {self.name}: it holds {shown}"
