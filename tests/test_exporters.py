@@ -464,3 +464,16 @@ def test_an_rgbd_folder_without_the_7scenes_tree_loads_directly(tmp_path):
     assert frames["depth_path"].iloc[0] == "frames/frame-000000.depth.png"
     pairs = annotate(folder, "7scenes", labeller="cloud3d", mode="within")
     assert len(pairs) > 100
+
+
+def test_a_failing_export_leaves_nothing(poses_set, tmp_path, monkeypatch):
+    from fovlabel.exporters.hloc import Hloc
+
+    def broken(self, folder, labels, options):
+        (folder / "pairs.txt").write_text("half")
+        raise ConfigError("disk on fire")
+
+    monkeypatch.setattr(Hloc, "write", broken)
+    with pytest.raises(ConfigError, match="disk on fire"):
+        export(poses_set, "hloc", tmp_path / "hloc")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -95,7 +95,11 @@ def export(labels, to: str, out=None, *, overwrite: bool = False, into=None, **o
         target.clear_partial()
         partial = target.make_partial()
         (partial / PARTIAL_MARK).write_text("")
-        files = sorted(exporter.write(partial, data, opts))
+        try:
+            files = sorted(exporter.write(partial, data, opts))
+        except BaseException:  # nothing valid was written: leave no partial folder (it is ours, marked)
+            target.clear_partial()
+            raise
         manifest = {"exporter": exporter.name, "options": opts.to_dict(), "fovlabel_version": __version__,
                     "label_set": str(Path(labels).resolve()), "label_set_id": data.meta.get("label_set_id"),
                     "files": files}

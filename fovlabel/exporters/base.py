@@ -5,8 +5,8 @@ An exporter is a small typed unit, like a labeller (:mod:`fovlabel.labellers.bas
 - ``name`` (what ``--to`` calls it) and ``summary``, one line for ``--help``;
 - ``Options``: its own frozen dataclass of options (``param(default, help)`` fields), type-checked
   and validated on creation; an option it does not take is refused;
-- ``check(meta, frames)``: refuse a label set it cannot serve, in one line saying what it needs
-  ("gcl-pairs needs a within-mode label set of one group");
+- ``check(labels, options)``: refuse a label set it cannot serve, in one line saying what it
+  needs ("gcl-pairs needs a within-mode label set ...");
 - ``write(folder, labels, options) -> list[str]``: write the files (paths relative to ``folder``)
   from the :class:`ExportInput`, and return their names.
 
