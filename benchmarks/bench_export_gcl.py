@@ -16,12 +16,12 @@ Prints seconds and peak MiB of both and the ratio. Target: under 500 MB at 10,00
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _child import measured  # noqa: E402
 
 MAKE = """
 import sys
@@ -68,13 +68,7 @@ with h5py.File(sys.argv[2] + "/dense_gt.h5", "w") as f:
 
 
 def child(code: str, *args) -> tuple[float, float]:
-    """(seconds, peak MiB) of one child process running ``code`` (its own rusage, from wait4)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, *map(str, args)])
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"child failed: {code.splitlines()[1:3]}")
-    return time.perf_counter() - start, usage.ru_maxrss / 1024.0
+    return measured(code, *args, quiet=False)
 
 
 def main():

@@ -15,12 +15,13 @@ Prints seconds and peak MiB for both and their ratio. Target: show under 2 s and
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _child import measured  # noqa: E402
 
 BASELINE = """
 import sys
@@ -72,16 +73,8 @@ def make_label_set(out: Path, n_pairs: int, n_frames: int, seed: int = 0) -> Non
     pq.write_table(frames_to_arrow(frames, meta), out / "frames.parquet")
 
 
-def child(code: str, labels: Path) -> tuple[float, float]:
-    """(seconds, peak MiB) of one child process running ``code`` (its own rusage, from wait4)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, str(labels)], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"child failed with exit code {proc.returncode}")
-    return seconds, usage.ru_maxrss / 1024.0
+def child(code: str, *args) -> tuple[float, float]:
+    return measured(code, *args, quiet=True)
 
 
 def main():

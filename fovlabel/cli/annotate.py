@@ -50,26 +50,32 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _labeller_options() -> list[tuple[str, click.Option]]:
-    """(parameter name, option) for every parameter of every registered labeller, in order."""
+def options_from_dataclasses(owners_and_classes) -> list[tuple[str, click.Option]]:
+    """(field name, option) for every field of the given (owner name, dataclass) pairs: one flag
+    per name, its help from the first owner's field, marked with every owner that takes it.
+    Choices are shown, and checked by the owner's own validation (one-line errors)."""
     owners: dict[str, list[str]] = {}
     fields: dict[str, dataclasses.Field] = {}
-    for name in LABELLERS:
-        for f in dataclasses.fields(get_labeller(name).Params):
-            owners.setdefault(f.name, []).append(name)
+    for owner, cls in owners_and_classes:
+        for f in dataclasses.fields(cls):
+            owners.setdefault(f.name, []).append(owner)
             fields.setdefault(f.name, f)
     options = []
-    for pname, f in fields.items():
-        help_text = f"{f.metadata.get('help', '')} [{', '.join(owners[pname])}]"
+    for name, f in fields.items():
+        help_text = f"{f.metadata.get('help', '')} [{', '.join(owners[name])}]"
         if "bool" in str(f.type):
-            opt = click.Option([_flag(pname)], is_flag=True, default=None, help=help_text)
+            opt = click.Option([_flag(name)], is_flag=True, default=None, help=help_text)
         else:
-            # choices are shown, and checked by the labeller's own validation (one-line errors)
             choices = f.metadata.get("choices")
-            opt = click.Option([_flag(pname)], type=_click_type(f.type), default=None, help=help_text,
+            opt = click.Option([_flag(name)], type=_click_type(f.type), default=None, help=help_text,
                                metavar=_choices(choices) if choices else None)
-        options.append((pname, opt))
+        options.append((name, opt))
     return options
+
+
+def _labeller_options() -> list[tuple[str, click.Option]]:
+    """(parameter name, option) for every parameter of every registered labeller, in order."""
+    return options_from_dataclasses((name, get_labeller(name).Params) for name in LABELLERS)
 
 
 def _reader_options() -> list[tuple[str, click.Option]]:

@@ -3,28 +3,14 @@ the registered exporters' ``Options`` dataclasses, each marked with the formats 
 
 from __future__ import annotations
 
-import dataclasses
-
 import click
 
 
 def build_export() -> click.Command:
     from ..exporters import EXPORTERS, get_exporter
-    from .annotate import _click_type, _flag
+    from .annotate import options_from_dataclasses
 
-    owners: dict[str, list[str]] = {}
-    fields: dict[str, dataclasses.Field] = {}
-    for name in EXPORTERS:
-        for f in dataclasses.fields(get_exporter(name).Options):
-            owners.setdefault(f.name, []).append(name)
-            fields.setdefault(f.name, f)
-    options = []
-    for oname, f in fields.items():
-        help_text = f"{f.metadata.get('help', '')} [{', '.join(owners[oname])}]"
-        if "bool" in str(f.type):
-            options.append(click.Option([_flag(oname)], is_flag=True, default=None, help=help_text))
-        else:
-            options.append(click.Option([_flag(oname)], type=_click_type(f.type), default=None, help=help_text))
+    options = [opt for _, opt in options_from_dataclasses((name, get_exporter(name).Options) for name in EXPORTERS)]
 
     def callback(labels, to, out, into, overwrite, **values):
         from ..exporters import export

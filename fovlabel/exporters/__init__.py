@@ -8,11 +8,11 @@ fovlabel export).
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
-from ..errors import ConfigError, UnknownFormatError
+from .._registry import lookup, register
+from ..errors import ConfigError
 from .base import EXPORT, MANIFEST, PARTIAL_MARK, Exporter, ExportInput, ExportOptions
 
 #: name -> "module:Class" (imported on first use) or a registered instance
@@ -30,23 +30,13 @@ __all__ = ["EXPORTERS", "Exporter", "ExportInput", "ExportOptions", "export", "g
 
 
 def register_exporter(exporter, *, replace: bool = False) -> Exporter:
-    instance = exporter() if isinstance(exporter, type) else exporter
-    if not isinstance(instance, Exporter):
-        raise ConfigError(f"an exporter must be a fovlabel.exporters.Exporter; got {type(instance).__name__}")
-    if instance.name in EXPORTERS and not replace:
-        raise ConfigError(f"an exporter named {instance.name!r} is already registered (pass replace=True)")
-    EXPORTERS[instance.name] = instance
-    return instance
+    """Add an exporter (an :class:`Exporter` subclass or instance) under its ``name``."""
+    return register(EXPORTERS, Exporter, exporter, "an exporter", replace=replace)
 
 
 def get_exporter(name: str) -> Exporter:
-    if name not in EXPORTERS:
-        raise UnknownFormatError(f"unknown export format {name!r}; known: {', '.join(sorted(EXPORTERS))}")
-    entry = EXPORTERS[name]
-    if isinstance(entry, str):
-        module, cls = entry.split(":")
-        entry = EXPORTERS[name] = getattr(importlib.import_module(module), cls)()
-    return entry
+    """The registered exporter called ``name``."""
+    return lookup(EXPORTERS, name, "export format")
 
 
 def make_options(exporter: Exporter, options: dict):

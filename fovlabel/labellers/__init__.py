@@ -8,9 +8,7 @@ command line.
 
 from __future__ import annotations
 
-import importlib
-
-from ..errors import ConfigError, UnknownFormatError
+from .._registry import lookup, register
 from .base import Labeller, LabellerParams, Prepared, param
 
 #: name -> "module:Class" (imported on first use) or a registered instance
@@ -25,24 +23,9 @@ __all__ = ["LABELLERS", "Labeller", "LabellerParams", "Prepared", "get_labeller"
 
 def register_labeller(labeller, *, replace: bool = False) -> Labeller:
     """Add a labeller (a :class:`Labeller` subclass or instance) under its ``name``."""
-    instance = labeller() if isinstance(labeller, type) else labeller
-    if not isinstance(instance, Labeller):
-        raise ConfigError(f"a labeller must be a fovlabel.labellers.Labeller; got {type(instance).__name__}")
-    name = getattr(instance, "name", None)
-    if not isinstance(name, str) or not name:
-        raise ConfigError(f"{type(instance).__name__} has no name")
-    if name in LABELLERS and not replace:
-        raise ConfigError(f"a labeller named {name!r} is already registered (pass replace=True)")
-    LABELLERS[name] = instance
-    return instance
+    return register(LABELLERS, Labeller, labeller, "a labeller", replace=replace)
 
 
 def get_labeller(name: str) -> Labeller:
     """The registered labeller called ``name``."""
-    if name not in LABELLERS:
-        raise UnknownFormatError(f"unknown labeller {name!r}; known: {', '.join(sorted(LABELLERS))}")
-    entry = LABELLERS[name]
-    if isinstance(entry, str):
-        module, cls = entry.split(":")
-        entry = LABELLERS[name] = getattr(importlib.import_module(module), cls)()
-    return entry
+    return lookup(LABELLERS, name, "labeller")
