@@ -187,28 +187,13 @@ def classes_table(labels, report: ClassReport):
 
 def write_classes_file(labels, out, report: ClassReport, *, overwrite: bool = False):
     """Write the classes as one Parquet file, atomically; an existing file is replaced only with
-    ``overwrite`` and only when it is a fovlabel classes file."""
-    import os
-    from pathlib import Path
-
+    ``overwrite`` and only when it is a fovlabel classes file (io.output.write_own_file)."""
     import pyarrow.parquet as pq
 
-    from .errors import OutputError, OutputExistsError
+    from .io.output import write_own_file
 
-    out = Path(out)
-    if out.suffix.lower() != ".parquet":
-        raise OutputError(f"{out}: the classes file is Parquet (name it .parquet); for CSV too, use "
-                          "fovlabel export --to classes")
-    if out.exists():
-        if not overwrite:
-            raise OutputExistsError(f"{out}: output exists; pass --overwrite to replace it")
-        try:
-            ours = CLASSES_KEY in (pq.read_schema(out).metadata or {})
-        except Exception:  # noqa: BLE001 (not Parquet at all: not ours either)
-            ours = False
-        if not ours:
-            raise OutputError(f"{out}: refusing to replace it: it is not a fovlabel classes file")
-    tmp = out.with_name(out.name + ".tmp")
-    pq.write_table(classes_table(labels, report), tmp)
-    os.replace(tmp, out)
-    return out
+    return write_own_file(out, ".parquet", lambda p: CLASSES_KEY in (pq.read_schema(p).metadata or {}),
+                          lambda tmp: pq.write_table(classes_table(labels, report), tmp),
+                          ours="a fovlabel classes file",
+                          wrong_suffix="the classes file is Parquet (name it .parquet); for CSV too, use "
+                                       "fovlabel export --to classes", overwrite=overwrite)

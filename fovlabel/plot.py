@@ -17,12 +17,11 @@ label set's exact value.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError, OutputError, OutputExistsError
+from .errors import ConfigError
 
 #: fill colours, exact (no antialiasing on fills), so that a picture can be measured
 UNION_RGB = (204, 222, 240)
@@ -45,29 +44,21 @@ def _rgb(c):
     return tuple(v / 255 for v in c)
 
 
+def _is_our_png(path: Path) -> bool:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return str(im.info.get("Software", "")).startswith("fovlabel")
+
+
 def _save(fig, out, overwrite: bool) -> Path:
     from . import __version__
+    from .io.output import write_own_file
 
-    out = Path(out)
-    if out.suffix.lower() != ".png":
-        raise OutputError(f"{out}: fovlabel plot writes PNG (name it .png)")
-    if out.exists():
-        if not overwrite:
-            raise OutputExistsError(f"{out}: output exists; pass --overwrite to replace it")
-        from PIL import Image
-
-        try:
-            with Image.open(out) as im:
-                ours = str(im.info.get("Software", "")).startswith("fovlabel")
-        except Exception:  # noqa: BLE001 (not an image at all: not ours either)
-            ours = False
-        if not ours:
-            raise OutputError(f"{out}: refusing to replace it: it is not a picture fovlabel drew")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp.png")
-    fig.savefig(tmp, dpi=100, metadata={"Software": f"fovlabel {__version__}"})
-    os.replace(tmp, out)
-    return out
+    return write_own_file(out, ".png", _is_our_png,
+                          lambda tmp: fig.savefig(tmp, dpi=100, metadata={"Software": f"fovlabel {__version__}"}),
+                          ours="a picture fovlabel drew",
+                          wrong_suffix="fovlabel plot writes PNG (name it .png)", overwrite=overwrite)
 
 
 def _frame_index(frames, name) -> int:

@@ -48,8 +48,14 @@ class ExportInput:
 
     @property
     def dataset_root(self) -> Path:
-        path = Path(self.meta["input"]["path"])
-        return path if path.is_dir() else path.parent
+        from ..io.labelset import dataset_root_of
+
+        return dataset_root_of(self.meta)
+
+    @property
+    def im_prefix(self) -> str:
+        """The dataset root, absolute, ending in "/" (GCL joins it by string concatenation)."""
+        return str(self.dataset_root.resolve()).rstrip("/") + "/"
 
 
 class Exporter:

@@ -71,7 +71,6 @@ class GclPairs(Exporter):
         positive = float(meta.get("run", meta.get("config", {})).get("positive", 0.5))
         names = image_names(frames)
         has_pose = frames[["tx", "qw"]].notna().all(axis=1).to_numpy()
-        root = str(labels.dataset_root.resolve()).rstrip("/") + "/"
         files = []
         for group, members in frames[frames["usable"]].groupby("group", sort=False):
             ids = members["frame_id"].to_numpy(np.int64)
@@ -100,7 +99,7 @@ class GclPairs(Exporter):
                     block[k[s0:s1] - a0] = values[s0:s1]
                     fov[a0:a1] = block
                     sim[a0:a1] = (block >= positive).astype(np.uint8)
-            index = {"im_prefix": root, "im_paths": [str(names[x]) for x in ids]}
+            index = {"im_prefix": labels.im_prefix, "im_paths": [str(names[x]) for x in ids]}
             if has_pose[ids].all():
                 index["poses"] = members[["tx", "ty", "tz", "qx", "qy", "qz", "qw"]].to_numpy().tolist()
             (folder / f"{safe}.json").write_text(json.dumps(index))
@@ -169,7 +168,6 @@ class GclMsls(Exporter):
         h5py = _h5py()
         frames, pairs, meta = labels.frames, labels.pairs, labels.meta
         positive = float(meta.get("run", meta.get("config", {})).get("positive", 0.5))
-        root = str(labels.dataset_root.resolve()).rstrip("/") + "/"
         files = []
         a_all, b_all = pairs["frame_a"].to_numpy(np.int64), pairs["frame_b"].to_numpy(np.int64)
         v_all = pairs["overlap"].to_numpy(np.float32)
@@ -202,7 +200,7 @@ class GclMsls(Exporter):
             files.append(gt)
             for role, ids in (("query", query), ("database", database)):
                 sub = frames.iloc[ids]
-                index = {"im_prefix": root,
+                index = {"im_prefix": labels.im_prefix,
                          "im_paths": [f"{split}{city}/{role}/images/{k}.jpg" for k in sub["key"]],
                          "loc": sub[["x_m", "y_m", "heading_deg"]].to_numpy().tolist()}
                 name = f"{split}{city}/{role}.json"

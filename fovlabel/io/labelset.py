@@ -350,6 +350,12 @@ def dataset_root_of(meta: dict, root=None) -> Path:
     return path if path.is_dir() else path.parent
 
 
+def image_root_of(meta: dict, root=None) -> Path:
+    """The folder ``image_path`` starts from: the dataset root, and under it the images folder
+    the reader recorded (COLMAP's), if any."""
+    return dataset_root_of(meta, root) / meta["input"].get("image_root", ".")
+
+
 def read_pairs(path, with_keys: bool = False, with_paths: bool = False, root=None) -> pd.DataFrame:
     """Read a label set's pairs table, checked: both files readable and of the same label set,
     row counts as the metadata says, pair ids in range, overlaps in [0, 1].
@@ -377,7 +383,7 @@ def read_pairs(path, with_keys: bool = False, with_paths: bool = False, root=Non
             keys = frames["key"].to_numpy(dtype=object)
             front = {"group": frames["group"].to_numpy(dtype=object)[a], "key_a": keys[a], "key_b": keys[b]}
         if with_paths:
-            base = dataset_root_of(meta, root) / meta["input"].get("image_root", ".")
+            base = image_root_of(meta, root)
             image = (frames["image_path"] if "image_path" in frames.columns
                      else pd.Series([None] * len(frames))).to_numpy(dtype=object)
             absolute = np.array([None if p is None else str((base / p).resolve()) for p in image], dtype=object)
@@ -519,7 +525,7 @@ def summarize_label_set(path, rows: int = 5, batch_rows: int = 1 << 18) -> dict:
         best.insert(3, "key_a", frames.column("key").take(ids_a).to_pylist())
         best.insert(4, "key_b", frames.column("key").take(ids_b).to_pylist())
         if "image_path" in frames.column_names:  # absolute, from the recorded dataset root
-            base = dataset_root_of(meta) / meta["input"].get("image_root", ".")
+            base = image_root_of(meta)
             for name, ids in (("path_a", ids_a), ("path_b", ids_b)):
                 best[name] = [None if p is None else str((base / p).resolve())
                               for p in frames.column("image_path").take(ids).to_pylist()]

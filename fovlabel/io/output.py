@@ -242,14 +242,9 @@ class OutputTarget:
 
     def clear_partial(self) -> None:
         """Remove the leftovers of an interrupted run that cannot be reused (they are ours)."""
-        if not self.partial.exists():
-            return
-        if not self.partial.is_dir():
-            raise OutputError(f"{self.partial}: is a file, not an interrupted fovlabel run; move it away")
-        reason = self.kind.why_not_partial(self.partial)
-        if reason is not None:
-            raise OutputError(f"{self.partial}: refusing to remove it: {reason}; move it away")
-        shutil.rmtree(self.partial)
+        if self.partial.exists():
+            self._check_partial("remove")
+            shutil.rmtree(self.partial)
 
     def make_partial(self) -> Path:
         try:
@@ -260,11 +255,15 @@ class OutputTarget:
 
     def check_partial(self) -> None:
         if self.partial.exists():
-            if not self.partial.is_dir():
-                raise OutputError(f"{self.partial}: is a file, not an interrupted fovlabel run; move it away")
-            reason = self.kind.why_not_partial(self.partial)
-            if reason is not None:
-                raise OutputError(f"{self.partial}: refusing to use it: {reason}; move it away")
+            self._check_partial("use")
+
+    def _check_partial(self, verb: str) -> None:
+        """``OUT.partial`` must be an interrupted fovlabel run's folder before it is used or removed."""
+        if not self.partial.is_dir():
+            raise OutputError(f"{self.partial}: is a file, not an interrupted fovlabel run; move it away")
+        reason = self.kind.why_not_partial(self.partial)
+        if reason is not None:
+            raise OutputError(f"{self.partial}: refusing to {verb} it: {reason}; move it away")
 
     # -- the commit ----------------------------------------------------------------------------
     def commit(self, tidy: Callable[[Path], None] | None = None) -> Path:
@@ -303,3 +302,28 @@ class OutputTarget:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def write_own_file(out, suffix: str, is_ours: Callable[[Path], bool], write: Callable[[Path], None], *,
+                   ours: str, wrong_suffix: str, overwrite: bool = False) -> Path:
+    """A single-file output (a picture, a classes table) under the same rules as a folder: the name
+    must end in ``suffix`` (else ``wrong_suffix`` is the error); an existing file is replaced only
+    with ``overwrite`` and only when ``is_ours(path)`` (else: "it is not <ours>"); ``write(tmp)``
+    writes a temporary file that is renamed into place."""
+    out = Path(out)
+    if out.suffix.lower() != suffix:
+        raise OutputError(f"{out}: {wrong_suffix}")
+    if out.exists():
+        if not overwrite:
+            raise OutputExistsError(f"{out}: output exists; pass --overwrite to replace it")
+        try:
+            mine = is_ours(out)
+        except Exception:  # noqa: BLE001 (unreadable as that kind of file: not ours either)
+            mine = False
+        if not mine:
+            raise OutputError(f"{out}: refusing to replace it: it is not {ours}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp" + suffix)
+    write(tmp)
+    os.replace(tmp, out)
+    return out
