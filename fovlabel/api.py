@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-
 from .config import make_config
+from .progress import phase
 
 
 def weak_fov_overlap(
@@ -88,18 +89,38 @@ def annotate(
     (``get_labeller(name).Params``: e.g. ``fov_deg``, ``radius_m``, ``measure`` for weak2d). A
     parameter the labeller does not take is a ConfigError.
     ``plots``: also draw the histogram and three example pairs into ``<out>/plots/``.
+    ``progress``: a :class:`fovlabel.progress.Progress` that reports the run phase by phase
+    (default: silent); the summary's time is split by the phases either way.
     With ``out=None`` returns the pairs as a DataFrame, or ``(pairs, frames)`` with
     ``return_frames=True`` (the frames table with the labeller's flags, ``usable`` and ``flag``,
     and strong2d's ground-plane placement ``plane_*``); with ``out`` writes a label set there
     (under the output rules of :mod:`fovlabel.io.output`) and returns the run's
     :class:`fovlabel.batch.Summary`.
     """
-    from .batch import label_frames, run_to_disk
-    from .readers import read_frames
+    from .progress import Progress
+
+    from .batch import check_jobs
 
     config = make_config(preset, labeller=labeller, **params)
+    jobs = check_jobs(jobs)  # before any work
+    if progress is not None and not isinstance(progress, Progress):
+        raise TypeError(f"progress must be a fovlabel.progress.Progress; got {type(progress).__name__}")
+    reporter = progress if progress is not None else Progress("quiet")
+    started = time.perf_counter()
+    with reporter.active():
+        result = _annotate(dataset, format, config, out, overwrite, jobs, reader_options or {}, plots,
+                           return_frames)
+    if out is not None:  # the summary's time covers the whole run, split by phase
+        result.seconds = time.perf_counter() - started
+        result.phases = dict(reporter.seconds)
+    return result
+
+
+def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plots, return_frames):
+    from .batch import label_frames, run_to_disk
+
     if out is None:
-        frames = read_frames(dataset, format, **(reader_options or {}))
+        frames = _read(dataset, format, reader_options)
         pairs, frames = label_frames(frames, config, jobs=jobs, root=dataset_root(dataset))
         return (pairs, frames) if return_frames else pairs
     from .io.labelset import LABEL_SET
@@ -109,20 +130,30 @@ def annotate(
     inputs = [dataset] + ([scene] if scene else [])
     # the rules on --out, and the lock, come before any work: a refusal costs nothing
     with OutputTarget(out, LABEL_SET, overwrite=overwrite, inputs=inputs) as target:
-        frames = read_frames(dataset, format, **(reader_options or {}))
+        frames = _read(dataset, format, reader_options)
         # absolute: the label set is read from elsewhere later (exports resolve image paths by it)
-        input_info = {"path": str(Path(dataset).resolve()), "format": format, "reader_options": reader_options or {},
+        input_info = {"path": str(Path(dataset).resolve()), "format": format, "reader_options": reader_options,
                       # image_path starts here, relative to the dataset root (COLMAP: its images/)
                       "image_root": frames.attrs.get("image_root", ".")}
         summary = run_to_disk(frames, config, target, input_info=input_info, jobs=jobs,
-                              progress=progress, root=dataset_root(dataset),
-                              notes=frames.attrs.get("notes", []))
+                              root=dataset_root(dataset), notes=frames.attrs.get("notes", []))
         if plots:  # after the commit, still under the lock: the label set is whole whatever happens
             from .plot import plot_run
 
-            drawn = plot_run(target.out)
+            with phase("plotting", unit="picture") as step:
+                drawn = plot_run(target.out)
+                step.advance(len(drawn))
             summary.notes.append(f"plots: {len(drawn)} picture(s) in {target.out / 'plots'}")
         return summary
+
+
+def _read(dataset, format, reader_options):
+    from .readers import read_frames
+
+    with phase("reading", unit="frame") as step:
+        frames = read_frames(dataset, format, **reader_options)
+        step.advance(len(frames))
+    return frames
 
 
 def dataset_root(dataset) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from .config import RunConfig
 from .errors import ConfigError
 from .labellers import get_labeller
 from .pairs import Chunk, group_modes, plan_chunks
+from .progress import phase
 
 
 @dataclass
@@ -38,6 +39,20 @@ class Summary:
     out: str | None = None
     resumed_chunks: int = 0
     notes: list = field(default_factory=list)
+    phases: dict = field(default_factory=dict)  # phase name -> seconds, in the order they ran
+
+    def _time_line(self) -> str:
+        if not self.phases:
+            return f"time: {self.seconds:.2f} s ({self.frames / max(self.seconds, 1e-9):,.0f} frames/s)"
+        parts = []
+        for name, seconds in self.phases.items():
+            extra = ""
+            if name == "labelling" and seconds > 0:
+                extra = f" ({self.usable_frames / seconds:,.0f} frames/s)"
+            elif name == "compiling kernels":
+                extra = " (first run only)"
+            parts.append(f"{name} {seconds:.2f} s{extra}")
+        return f"time: {self.seconds:.2f} s: " + ", ".join(parts)
 
     def lines(self) -> list[str]:
         rank_names = {2: "positive", 1: "soft negative", 0: "hard negative"}
@@ -49,7 +64,7 @@ class Summary:
             *(f"  rank {r} ({rank_names[r]}): {self.ranks.get(r, 0)}" for r in (2, 1)),
             f"  rank 0 (hard negative): {self.ranks.get(0, 0)}" if self.config.get("keep_zero") else
             "  rank 0 (hard negative): not written (absent pairs have overlap 0; --keep-zero writes them)",
-            f"time: {self.seconds:.2f} s ({self.frames / max(self.seconds, 1e-9):,.0f} frames/s)",
+            self._time_line(),
         ]
         if self.resumed_chunks:
             out.append(f"resumed: {self.resumed_chunks} chunk(s) reused from an interrupted run")
@@ -58,7 +73,7 @@ class Summary:
         return out
 
 
-def _check_jobs(jobs: int) -> int:
+def check_jobs(jobs: int) -> int:
     if int(jobs) < 1:
         raise ConfigError(f"jobs must be >= 1; got {jobs}")
     return int(jobs)
@@ -83,7 +98,44 @@ def _chunk_tables(state, config, chunks, jobs, skip=frozenset()) -> Iterator[tup
 
 def prepare_frames(frames: pd.DataFrame, config: RunConfig, root=None, jobs: int = 1):
     """The labeller's :class:`~fovlabel.labellers.base.Prepared` (frames, state, notes, meta)."""
-    return get_labeller(config.labeller).prepare(frames, config.params, root, jobs)
+    with phase("preparing"):
+        return get_labeller(config.labeller).prepare(frames, config.params, root, jobs)
+
+
+def _dispatcher(name: str):
+    import importlib
+
+    module, _, attr = name.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def kernels_cached(names) -> bool | None:
+    """True when Numba's on-disk cache holds a compiled version of every kernel named
+    ("module:function"), False when one has none (it will be compiled), None when this Numba does
+    not say. The index files are Numba's own; a stale one (source changed) counts as none."""
+    try:
+        for name in names:
+            cache = _dispatcher(name)._cache._cache_file
+            if not cache._load_index():
+                return False
+        return True
+    except Exception:  # numba internals differ between versions: then we do not know
+        return None
+
+
+def load_kernels(labeller) -> None:
+    """Compile (first run) or load the labeller's kernels before the chunks, as a phase of its own
+    (the chunks' time is then labelling only, and a first run says why it waits)."""
+    if not labeller.kernels:
+        return
+    if all(_dispatcher(k).signatures for k in labeller.kernels):
+        return  # already in this process
+    cached = kernels_cached(labeller.kernels)
+    name = "loading kernels" if cached else "compiling kernels"
+    with phase(name) as step:
+        if not cached:
+            step.describe(note="first run: Numba compiles them once and caches them for later runs")
+        labeller.warm_up()
 
 
 def _summary_base(frames: pd.DataFrame, config: RunConfig) -> tuple[dict, list[Chunk]]:
@@ -100,11 +152,16 @@ def label_frames(frames: pd.DataFrame, config: RunConfig, *, jobs: int = 1, root
     """All pairs of a frames table, in memory: (pairs DataFrame, the labeller's frames table).
 
     ``root``: the folder relative paths in the frames table start from (depth images)."""
-    jobs = _check_jobs(jobs)
+    jobs = check_jobs(jobs)
     prepared = prepare_frames(frames, config, root, jobs)
     frames = prepared.frames
     _, chunks = _summary_base(frames, config)
-    tables = [t for _, t in _chunk_tables(prepared.state, config, chunks, jobs)]
+    load_kernels(get_labeller(config.labeller))
+    with phase("labelling", total=len(chunks), unit="chunk") as step:
+        tables = []
+        for _, table in _chunk_tables(prepared.state, config, chunks, jobs):
+            tables.append(table)
+            step.advance()
     empty = get_labeller(config.labeller).pairs_schema.empty_table()
     pairs = (pa.concat_tables(tables) if tables else empty).to_pandas()
     return pairs, frames
@@ -117,23 +174,24 @@ def run_to_disk(
     *,
     input_info: dict,
     jobs: int = 1,
-    progress: Callable[[int, int], None] | None = None,
     root=None,
     notes=(),
 ) -> Summary:
     """Label every chunk and write the label set at ``target`` (a locked
-    :class:`~fovlabel.io.output.OutputTarget`; atomic, resumable; see io.labelset)."""
+    :class:`~fovlabel.io.output.OutputTarget`; atomic, resumable; see io.labelset). Progress goes
+    to the run's reporter (:mod:`fovlabel.progress`), phase by phase."""
     from .io.labelset import LabelSetWriter, frames_fingerprint
     from .io.metadata import LabelSetMetadata
 
     start = time.perf_counter()
-    jobs = _check_jobs(jobs)
+    jobs = check_jobs(jobs)
+    labeller = get_labeller(config.labeller)
     fingerprint = frames_fingerprint(frames)  # of what was read, before the labeller's additions
     # the chunk plan follows from these, so they are the whole plan: a finished set of the same
     # plan left by a killed run is found before any labelling work (3D: before decoding depth)
     plan = {"fingerprint": fingerprint, "config": config.to_dict(), "fovlabel_version": __version__,
             "schema_version": schema.SCHEMA_VERSION}
-    writer = LabelSetWriter(target, plan, pairs_schema=get_labeller(config.labeller).pairs_schema)
+    writer = LabelSetWriter(target, plan, pairs_schema=labeller.pairs_schema)
     if writer.complete:
         return _commit_reused(writer, target, config, notes, start)
     ranks = {0: 0, 1: 0, 2: 0}
@@ -152,21 +210,24 @@ def run_to_disk(
         labeller_notes, labeller_meta = prepared.notes, prepared.meta
         groups, chunks = _summary_base(frames, config)
         done = {c.index for c in chunks if writer.has_part(c.index)}
-        finished = 0
-        for index in sorted(done):
-            count(writer.read_part(index))
-            finished += 1
-            if progress:
-                progress(finished, len(chunks))
-        for index, table in _chunk_tables(state, config, chunks, jobs, skip=done):
-            try:
-                writer.write_part(index, table)
-            except OSError as exc:
-                raise writer.disk_error(exc, writer.partial, finished, len(chunks)) from None
-            count(table)
-            finished += 1
-            if progress:
-                progress(finished, len(chunks))
+        if len(done) < len(chunks):
+            load_kernels(labeller)
+        with phase("labelling", total=len(chunks), unit="chunk") as step:
+            if done:
+                step.describe(note=f"{len(done)} reused from an interrupted run")
+            finished = 0
+            for index in sorted(done):
+                count(writer.read_part(index))
+                finished += 1
+                step.advance()
+            for index, table in _chunk_tables(state, config, chunks, jobs, skip=done):
+                try:
+                    writer.write_part(index, table)
+                except OSError as exc:
+                    raise writer.disk_error(exc, writer.partial, finished, len(chunks)) from None
+                count(table)
+                finished += 1
+                step.advance()
     except BaseException:
         writer.discard_if_empty()
         raise
@@ -184,7 +245,8 @@ def run_to_disk(
         ranks={str(k): v for k, v in ranks.items()},
         absent_pairs="overlap 0 (hard negative)" if not config.run.keep_zero else "not candidates",
     )
-    path = writer.commit(frames, len(chunks), metadata)
+    with phase("writing", total=len(chunks), unit="part"):
+        path = writer.commit(frames, len(chunks), metadata)
     all_notes = [*notes, *labeller_notes]
     if target.recovered:
         all_notes.append(f"recovered: {target.recovered}")

@@ -25,6 +25,15 @@ def cli(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
+def error_line(result) -> str:
+    """The one error line of a failed command: everything else it printed is progress
+    ("fovlabel: <phase>: ..." on stderr), and the error is the last line."""
+    lines = result.output.strip().splitlines()
+    assert lines and lines[-1].startswith("error: "), result.output
+    assert all(line.startswith("fovlabel: ") for line in lines[:-1]), result.output
+    return lines[-1]
+
+
 def snapshot(path: Path) -> dict:
     """Every file below ``path`` (or the file itself) with its bytes: to show nothing changed."""
     if path.is_file():

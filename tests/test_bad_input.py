@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SAMPLE, cli, snapshot
+from conftest import SAMPLE, cli, error_line, snapshot
 from fovlabel import annotate
 
 ROT = "1 0 0 0 0 1 0 0 0 0 1 0"  # a KITTI line: identity rotation, zero translation
@@ -32,15 +32,14 @@ def _refused(tmp_path, existing, dataset, fmt, extra, *fragments):
     out = shutil.copytree(existing, tmp_path / "labels")
     before = snapshot(out)
     result = cli("annotate", dataset, "--format", fmt, "--out", out, "--overwrite", *extra)
-    lines = result.output.strip().splitlines()
     assert result.exit_code == 2, result.output
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    line = error_line(result)
     for fragment in fragments:
-        assert str(fragment) in lines[0], f"{fragment!r} not in {lines[0]!r}"
+        assert str(fragment) in line, f"{fragment!r} not in {line!r}"
     assert "Traceback" not in result.output
     assert snapshot(out) == before
     assert not (tmp_path / "labels.partial").exists() and not (tmp_path / "labels.lock").exists()
-    return lines[0]
+    return line
 
 
 def _cases(table):

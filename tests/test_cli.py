@@ -145,8 +145,8 @@ def test_strong2d_commands(tmp_path, args, frames):
     dataset = shared(SHARED / args[0])
     result = _invoke("annotate", dataset, *args[1:], "--out", tmp_path / "labels")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("up vector: (")
-    assert f"frames: {frames} ({frames} usable)" in result.output
+    assert result.stdout.startswith("up vector: (")  # the summary; progress is on stderr
+    assert f"frames: {frames} ({frames} usable)" in result.stdout
     meta = read_pairs(tmp_path / "labels").attrs["fovlabel"]
     assert meta["labeller"] == "strong2d" and len(meta["labeller_info"]["up"]) == 3
 

@@ -176,7 +176,10 @@ def test_exports_follow_the_output_rules(poses_set, tmp_path):
 def test_export_command(poses_set, tmp_path):
     result = cli("export", poses_set, "--to", "hloc", "--k", "2", "--out", tmp_path / "h")
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"written: {tmp_path / 'h'} (hloc)"
+    assert result.stdout.strip() == f"written: {tmp_path / 'h'} (hloc)"
+    assert [line.split(":")[1].strip() for line in result.stderr.splitlines()] == ["reading labels", "writing hloc"]
+    quiet = cli("export", poses_set, "--to", "hloc", "--k", "2", "--out", tmp_path / "h", "--overwrite", "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == "", quiet.output
     text = cli("export", "--help").output
     for name in ("hloc", "gcl-pairs", "gcl-msls", "d2net", "loftr-megadepth", "loftr-scannet", "classes"):
         assert f"  {name:<10} " in text

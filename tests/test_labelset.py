@@ -13,6 +13,7 @@ import pytest
 from conftest import SAMPLE
 from fovlabel import LabelSetError, OutputExistsError, annotate, read_label_frames, read_pairs
 from fovlabel.schema import METADATA_KEY, PAIRS_SCHEMA
+from fovlabel.progress import Progress
 
 
 class Killed(Exception):
@@ -26,12 +27,12 @@ def _run(out, **kw):
 def _run_killed_after(out, chunks, **kw):
     """Start a run and kill it (from the progress callback) once ``chunks`` chunks are written."""
 
-    def die(done, total):
-        if done >= chunks:
+    def die(phase, done, total):
+        if phase == "labelling" and done >= chunks:
             raise Killed()
 
     with pytest.raises(Killed):
-        _run(out, progress=die, **kw)
+        _run(out, progress=Progress("quiet", callback=die), **kw)
 
 
 @pytest.fixture(scope="module")

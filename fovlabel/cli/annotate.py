@@ -126,25 +126,16 @@ def print_summary(summary) -> None:
         click.echo(line)
 
 
-def progress_reporter():
-    """A click progress bar over chunks on stderr, when stderr is a terminal and there are several
-    chunks; None otherwise (logs and pipes get only the summary)."""
-    stream = sys.stderr
-    if not stream.isatty():
-        return None
-    state = {}
+def progress_reporter(quiet: bool = False):
+    """The run's progress on stderr: a line redrawn in place on a terminal, a line per phase (and
+    at most one every 5 s while it runs) in logs and pipes, nothing with ``--quiet``."""
+    from ..progress import Progress
 
-    def report(done, total):
-        if total < 2:
-            return
-        if "bar" not in state:
-            state["bar"] = click.progressbar(length=total, label="labelling", file=stream)
-            state["bar"].__enter__()
-        state["bar"].update(done - state["bar"].pos)
-        if done >= total:
-            state["bar"].__exit__(None, None, None)
+    return Progress("quiet" if quiet else "auto", stream=sys.stderr)
 
-    return report
+
+QUIET = click.Option(["--quiet", "-q"], is_flag=True,
+                     help="No progress on stderr (the summary is still printed).")
 
 
 def build_annotate() -> click.Command:
@@ -157,14 +148,14 @@ def build_annotate() -> click.Command:
     if clash:  # a registry bug: refuse to build a command where a flag means two things
         raise RuntimeError(f"a flag would mean two things: {', '.join(sorted(clash))}")
 
-    def callback(dataset, format_, labeller, preset, jobs, out, overwrite, plots, **values):
+    def callback(dataset, format_, labeller, preset, jobs, out, overwrite, plots, quiet, **values):
         from ..api import annotate as run_annotate
 
         options = {k: v for k, v in values.items() if k in reader_names and v is not None}
         params = {k: v for k, v in values.items() if k not in reader_names and v is not None}
         summary = run_annotate(dataset, format_, labeller=labeller, preset=preset, out=out,
                                overwrite=overwrite, jobs=jobs, reader_options=options,
-                               progress=progress_reporter(), plots=plots, **params)
+                               progress=progress_reporter(quiet), plots=plots, **params)
         print_summary(summary)
 
     return click.Command(
@@ -202,4 +193,5 @@ def _annotate_params(labeller_options, reader_options):
                      help="Replace an existing fovlabel label set at --out (never anything else)."),
         click.Option(["--plots"], is_flag=True,
                      help="Also draw the histogram and three example pairs into OUT/plots/ (matplotlib)."),
+        QUIET,
     ]

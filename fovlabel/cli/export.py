@@ -8,14 +8,15 @@ import click
 
 def build_export() -> click.Command:
     from ..exporters import EXPORTERS, get_exporter
-    from .annotate import options_from_dataclasses
+    from .annotate import QUIET, options_from_dataclasses
 
     options = [opt for _, opt in options_from_dataclasses((name, get_exporter(name).Options) for name in EXPORTERS)]
 
-    def callback(labels, to, out, into, overwrite, **values):
+    def callback(labels, to, out, into, overwrite, quiet, **values):
         from ..exporters import export
+        from .annotate import progress_reporter
 
-        path = export(labels, to, out, into=into, overwrite=overwrite,
+        path = export(labels, to, out, into=into, overwrite=overwrite, progress=progress_reporter(quiet),
                       **{k: v for k, v in values.items() if v is not None})
         click.echo(f"written: {path} ({to})")
 
@@ -38,6 +39,7 @@ def build_export() -> click.Command:
             click.Option(["--overwrite"], is_flag=True,
                          help="Replace a previous fovlabel export at --out (never anything else)."),
             *options,
+            QUIET,
         ],
         context_settings={"max_content_width": 110},
     )

@@ -10,7 +10,8 @@ import click
 @click.option("--jobs", type=int, default=None, help="Worker processes (overrides the file).")
 @click.option("--out", type=click.Path(), default=None, help="Output folder (overrides the file).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output.")
-def run(pipeline, jobs, out, overwrite):
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr (the summary is still printed).")
+def run(pipeline, jobs, out, overwrite, quiet):
     """Run the batch job described by the TOML file PIPELINE.
 
     \b
@@ -35,5 +36,5 @@ def run(pipeline, jobs, out, overwrite):
     from ..pipeline import run_pipeline
     from .annotate import print_summary, progress_reporter
 
-    summary = run_pipeline(pipeline, out=out, jobs=jobs, overwrite=overwrite, progress=progress_reporter())
+    summary = run_pipeline(pipeline, out=out, jobs=jobs, overwrite=overwrite, progress=progress_reporter(quiet))
     print_summary(summary)

@@ -60,20 +60,32 @@ def load_input(labels) -> ExportInput:
                        read_label_frames(labels), pairs)
 
 
-def export(labels, to: str, out=None, *, overwrite: bool = False, into=None, **options) -> Path:
+def export(labels, to: str, out=None, *, overwrite: bool = False, into=None, progress=None, **options) -> Path:
     """Write the label set ``labels`` in the format ``to`` into the folder ``out``; returns it.
 
     ``options``: the exporter's own (``get_exporter(to).Options``). The folder holds the format's
     files and ``fovlabel-export.json`` (exporter, options, the label set's id, every file).
     ``into``: instead of ``out``, lay the files into an existing folder (the dataset root, where a
     trainer looks for them): only new files are added, and an existing one is never replaced.
+    ``progress``: a :class:`fovlabel.progress.Progress` (reading, exporting); default silent.
     """
+    from ..progress import Progress
+
+    reporter = progress if progress is not None else Progress("quiet")
+    with reporter.active():
+        return _export(labels, to, out, overwrite, into, options)
+
+
+def _export(labels, to, out, overwrite, into, options) -> Path:
     from .. import __version__
     from ..io.output import OutputTarget
+    from ..progress import phase
 
     exporter = get_exporter(to)
     opts = make_options(exporter, options)
-    data = load_input(labels)
+    with phase("reading labels", unit="pair") as step:
+        data = load_input(labels)
+        step.advance(len(data.pairs))
     exporter.check(data, opts)
     if (out is None) == (into is None):
         raise ConfigError("give exactly one of out (a new export folder) and into (an existing folder)")
@@ -86,7 +98,9 @@ def export(labels, to: str, out=None, *, overwrite: bool = False, into=None, **o
         partial = target.make_partial()
         (partial / PARTIAL_MARK).write_text("")
         try:
-            files = sorted(exporter.write(partial, data, opts))
+            with phase(f"writing {exporter.name}", unit="file") as step:
+                files = sorted(exporter.write(partial, data, opts))
+                step.advance(len(files))
         except BaseException:  # nothing valid was written: leave no partial folder (it is ours, marked)
             target.clear_partial()
             raise
@@ -105,6 +119,8 @@ def _export_into(exporter, data, opts, into: Path, labels) -> Path:
     import os
     import tempfile
 
+    from ..progress import phase
+
     if not into.is_dir():
         raise ConfigError(f"{into}: --into needs an existing folder (the dataset root)")
     planned = exporter.files(data) if hasattr(exporter, "files") else None
@@ -115,7 +131,9 @@ def _export_into(exporter, data, opts, into: Path, labels) -> Path:
                               f"one ({len(taken)} of {len(planned)} exist)")
     with tempfile.TemporaryDirectory(prefix=".fovlabel-into-", dir=into) as staging:
         staging = Path(staging)
-        files = sorted(exporter.write(staging, data, opts))
+        with phase(f"writing {exporter.name}", unit="file") as step:
+            files = sorted(exporter.write(staging, data, opts))
+            step.advance(len(files))
         taken = [p for p in files if (into / p).exists()]
         if taken:
             raise ConfigError(f"{into / taken[0]}: exists; --into adds only new files and never replaces one")

@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import LabelSetError, OutputError
+from ..progress import current_phase
 from ..schema import CORE_REQUIRED, FRAMES_SCHEMA, METADATA_KEY, PAIRS_SCHEMA, frames_file_schema, present_groups
 from . import output as _output
 from .metadata import LabelSetMetadata
@@ -225,10 +226,12 @@ class LabelSetWriter:
             schema = self.pairs_schema.with_metadata(metadata.schema_metadata())
             pairs_tmp = self.partial / (PAIRS_FILE + ".tmp")
             try:
+                step = current_phase()
                 with pq.ParquetWriter(pairs_tmp, schema) as writer:
                     for index in range(n_parts):
                         for batch in pq.ParquetFile(self._part(index)).iter_batches():
                             writer.write_batch(batch)
+                        step.advance()
                 written = pq.ParquetFile(pairs_tmp).metadata.num_rows
                 if written != metadata.pairs:
                     raise LabelSetError(f"{pairs_tmp}: assembled {written} pairs but the parts counted "

@@ -16,7 +16,13 @@ models): a :class:`Labeller` subclass with
   for the metadata. ``root``: the folder relative paths (depth images) start from; ``jobs``:
   threads it may use (never beside the chunks' worker processes);
 - ``label_chunk(state, chunk, run, params) -> pyarrow.Table``: the pairs of one chunk, where
-  ``run`` is the run's :class:`~fovlabel.config.RunSettings` (mode, positive, keep_zero, ...).
+  ``run`` is the run's :class:`~fovlabel.config.RunSettings` (mode, positive, keep_zero, ...);
+- optionally ``kernels`` ("module:function" names of the Numba kernels it runs) and
+  ``warm_up()``, which runs them once on a tiny input: the batch runner calls it before the
+  chunks, as its own phase, and says "compiling kernels" when Numba's cache has none of them yet
+  (a first run), so that the compile time is neither silent nor counted as labelling.
+
+A long ``prepare`` reports its work through :func:`fovlabel.progress.current_phase`.
 
 Register one with :func:`fovlabel.labellers.register_labeller`; adding a labeller needs no edit to
 the config, the batch runner or the command line.
@@ -88,6 +94,10 @@ class Labeller:
     summary: ClassVar[str] = ""
     Params: ClassVar[type[LabellerParams]] = LabellerParams
     pairs_schema: ClassVar[pa.Schema]
+    kernels: ClassVar[tuple[str, ...]] = ()
+
+    def warm_up(self) -> None:
+        """Run every kernel of :attr:`kernels` once on a tiny input (compiling or loading it)."""
 
     def requires(self, frames: pd.DataFrame, params) -> tuple[str, ...]:
         """Frame columns every usable frame must have (finite numbers, or non-null values)."""

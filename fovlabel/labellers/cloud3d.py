@@ -31,6 +31,7 @@ from ..errors import ConfigError, InputError
 from ..geometry.camera import INTRINSICS, PinholeCamera
 from ..geometry.poses import quat_to_matrix
 from ..incidence import Incidence, shared_counts
+from ..progress import current_phase
 from ..pairs import candidate_pairs, pairs_table
 from .base import Labeller, LabellerParams, Prepared, param
 
@@ -67,6 +68,24 @@ class Cloud3D(Labeller):
     summary = "3D voxel (or SfM point) IoU from depth images, a scene cloud or COLMAP tracks"
     Params = VoxelParams
     pairs_schema = schema.PAIRS_3D_SCHEMA
+    kernels = ("fovlabel.geometry._voxel_kernels:backproject_voxels",
+               "fovlabel.geometry._voxel_kernels:voxelize_points",
+               "fovlabel.geometry._voxel_kernels:visible_points",
+               "fovlabel._incidence_kernels:fill_bitsets", "fovlabel._incidence_kernels:bitset_counts")
+
+    def warm_up(self) -> None:
+        from ..geometry.voxels import backproject_voxels, visible_points, voxelize_points
+
+        camera = PinholeCamera(fx=2.0, fy=2.0, cx=1.0, cy=1.0, width=2, height=2)
+        R, t = np.eye(3), np.zeros(3)
+        depth = np.full((2, 2), 1000, np.uint16)
+        keys, _, _ = backproject_voxels(depth, camera, 1000.0, R, t, 0.1)
+        points = np.array([[0.0, 0.0, 1.0]])
+        voxelize_points(points, 0.1)
+        visible_points(points, camera, R, t)
+        visible_points(points, camera, R, t, depth=depth, units_per_m=1000.0)
+        incidence = Incidence.from_sets([keys, keys])
+        shared_counts(incidence, np.array([0]), np.array([1]))
 
     def requires(self, frames, params):
         source = choose_source(frames, params)
@@ -188,9 +207,11 @@ def rgbd_sets(frames, params, root: Path, jobs: int = 1):
         return keys, reach
 
     sets, reach = [None] * len(frames), np.zeros(len(frames))
+    step = current_phase().describe("decoding depth", total=len(usable), unit="image")
     with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
         for i, (keys, r) in zip(usable, pool.map(one, usable)):
             sets[i], reach[i] = keys, r
+            step.advance()
     return sets, reach
 
 
@@ -221,11 +242,15 @@ def scene_sets(frames, params, root):
     """Voxel keys of the scene points each usable frame sees (geometry.voxels.visible_points)."""
     from ..geometry.voxels import visible_points, voxelize_points
 
+    current_phase().describe("fusing the scene" if params.scene_from_rgbd else "reading the scene")
     points = scene_points(params, frames, root)
     R, t = _poses(frames)
     max_depth = np.inf if params.max_depth_m is None else params.max_depth_m
     sets, reach = [None] * len(frames), np.zeros(len(frames))
-    for i in np.flatnonzero(frames["usable"].to_numpy()):
+    usable = np.flatnonzero(frames["usable"].to_numpy())
+    step = current_phase().describe("projecting the scene", total=len(usable), unit="frame")
+    for i in usable:
+        step.advance()
         row = frames.iloc[i]
         has_depth = isinstance(row["depth_path"], str)
         seen = visible_points(points, PinholeCamera.from_row(row), R[i], t[i],

@@ -79,6 +79,11 @@ class Weak2D(Labeller):
     summary = "2D FoV sectors from position + compass heading (GPS/UTM): exact sector IoU/IoA"
     Params = SectorParams
     pairs_schema = schema.PAIRS_SCHEMA
+    kernels = ("fovlabel.geometry._sector_kernel:sector_overlap_batch",)
+
+    def warm_up(self) -> None:
+        Sectors([0.0, 1.0], [0.0, 0.0], [0.0, 10.0], [90.0, 90.0], 5.0).overlap(
+            np.array([0]), np.array([1]), "iou")
 
     def requires(self, frames, params):
         return ("x_m", "y_m", "grid_heading_deg")
