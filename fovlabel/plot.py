@@ -2,7 +2,8 @@
 
 - :func:`plot_pair`: two cameras' sectors on metric axes (relative to the first camera), their
   intersection shaded, the overlap, measure, distance and heading difference in the title
-  (2D label sets: weak2d, strong2d);
+  (2D label sets: weak2d, strong2d); for 3D label sets (cloud3d) the two images side by side with
+  the pixels of shared voxels or tracks highlighted, IoU and coverages in the titles;
 - :func:`plot_histogram`: the overlap histogram per rank (log counts) with the positive
   threshold, and the pairs per frame;
 - :func:`plot_query`: a query's group as a map of arrows coloured by rank, its top matches marked;
@@ -106,8 +107,11 @@ def _sectors(frames, meta, i, j):
     return out, params
 
 
-def plot_pair(labels, a, b, out, *, overwrite: bool = False) -> Path:
-    """The two sectors of frames ``a`` and ``b`` (keys or frame ids), their intersection shaded."""
+def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None) -> Path:
+    """Frames ``a`` and ``b`` (keys or frame ids) and what they share. 2D label sets: the two
+    sectors, their intersection shaded. 3D label sets: the two images side by side (colour where
+    the dataset has them, else depth), the pixels showing shared voxels (or tracks) highlighted
+    (fovlabel.views.shared_pixels; ``root``: where a moved dataset now is)."""
     import shapely
 
     from .io.labelset import read_label_frames, read_pairs
@@ -115,6 +119,8 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False) -> Path:
     plt = _pyplot()
     pairs, frames = read_pairs(labels), read_label_frames(labels)
     meta = pairs.attrs["fovlabel"]
+    if meta["labeller"] == "cloud3d":
+        return _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root)
     i, j = _frame_index(frames, a), _frame_index(frames, b)
     (sa, sb), params = _sectors(frames, meta, i, j)
     row = pairs[((pairs["frame_a"] == i) & (pairs["frame_b"] == j)) | ((pairs["frame_a"] == j) & (pairs["frame_b"] == i))]
@@ -146,6 +152,58 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False) -> Path:
         return _save(fig, out, overwrite)
     finally:
         plt.close(fig)
+
+
+def _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root) -> Path:
+    from .views import shared_pixels
+
+    pair = shared_pixels(labels, a, b, root=root)
+    i, j = _frame_index(frames, a), _frame_index(frames, b)
+    row = pairs[((pairs["frame_a"] == i) & (pairs["frame_b"] == j)) | ((pairs["frame_a"] == j) & (pairs["frame_b"] == i))]
+    iou = float(row["overlap"].iloc[0]) if len(row) else 0.0
+    params = meta.get("params") or {}
+    what = "voxels" if pair.source != "tracks" else "tracks"
+    aspect = max(v.height / max(v.width, 1) for v in (pair.a, pair.b))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 12 * aspect / 2 + 1.6))
+    for ax, view, name, colour in ((axes[0], pair.a, "A", A_RGB), (axes[1], pair.b, "B", B_RGB)):
+        _draw_view(ax, view)
+        ax.set_title(f"{name}: {view.key} ({view.background_kind})\n{view.observed:,} {what}, "
+                     f"{pair.shared / max(view.observed, 1):.0%} of them shared", fontsize=9, color=_rgb(colour))
+        ax.set_xlabel("u (px)")
+        ax.set_ylabel("v (px)")
+    check = "" if pair.agrees else (f"\nrecomputed from the dataset: {pair.shared:,} shared, the label says "
+                                    f"{pair.label_shared or 0:,}: has the dataset changed?")
+    source = pair.source + (f", voxel {params.get('voxel_m', 0):g} m" if pair.source != "tracks" else "")
+    dist, angle = (float(row["distance_m"].iloc[0]), float(row["heading_diff_deg"].iloc[0])) if len(row) else (
+        float("nan"), float("nan"))
+    fig.suptitle(f"{meta['input'].get('format')} {Path(meta['input']['path']).name} · cloud3d ({source}) · "
+                 f"IoU {iou:.3f}, shared {pair.shared:,} {what}\n"
+                 f"centres {dist:.2f} m apart, optical axes {angle:.0f}° apart; highlighted: the pixels that "
+                 f"show a shared {what[:-1]}{check}", fontsize=10)
+    fig.tight_layout()
+    try:
+        return _save(fig, out, overwrite)
+    finally:
+        plt.close(fig)
+
+
+def _draw_view(ax, view) -> None:
+    """The view's picture in grey, its shared pixels tinted with the intersection colour."""
+    h, w = view.height, view.width
+    grey = view.background if view.background is not None else np.full((h, w), 0.85)
+    rgb = np.repeat((0.15 + 0.7 * grey)[:, :, None], 3, axis=2)
+    tint = np.array(_rgb(INTERSECTION_RGB))
+    if view.mask is not None:  # every shared pixel (rgbd)
+        rgb[view.mask] = 0.6 * tint + 0.4 * rgb[view.mask]
+        ax.imshow(rgb, interpolation="antialiased")
+    else:  # points (scene, tracks): the observed ones small and white, the shared ones marked
+        ax.imshow(rgb, interpolation="antialiased")
+        inside = lambda uv: uv[(uv[:, 0] >= 0) & (uv[:, 0] < w) & (uv[:, 1] >= 0) & (uv[:, 1] < h)]
+        seen, shared = inside(view.observed_px), inside(view.shared_px)
+        ax.scatter(seen[:, 0], seen[:, 1], s=2, color="white", linewidths=0)
+        ax.scatter(shared[:, 0], shared[:, 1], s=9, color=tint, linewidths=0)
+    ax.set_xlim(-0.5, w - 0.5)
+    ax.set_ylim(h - 0.5, -0.5)
 
 
 def plot_histogram(labels, out, *, overwrite: bool = False, bins: int = 50) -> Path:
@@ -297,7 +355,7 @@ def plot_map(labels, out, *, overwrite: bool = False) -> Path:
 
 
 def plot_run(labels, *, overwrite: bool = True) -> list[Path]:
-    """What ``annotate --plots`` draws into ``<labels>/plots/``: the histogram, and for 2D label sets
+    """What ``annotate --plots`` draws into ``<labels>/plots/``: the histogram, and
     three example pairs: the median positive, the median soft negative, and the pair nearest the
     positive threshold."""
     from .io.labelset import read_pairs
@@ -306,7 +364,7 @@ def plot_run(labels, *, overwrite: bool = True) -> list[Path]:
     out = [plot_histogram(labels, folder / "histogram.png", overwrite=overwrite)]
     pairs = read_pairs(labels)
     meta = pairs.attrs["fovlabel"]
-    if meta["labeller"] not in ("weak2d", "strong2d") or not len(pairs):
+    if not len(pairs):
         return out
     positive = float((meta.get("run") or meta.get("config", {})).get("positive", 0.5))
     v = pairs["overlap"].to_numpy()

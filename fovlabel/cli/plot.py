@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 
-@click.group(short_help="Pictures of a label set: a pair's sectors, the overlap histogram.")
+@click.group(short_help="Pictures of a label set: a pair, a query's map, the histogram, all frames.")
 def plot():
     """Draw pictures of a label set as PNG (matplotlib, headless).
 
@@ -22,16 +22,22 @@ def plot():
 @click.argument("b")
 @click.option("--out", required=True, type=click.Path(), help="PNG file to write.")
 @click.option("--overwrite", is_flag=True, help="Replace a picture fovlabel drew before.")
-def pair(labels, a, b, out, overwrite):
-    """The sectors of frames A and B (keys or frame ids) with their intersection shaded.
+@click.option("--root", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Where the dataset is now, if it moved (3D label sets read its images).")
+def pair(labels, a, b, out, overwrite, root):
+    """Frames A and B (keys or frame ids) and what they share.
+
+    2D label sets: the two sectors with their intersection shaded. 3D label sets: the two images
+    side by side (colour, else depth) with the pixels of shared voxels or tracks highlighted.
 
     \b
     Examples:
       fovlabel plot pair labels/city q0006 d0006 --out pair.png
+      fovlabel plot pair labels/room 0000 0003 --out room_pair.png
     """
     from ..plot import plot_pair
 
-    click.echo(f"written: {plot_pair(labels, a, b, out, overwrite=overwrite)}")
+    click.echo(f"written: {plot_pair(labels, a, b, out, overwrite=overwrite, root=root)}")
 
 
 @plot.command("histogram")

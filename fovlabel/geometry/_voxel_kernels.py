@@ -62,17 +62,9 @@ def _row_keys(depth_row, col_x, col_y, col_z, col_r, rx, ry, rz, rr, sx, sy, sz,
 
 
 @njit(cache=True, nogil=True)
-def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, R, t, voxel_m):
-    """Sorted unique voxel keys of the valid pixels of one depth image, in the world.
-
-    Returns (keys, reach, out_of_range): ``reach`` is the largest distance from the camera centre
-    to a back-projected point (0 when none), ``out_of_range`` counts valid points beyond the key
-    range. Releases the GIL, so that threads can decode and back-project several images at once.
-    """
-    h, w = depth.shape
-    inv = 1.0 / voxel_m
-    # A pixel's world point, in voxels, is z * (col[u] + row[v]) + t / voxel: the ray direction
-    # split into a part that depends on the column and one that depends on the row.
+def _column_terms(w, stride, fx, cx, R, inv):
+    """A pixel's world point, in voxels, is z * (col[u] + row[v]) + t / voxel: the ray direction
+    split into a part that depends on the column (this) and one that depends on the row."""
     cols_u = np.arange(0, w, stride)
     nu = cols_u.shape[0]
     col_x, col_y, col_z, col_r = np.empty(nu), np.empty(nu), np.empty(nu), np.empty(nu)
@@ -82,10 +74,36 @@ def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, 
         col_y[k] = R[1, 0] * a * inv
         col_z[k] = R[2, 0] * a * inv
         col_r[k] = a * a  # for the squared length of the camera ray (a, b, 1)
+    return cols_u, col_x, col_y, col_z, col_r
+
+
+@njit(cache=True, nogil=True)
+def _image_row_keys(depth, v, cols_u, cols, fy, cy, R, shift, to_m, max_depth_m, row_depth, row_keys, row_r2):
+    """The keys of row ``v`` (its pixels at ``cols_u``) into ``row_keys``, as _row_keys."""
+    col_x, col_y, col_z, col_r, inv = cols
+    b = (v - cy) / fy
+    for k in range(cols_u.shape[0]):
+        row_depth[k] = depth[v, cols_u[k]]
+    _row_keys(row_depth, col_x, col_y, col_z, col_r, (R[0, 1] * b + R[0, 2]) * inv,
+              (R[1, 1] * b + R[1, 2]) * inv, (R[2, 1] * b + R[2, 2]) * inv, b * b + 1.0,
+              shift[0], shift[1], shift[2], to_m, max_depth_m, row_keys, row_r2)
+
+
+@njit(cache=True, nogil=True)
+def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, R, t, voxel_m):
+    """Sorted unique voxel keys of the valid pixels of one depth image, in the world.
+
+    Returns (keys, reach, out_of_range): ``reach`` is the largest distance from the camera centre
+    to a back-projected point (0 when none), ``out_of_range`` counts valid points beyond the key
+    range. Releases the GIL, so that threads can decode and back-project several images at once.
+    """
+    h, w = depth.shape
+    inv = 1.0 / voxel_m
+    cols_u, col_x, col_y, col_z, col_r = _column_terms(w, stride, fx, cx, R, inv)
+    cols = (col_x, col_y, col_z, col_r, inv)
+    nu = cols_u.shape[0]
     # shifting by LIMIT makes coordinates positive inside the key range, where truncation is floor
-    sx = t[0] * inv + LIMIT
-    sy = t[1] * inv + LIMIT
-    sz = t[2] * inv + LIMIT
+    shift = np.array([t[0] * inv + LIMIT, t[1] * inv + LIMIT, t[2] * inv + LIMIT])
     to_m = 1.0 / units_per_m
     keys = np.empty(((h + stride - 1) // stride) * nu, np.int64)
     row_keys = np.empty(nu, np.int64)
@@ -96,12 +114,7 @@ def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, 
     reach2 = 0.0
     bad = 0
     for v in range(0, h, stride):
-        b = (v - cy) / fy
-        for k in range(nu):
-            row_depth[k] = depth[v, cols_u[k]]
-        _row_keys(row_depth, col_x, col_y, col_z, col_r, (R[0, 1] * b + R[0, 2]) * inv,
-                  (R[1, 1] * b + R[1, 2]) * inv, (R[2, 1] * b + R[2, 2]) * inv, b * b + 1.0,
-                  sx, sy, sz, to_m, max_depth_m, row_keys, row_r2)
+        _image_row_keys(depth, v, cols_u, cols, fy, cy, R, shift, to_m, max_depth_m, row_depth, row_keys, row_r2)
         last = -1
         for k in range(nu):
             key = row_keys[k]
@@ -122,6 +135,26 @@ def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, 
             keys[n] = key
             n += 1
     return _sorted_unique(keys, n), math.sqrt(reach2), bad
+
+
+@njit(cache=True, nogil=True)
+def pixel_voxel_keys(depth, fx, fy, cx, cy, units_per_m, max_depth_m, R, t, voxel_m):
+    """The voxel key of every pixel (-1: no valid depth or out of range), an (h, w) array: the
+    same arithmetic as backproject_voxels, so a pixel's key is the one its point was counted in."""
+    h, w = depth.shape
+    inv = 1.0 / voxel_m
+    cols_u, col_x, col_y, col_z, col_r = _column_terms(w, 1, fx, cx, R, inv)
+    cols = (col_x, col_y, col_z, col_r, inv)
+    shift = np.array([t[0] * inv + LIMIT, t[1] * inv + LIMIT, t[2] * inv + LIMIT])
+    out = np.empty((h, w), np.int64)
+    row_keys = np.empty(w, np.int64)
+    row_r2 = np.empty(w)
+    row_depth = np.empty(w, np.uint16)
+    for v in range(h):
+        _image_row_keys(depth, v, cols_u, cols, fy, cy, R, shift, 1.0 / units_per_m, max_depth_m,
+                        row_depth, row_keys, row_r2)
+        out[v, :] = row_keys
+    return out
 
 
 @njit(cache=True)

@@ -70,6 +70,33 @@ def backproject_voxels(depth, camera: PinholeCamera, units_per_m: float, R_world
                   float(max_depth_m), R, t, _check_voxel(voxel_m))
 
 
+def pixel_voxel_keys(depth, camera: PinholeCamera, units_per_m: float, R_world_from_cam, t_world_from_cam,
+                     voxel_m: float, *, max_depth_m: float = math.inf) -> np.ndarray:
+    """The voxel key of every pixel of a depth image, (h, w) int64, -1 where there is no valid
+    depth (or the point is out of the key range): the keys :func:`backproject_voxels` counts, pixel
+    by pixel (for pictures of which pixels two frames share)."""
+    from ._voxel_kernels import pixel_voxel_keys as kernel
+
+    depth = _check_depth(depth, camera)
+    _check_camera(camera)
+    R, t = _check_pose(R_world_from_cam, t_world_from_cam)
+    if not units_per_m > 0:
+        raise ValueError(f"units_per_m must be > 0; got {units_per_m}")
+    return kernel(depth, camera.fx, camera.fy, camera.cx, camera.cy, float(units_per_m), float(max_depth_m),
+                  R, t, _check_voxel(voxel_m))
+
+
+def point_voxel_keys(points, voxel_m: float) -> np.ndarray:
+    """The voxel key of each world point (n, 3), -1 beyond the key range: the keys
+    :func:`voxelize_points` counts, point by point (same arithmetic)."""
+    points = np.ascontiguousarray(points, np.float64).reshape(-1, 3)
+    index = np.floor(points * (1.0 / _check_voxel(voxel_m)))
+    ok = (np.abs(index) < KEY_LIMIT).all(axis=1)
+    index = np.where(ok[:, None], index, 0).astype(np.int64) + KEY_LIMIT
+    keys = (index[:, 0] << 42) | (index[:, 1] << 21) | index[:, 2]
+    return np.where(ok, keys, -1)
+
+
 def voxelize_points(points, voxel_m: float):
     """(sorted unique voxel keys, out_of_range) of world points (n, 3)."""
     from ._voxel_kernels import voxelize_points as kernel

@@ -54,6 +54,7 @@ class Image:
     name: str
     point3d_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     line: str = ""  # where it was read: "line N" (text) or "image N" (binary)
+    xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # pixel of each 2D point
 
 
 @dataclass
@@ -159,8 +160,13 @@ def _images_txt(path: Path) -> list:
             bad = next(i for i, v in enumerate(points[2::3]) if not _is_int(v))
             raise InputError(f"POINT3D_ID {points[2 + 3 * bad]!r} (point {bad + 1}) is not an integer",
                              file=path, row=f"line {lines[k + 1][0]}", column="POINT3D_ID") from None
+        try:
+            xy = np.array([[float(x), float(y)] for x, y in zip(points[0::3], points[1::3])]).reshape(-1, 2)
+        except ValueError:
+            raise InputError("a 2D point's X or Y is not a number", file=path, row=f"line {lines[k + 1][0]}",
+                             column="X Y") from None
         images.append(Image(image_id, np.array(values[:4]), np.array(values[4:]), camera_id,
-                            " ".join(parts[9:]), ids, f"line {number}"))
+                            " ".join(parts[9:]), ids, f"line {number}", xy))
     return images
 
 
@@ -248,7 +254,7 @@ def _images_bin(path: Path) -> list:
                                count=num_points, offset=f.pos)
         f.pos += 24 * num_points
         images.append(Image(image_id, np.array(values[:4]), np.array(values[4:]), camera_id, name,
-                            points["id"].astype(np.int64), f.record))
+                            points["id"].astype(np.int64), f.record, np.c_[points["x"], points["y"]]))
     f.done()
     return images
 
@@ -265,6 +271,16 @@ def _images_folder(path: Path, images) -> Path | None:
         if folder.is_dir():
             return folder
     return None
+
+
+def track_pixels(path) -> dict:
+    """{image name: (xy (n, 2) pixels, point3d_ids (n,))} of every 2D point with a 3D point, from
+    the model in ``path`` (what a picture of two images' shared tracks draws)."""
+    out = {}
+    for im in load_model(Path(path)).images:
+        has = im.point3d_ids >= 0
+        out[im.name] = (im.xy[has], im.point3d_ids[has])
+    return out
 
 
 def read_colmap(path: Path, *, images=None):
