@@ -79,6 +79,12 @@ def _frame_index(frames, name) -> int:
     raise ConfigError(f"no frame with key or frame id {name!r} in this label set")
 
 
+def _pair_row(pairs, i, j):
+    """The row of pair (i, j): (i, j) itself, else (j, i) (a pair written once holds both ways)."""
+    row = pairs[(pairs["frame_a"] == i) & (pairs["frame_b"] == j)]
+    return row if len(row) else pairs[(pairs["frame_a"] == j) & (pairs["frame_b"] == i)]
+
+
 def sector_polygon(x, y, heading_deg, fov_deg, radius_m, n=1024):
     """Vertices of a sector (compass heading), for drawing."""
     centre = math.radians(90.0 - heading_deg)
@@ -123,7 +129,7 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None) -> Path:
         return _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root)
     i, j = _frame_index(frames, a), _frame_index(frames, b)
     (sa, sb), params = _sectors(frames, meta, i, j)
-    row = pairs[((pairs["frame_a"] == i) & (pairs["frame_b"] == j)) | ((pairs["frame_a"] == j) & (pairs["frame_b"] == i))]
+    row = _pair_row(pairs, i, j)
     overlap = float(row["overlap"].iloc[0]) if len(row) else 0.0
     ox, oy = sa[0], sa[1]  # relative to camera A: readable numbers on UTM-sized coordinates
     pa = shapely.Polygon(sector_polygon(0.0, 0.0, *sa[2:]))
@@ -159,7 +165,7 @@ def _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root) 
 
     pair = shared_pixels(labels, a, b, root=root)
     i, j = _frame_index(frames, a), _frame_index(frames, b)
-    row = pairs[((pairs["frame_a"] == i) & (pairs["frame_b"] == j)) | ((pairs["frame_a"] == j) & (pairs["frame_b"] == i))]
+    row = _pair_row(pairs, i, j)
     iou = float(row["overlap"].iloc[0]) if len(row) else 0.0
     params = meta.get("params") or {}
     what = "voxels" if pair.source != "tracks" else "tracks"
@@ -225,7 +231,11 @@ def plot_histogram(labels, out, *, overwrite: bool = False, bins: int = 50) -> P
     left.set_xlabel(f"overlap ({(meta.get('params') or meta['config']).get('measure', 'iou')})")
     left.set_ylabel("pairs (log)")
     left.legend(fontsize=8)
-    per_frame = np.bincount(np.r_[pairs["frame_a"].to_numpy(), pairs["frame_b"].to_numpy()], minlength=len(frames))
+    from .io.labelset import both_directions
+
+    ends = pairs["frame_a"].to_numpy() if both_directions(meta) else np.r_[pairs["frame_a"].to_numpy(),
+                                                                           pairs["frame_b"].to_numpy()]
+    per_frame = np.bincount(ends, minlength=len(frames))
     per_frame = per_frame[frames["usable"].to_numpy()]
     right.hist(per_frame, bins=min(50, max(per_frame.max(), 1)), color=(0.2, 0.4, 0.7))
     right.set_xlabel("pairs per usable frame")
@@ -286,7 +296,12 @@ def plot_query(labels, key, out, *, overwrite: bool = False, top: int = 5) -> tu
     q = _frame_index(frames, key)
     x, y, h = _positions(frames, meta)
     members = np.flatnonzero((frames["group"] == frames["group"].iloc[q]).to_numpy() & np.isfinite(x))
-    mine = pairs[(pairs["frame_a"] == q) | (pairs["frame_b"] == q)]
+    import pandas as pd
+
+    # the query's rows: as A first (an ioa label set holds |Q∩B| / |Q| there), then as B where
+    # no row names it as A (a pair written once, a < b, or a cross-mode database frame)
+    as_a, as_b = pairs[pairs["frame_a"] == q], pairs[pairs["frame_b"] == q]
+    mine = pd.concat([as_a, as_b[~as_b["frame_a"].isin(as_a["frame_b"])]])
     other = np.where(mine["frame_a"].to_numpy() == q, mine["frame_b"].to_numpy(), mine["frame_a"].to_numpy())
     rank_of = dict(zip(other.tolist(), mine["rank"].astype(int).tolist()))
     overlap_of = dict(zip(other.tolist(), mine["overlap"].astype(float).tolist()))

@@ -36,14 +36,15 @@ def _tables(labels=None, pairs=None, frames=None):
 
 
 class _Overlaps:
-    """Overlap of any pair of frames: the table's value, 0 where absent (both directions)."""
+    """Overlap of any pair of frames: the table's value, 0 where absent. A within-mode row
+    (a, b) also gives (b, a), unless the table holds that row itself (an ioa label set)."""
 
     def __init__(self, pairs, frames):
         self.n = len(frames)
         self.partners = defaultdict(dict)
         for a, b, v in zip(pairs["frame_a"].tolist(), pairs["frame_b"].tolist(), pairs["overlap"].tolist()):
             self.partners[a][b] = v
-            self.partners[b][a] = v
+            self.partners[b].setdefault(a, v)
         self.group = frames["group"].to_numpy(dtype=object)
         self.role = frames["role"].to_numpy(dtype=object)
         self.usable = frames["usable"].to_numpy(bool)

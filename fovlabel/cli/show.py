@@ -37,7 +37,7 @@ def show(labels, rows, as_json, paths):
     click.echo(f"input: {inp['format']} {inp['path']} ({str(inp['fingerprint'])[:19]}...)")
     click.echo(f"run: {json.dumps(info['run'], sort_keys=True)}")
     click.echo(f"params: {json.dumps(info['params'], sort_keys=True)}")
-    roles = ", ".join(f"{n} {r}" for r, n in sorted(info["roles"].items()))
+    roles = ", ".join(f"{n} {r}" if r != "none" else f"{n} without a role" for r, n in sorted(info["roles"].items()))
     unusable = ", ".join(f"{n} {f}" for f, n in sorted(info["unusable"].items())) or "none"
     click.echo(f"frames: {info['frames']} ({roles}); left out: {unusable}")
     click.echo(f"pairs: {info['pairs']}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
+from ..io.labelset import both_directions
 from .base import ExportOptions, Exporter, param
 
 PAIRS_FILE = "pairs.txt"
@@ -60,6 +61,8 @@ class Hloc(Exporter):
         within = {g for g, v in labels.meta.get("groups", {}).items() if v.get("mode") == "within"}
         group = labels.frames["group"].to_numpy(dtype=object)
         both = np.isin(group[a], list(within)) if within else np.zeros(len(a), bool)
+        if both_directions(labels.meta):  # ioa: both directions are rows already
+            both[:] = False
         # within mode lists each pair once (a < b): each frame ranks its partners in both directions
         src = np.concatenate([a, b[both]])
         dst = np.concatenate([b, a[both]])

@@ -344,6 +344,14 @@ def read_label_frames(path) -> pd.DataFrame:
     return canonical_frames(_read_all(folder / FRAMES_FILE, frames_pq))
 
 
+def both_directions(meta: dict) -> bool:
+    """True when the within-mode pairs of this label set are written in both directions: the
+    measure is asymmetric (ioa), so (a, b) holds |A∩B|/|A| and (b, a) holds |A∩B|/|B|. Otherwise
+    a within-mode pair is written once, a < b, its value the same both ways. Cross-mode pairs are
+    always query -> database."""
+    return (meta.get("params") or meta.get("config") or {}).get("measure") == "ioa"
+
+
 def dataset_root_of(meta: dict, root=None) -> Path:
     """The folder a label set's relative image and depth paths start from: ``root`` (a moved
     dataset), else the recorded input's folder (version 2 records it absolute)."""
@@ -447,7 +455,9 @@ def verify_label_set(path) -> tuple[dict, list[str]]:
     if same.any():
         i = int(np.flatnonzero(same)[0])
         problems.append(f"{pairs_file}: row {i + 1}: frame {a[i]} is paired with itself ({int(same.sum())} such row(s))")
-    code = np.minimum(a, b) * max(len(ids), 1) + np.maximum(a, b)
+    directed = both_directions(meta)
+    n_ids = max(len(ids), 1)
+    code = a * n_ids + b if directed else np.minimum(a, b) * n_ids + np.maximum(a, b)
     uniq, first, seen = np.unique(code, return_index=True, return_counts=True)
     if (seen > 1).any():
         dup = uniq[seen > 1][0]
@@ -466,7 +476,8 @@ def verify_label_set(path) -> tuple[dict, list[str]]:
         i = int(np.flatnonzero(unusable)[0])
         problems.append(f"{pairs_file}: row {i + 1}: uses a frame flagged unusable "
                         f"({int(unusable.sum())} such row(s))")
-    role = np.asarray(frames.column("role").to_pylist(), dtype=object)
+    role = (np.asarray(frames.column("role").to_pylist(), dtype=object) if "role" in frames.column_names
+            else np.full(frames.num_rows, None, dtype=object))  # a dataset without roles
     modes = {g: v.get("mode") for g, v in meta.get("groups", {}).items()}
     mode = np.array([modes.get(g) for g in group[a]], dtype=object)
     bad_cross = (mode == "cross") & ~((role[a] == "query") & (role[b] == "database"))
@@ -474,11 +485,19 @@ def verify_label_set(path) -> tuple[dict, list[str]]:
         i = int(np.flatnonzero(bad_cross)[0])
         problems.append(f"{pairs_file}: row {i + 1}: cross mode pairs a query with a database frame; "
                         f"this pairs a {role[a[i]]} with a {role[b[i]]}")
-    bad_within = (mode == "within") & (a >= b)
-    if bad_within.any():
-        i = int(np.flatnonzero(bad_within)[0])
-        problems.append(f"{pairs_file}: row {i + 1}: within mode has frame_a < frame_b; "
-                        f"got {a[i]} and {b[i]}")
+    if directed:  # every within-mode pair in both directions
+        within = mode == "within"
+        reverse = np.isin(b[within] * n_ids + a[within], code)
+        if not reverse.all():
+            i = int(np.flatnonzero(within)[np.flatnonzero(~reverse)[0]])
+            problems.append(f"{pairs_file}: row {i + 1}: pair ({a[i]}, {b[i]}) has no reverse row; an ioa "
+                            f"label set holds within-mode pairs in both directions ({int((~reverse).sum())} such row(s))")
+    else:
+        bad_within = (mode == "within") & (a >= b)
+        if bad_within.any():
+            i = int(np.flatnonzero(bad_within)[0])
+            problems.append(f"{pairs_file}: row {i + 1}: within mode has frame_a < frame_b; "
+                            f"got {a[i]} and {b[i]}")
     return meta, problems
 
 

@@ -111,10 +111,18 @@ class Weak2D(Labeller):
         return Prepared(frames, state, notes, meta)
 
     def label_chunk(self, state: dict, chunk, run, params):
-        """Pairs table of one chunk: candidates within reach, then the exact sector overlap."""
+        """Pairs table of one chunk: candidates within reach, then the exact sector overlap.
+
+        IoA is asymmetric: in within mode each pair is written in both directions, (a, b) with
+        |A∩B|/|A| and (b, a) with |A∩B|/|B| (io.labelset.both_directions); in cross mode the
+        query is A."""
         sectors = state["sectors"]
         a, b, dist = candidate_pairs(sectors.x_m, sectors.y_m, sectors.radius_m,
                                      chunk.anchors, chunk.targets, chunk.mode == "within")
+        if chunk.mode == "within" and params.measure == "ioa":
+            a, b, dist = np.r_[a, b], np.r_[b, a], np.r_[dist, dist]
+            order = np.lexsort((b, a))
+            a, b, dist = a[order], b[order], dist[order]
         values = sectors.overlap(a, b, params.measure)
         if not run.keep_zero:
             keep = values > 0.0
