@@ -52,14 +52,22 @@ def _is_our_png(path: Path) -> bool:
         return str(im.info.get("Software", "")).startswith("fovlabel")
 
 
-def _save(fig, out, overwrite: bool) -> Path:
+def _save(fig, out, overwrite: bool, tight: bool = False) -> Path:
+    """Write the figure as a fovlabel PNG (io.output's rules for a single file), then close it."""
+    import matplotlib.pyplot as plt
+
     from . import __version__
     from .io.output import write_own_file
 
-    return write_own_file(out, ".png", _is_our_png,
-                          lambda tmp: fig.savefig(tmp, dpi=100, metadata={"Software": f"fovlabel {__version__}"}),
-                          ours="a picture fovlabel drew",
-                          wrong_suffix="fovlabel plot writes PNG (name it .png)", overwrite=overwrite)
+    try:
+        if tight:
+            fig.tight_layout()
+        return write_own_file(out, ".png", _is_our_png,
+                              lambda tmp: fig.savefig(tmp, dpi=100, metadata={"Software": f"fovlabel {__version__}"}),
+                              ours="a picture fovlabel drew",
+                              wrong_suffix="fovlabel plot writes PNG (name it .png)", overwrite=overwrite)
+    finally:
+        plt.close(fig)
 
 
 def _frame_index(frames, name) -> int:
@@ -154,10 +162,7 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None) -> Path:
                  f"radius {sa[4]:g} m", fontsize=10)
     ax.legend(loc="best", fontsize=9)
     ax.grid(True, linewidth=0.3)
-    try:
-        return _save(fig, out, overwrite)
-    finally:
-        plt.close(fig)
+    return _save(fig, out, overwrite)
 
 
 def _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root) -> Path:
@@ -186,11 +191,7 @@ def _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root) 
                  f"IoU {iou:.3f}, shared {pair.shared:,} {what}\n"
                  f"centres {dist:.2f} m apart, optical axes {angle:.0f}° apart; highlighted: the pixels that "
                  f"show a shared {what[:-1]}{check}", fontsize=10)
-    fig.tight_layout()
-    try:
-        return _save(fig, out, overwrite)
-    finally:
-        plt.close(fig)
+    return _save(fig, out, overwrite, tight=True)
 
 
 def _draw_view(ax, view) -> None:
@@ -242,11 +243,7 @@ def plot_histogram(labels, out, *, overwrite: bool = False, bins: int = 50) -> P
     right.set_ylabel("frames")
     fig.suptitle(f"{meta['input'].get('format')} {Path(meta['input']['path']).name} · {meta['labeller']} · "
                  f"{len(pairs):,} pairs, {len(frames):,} frames", fontsize=11)
-    fig.tight_layout()
-    try:
-        return _save(fig, out, overwrite)
-    finally:
-        plt.close(fig)
+    return _save(fig, out, overwrite, tight=True)
 
 
 RANK_RGB = {2: (30, 140, 60), 1: (235, 150, 20), 0: (170, 170, 170)}
@@ -329,10 +326,7 @@ def plot_query(labels, key, out, *, overwrite: bool = False, top: int = 5) -> tu
                  f"query {frames['key'].iloc[q]}: {sum(r == 2 for r in ranks.values())} positives", fontsize=10)
     ax.legend(loc="best", fontsize=8)
     _scale_bar(ax, span)
-    try:
-        return _save(fig, out, overwrite), ranks
-    finally:
-        plt.close(fig)
+    return _save(fig, out, overwrite), ranks
 
 
 def plot_map(labels, out, *, overwrite: bool = False) -> Path:
@@ -363,10 +357,7 @@ def plot_map(labels, out, *, overwrite: bool = False) -> Path:
                  f"{len(frames):,} frames", fontsize=10)
     ax.legend(loc="best", fontsize=8, markerscale=2)
     _scale_bar(ax, span)
-    try:
-        return _save(fig, out, overwrite)
-    finally:
-        plt.close(fig)
+    return _save(fig, out, overwrite)
 
 
 def plot_run(labels, *, overwrite: bool = True) -> list[Path]:
