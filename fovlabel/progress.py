@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextvars
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from typing import Callable
@@ -103,11 +104,15 @@ class Progress:
 
     ``style``: one of :data:`STYLES` ("auto": "bar" when the stream is a terminal, else "lines").
     ``callback(phase_name, done, total)``: called on every step (tests and GUIs hook in here).
+    ``tick_s``: while a run is active, a background thread looks every ``tick_s`` seconds and
+    redraws a phase that has not reported for a while (a long read or a compile has no steps), so
+    that a run is never silent for more than ``interval_s`` in a log; None: no thread.
     """
 
     def __init__(self, style: str = "auto", *, stream=None, interval_s: float = 5.0,
                  callback: Callable[[str, int, int | None], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic, prefix: str = "fovlabel: "):
+                 clock: Callable[[], float] = time.monotonic, prefix: str = "fovlabel: ",
+                 tick_s: float | None = 1.0):
         if style not in STYLES:
             raise ValueError(f"progress style must be one of {', '.join(STYLES)}; got {style!r}")
         self.stream = stream if stream is not None else sys.stderr
@@ -115,52 +120,74 @@ class Progress:
             isatty = getattr(self.stream, "isatty", None)
             style = "bar" if isatty is not None and isatty() else "lines"
         self.style, self.interval_s, self.callback, self.clock = style, float(interval_s), callback, clock
-        self.prefix = prefix
+        self.prefix, self.tick_s = prefix, tick_s
         self.seconds: dict[str, float] = {}
-        self.notes: dict[str, str] = {}
         self._last_draw = -1e18
         self._drawn = False
+        self._current: Phase | None = None
+        self._lock = threading.Lock()
 
     @contextmanager
     def active(self):
-        """Make this the reporter :func:`current_phase` and :func:`phase` reach."""
+        """Make this the reporter :func:`current_phase` and :func:`phase` reach (and, with
+        ``tick_s``, keep a silent phase's line alive from a background thread)."""
         token = _ACTIVE.set(self)
+        stop = threading.Event()
+        ticker = None
+        if self.style != "quiet" and self.tick_s:
+            ticker = threading.Thread(target=self._tick, args=(stop,), name="fovlabel-progress", daemon=True)
+            ticker.start()
         try:
             yield self
         finally:
+            stop.set()
+            if ticker is not None:
+                ticker.join()
             _ACTIVE.reset(token)
+
+    def _tick(self, stop: threading.Event) -> None:
+        while not stop.wait(self.tick_s):
+            current = self._current
+            if current is not None:
+                self._draw(current)
 
     @contextmanager
     def phase(self, name: str, total: int | None = None, unit: str = ""):
         """A phase of the run; its seconds are added to :attr:`seconds` under its (final) name."""
         current = Phase(self, name, total, unit)
-        previous = getattr(self, "_current", None)
+        previous = self._current
         self._current = current
         self._show(current, force=True)
         try:
             yield current
         except BaseException:  # a failed phase has no end line: the error is the last word
-            if self.style == "bar" and self._drawn:
-                self._write("\r\x1b[K")
+            with self._lock:
+                if self.style == "bar" and self._drawn:
+                    self._write("\r\x1b[K")
+                self._current = previous
             raise
         else:
-            self._end(current)
+            with self._lock:
+                self._end(current)
+                self._current = previous
         finally:
-            self._current = previous
             self.seconds[current.name] = self.seconds.get(current.name, 0.0) + current.elapsed()
-            if current.note:
-                self.notes[current.name] = current.note
-
-    def time_split(self) -> str:
-        """``reading 0.10 s, labelling 2.31 s, ...`` in the order the phases ran."""
-        return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.seconds.items())
 
     # drawing
     def _show(self, current: Phase, force: bool = False, announce: bool = False) -> None:
         if self.callback:
             self.callback(current.name, current.done, current.total)
+        self._draw(current, force, announce)
+
+    def _draw(self, current: Phase, force: bool = False, announce: bool = False) -> None:
         if self.style == "quiet":
             return
+        with self._lock:
+            if current is not self._current:  # the ticker woke as the phase ended
+                return
+            self._draw_locked(current, force, announce)
+
+    def _draw_locked(self, current: Phase, force: bool, announce: bool) -> None:
         now = self.clock()
         if self.style == "bar":
             if force or now - self._last_draw >= 0.1:

@@ -29,7 +29,7 @@ class TtyStream(io.StringIO):
 
 def test_lines_style_is_one_line_per_phase_and_at_most_one_every_interval():
     clock, stream = FakeClock(), io.StringIO()
-    progress = Progress("auto", stream=stream, interval_s=5.0, clock=clock)
+    progress = Progress("auto", stream=stream, interval_s=5.0, clock=clock, tick_s=None)
     assert progress.style == "lines"  # not a terminal
     with progress.active(), phase("labelling", total=100, unit="chunk") as step:
         for _ in range(100):
@@ -41,6 +41,21 @@ def test_lines_style_is_one_line_per_phase_and_at_most_one_every_interval():
     assert lines[0] == "fovlabel: labelling: 25/100 chunks (25%), 5.0 s, ETA 15.0 s"
     assert lines[-1] == "fovlabel: labelling: 100 chunks in 20.0 s"
     assert progress.seconds == {"labelling": pytest.approx(20.0)}
+
+
+def test_a_phase_without_steps_is_not_silent_in_a_log():
+    import time
+
+    stream = io.StringIO()
+    progress = Progress("lines", stream=stream, interval_s=0.2, tick_s=0.05)
+    with progress.active(), phase("reading", unit="frame") as step:
+        time.sleep(0.75)  # a long read: no step to report
+        step.advance(10)
+    lines = stream.getvalue().splitlines()
+    during = lines[:-1]
+    assert 2 <= len(during) <= 4, lines  # every 0.2 s at most, from the ticker
+    assert all(line.startswith("fovlabel: reading: ") and line.endswith(" s") for line in during)
+    assert lines[-1].startswith("fovlabel: reading: 10 frames in ")
 
 
 def test_a_short_phase_is_one_line_and_a_failed_phase_none():
@@ -57,7 +72,7 @@ def test_a_short_phase_is_one_line_and_a_failed_phase_none():
 
 def test_bar_style_redraws_one_line_with_percent_and_eta():
     clock, stream = FakeClock(), TtyStream()
-    progress = Progress("auto", stream=stream, clock=clock)
+    progress = Progress("auto", stream=stream, clock=clock, tick_s=None)
     assert progress.style == "bar"
     with progress.active(), phase("labelling", total=4, unit="chunk") as step:
         for _ in range(4):
