@@ -12,6 +12,7 @@ from .progress import phase
 def weak_fov_overlap(
     x_a, y_a, heading_deg_a, x_b, y_b, heading_deg_b,
     *, fov_deg=90.0, radius_m=50.0, fov_deg_b=None, radius_m_b=None, measure="iou",
+    max_view_angle_deg=None,
 ):
     """Exact 2D field-of-view overlap of camera pairs from metric position and compass heading.
 
@@ -19,15 +20,17 @@ def weak_fov_overlap(
     ±1e8 m; headings in degrees clockwise from the frame's north (+y), in [0, 360) (anything else
     is a ConfigError, never wrapped: the rule of every input). Every argument broadcasts (scalars or arrays);
     ``fov_deg``/``radius_m`` are camera A's and also B's unless ``fov_deg_b``/``radius_m_b`` are
-    given. ``measure``: "iou" = |A∩B|/|A∪B|, "ioa" = |A∩B|/|A|. Returns a float (scalar inputs)
-    or a float64 array in [0, 1].
+    given. ``measure``: "iou" = |A∩B|/|A∪B|, "ioa" = |A∩B|/|A|. ``max_view_angle_deg`` (θ, in
+    (0, 180]): the view-consistent overlap, which counts only the points of A∩B whose rays to
+    the two cameras meet at an angle of at most θ (two cameras facing each other share little);
+    None: the plain overlap. Returns a float (scalar inputs) or a float64 array in [0, 1].
     """
     from .geometry.sector import sector_overlap
 
     out = sector_overlap(
         x_a, y_a, heading_deg_a, x_b, y_b, heading_deg_b,
         fov_deg_a=fov_deg, radius_m_a=radius_m, fov_deg_b=fov_deg_b, radius_m_b=radius_m_b,
-        measure=measure,
+        measure=measure, max_view_angle_deg=max_view_angle_deg,
     )
     return float(out) if out.ndim == 0 else out
 
@@ -35,7 +38,7 @@ def weak_fov_overlap(
 def strong_fov_overlap(
     world_from_cam_a, world_from_cam_b,
     *, fov_deg=90.0, radius_m=50.0, fov_deg_b=None, radius_m_b=None, measure="iou",
-    up="auto", max_tilt_deg=80.0,
+    up="auto", max_tilt_deg=80.0, max_view_angle_deg=None,
 ):
     """2D field-of-view overlap of camera pairs from 6DoF poses.
 
@@ -60,7 +63,8 @@ def strong_fov_overlap(
     xa, ya, ha, _, ok_a = project_to_ground(Ra, ta, ground, max_tilt_deg)
     xb, yb, hb, _, ok_b = project_to_ground(Rb, tb, ground, max_tilt_deg)
     out = np.asarray(weak_fov_overlap(xa, ya, ha, xb, yb, hb, fov_deg=fov_deg, radius_m=radius_m,
-                                      fov_deg_b=fov_deg_b, radius_m_b=radius_m_b, measure=measure),
+                                      fov_deg_b=fov_deg_b, radius_m_b=radius_m_b, measure=measure,
+                                      max_view_angle_deg=max_view_angle_deg),
                      dtype=np.float64)
     out = np.where(ok_a & ok_b, out, np.nan)
     single = np.ndim(world_from_cam_a) == 2 and np.ndim(world_from_cam_b) == 2

@@ -85,3 +85,28 @@ def tangent_cases(n, seed):
     xa = np.where(utm, rng.uniform(2e5, 8e5, n), 0.0)
     ya = np.where(utm, rng.uniform(1e6, 9e6, n), 0.0)
     return xa, ya, ha, fa, ra, xa + d * ux, ya + d * uy, hb, fb, rb, external
+
+
+#: view angles the view-consistent kernel must get right: near 0, 90 and 180 degrees, and between
+SPECIAL_VIEW_ANGLES = np.array([0.01, 0.1, 1.0, 10.0, 30.0, 45.0, 60.0, 89.0, 89.99, 89.9999, 90.0, 90.0001,
+                                90.01, 91.0, 120.0, 150.0, 179.0, 179.9, 179.99, 180.0])
+
+
+def view_cases(n, seed):
+    """Pairs for the view-consistent overlap: :func:`random_cases` (identical cameras, nested,
+    opposite, touching edges and circles, along the axis) plus collinear cameras (both apexes and
+    headings on one line, facing the same way or each other), each with a view angle θ: half of
+    them one of SPECIAL_VIEW_ANGLES, half uniform in (0, 180). Returns A at the origin:
+    (ha, fa, ra, xb, yb, hb, fb, rb, theta_deg)."""
+    ha, fa, ra, xb, yb, hb, fb, rb = random_cases(n, seed)
+    rng = np.random.default_rng(seed + 1)
+    collinear = rng.random(n) < 0.12
+    bearing = rng.uniform(0, 360, n)
+    dist = rng.uniform(0.0, 1.0, n) * (ra + rb)
+    xb = np.where(collinear, dist * np.sin(np.radians(bearing)), xb)
+    yb = np.where(collinear, dist * np.cos(np.radians(bearing)), yb)
+    facing = rng.random(n) < 0.5
+    ha = np.where(collinear, bearing, ha)
+    hb = np.where(collinear, np.where(facing, (bearing + 180.0) % 360.0, bearing), hb)
+    theta = np.where(rng.random(n) < 0.5, rng.choice(SPECIAL_VIEW_ANGLES, n), rng.uniform(0.5, 179.5, n))
+    return ha, fa, ra, xb, yb, hb, fb, rb, theta

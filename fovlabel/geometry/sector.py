@@ -3,6 +3,15 @@
 Conventions (see :mod:`fovlabel.schema`): apex ``(x_m, y_m)`` in metres, heading in degrees
 clockwise from the frame's +y axis (compass / grid north), ``fov_deg`` in (0, 360], ``radius_m`` > 0.
 The area is exact: arcs are integrated as arcs (Green's theorem), not approximated by polygons.
+
+The view-consistent overlap (``max_view_angle_deg`` θ) counts only the part of A ∩ B that both
+cameras see from similar directions: a ground point p counts when the angle A-p-B between its rays
+to the two apexes is at most θ. overlap = |A ∩ B ∩ V_θ| / |A ∪ B| (iou; the union is unchanged) or
+/ |A| (ioa). It is never larger than the plain overlap, equal to it at θ = 180°, and for identical
+apexes (every point seen under the angle 0) equal to it too. Two cameras facing each other share
+their sectors' middle, but see it from opposite sides: there the angle is near 180°, and it does
+not count. The region V_θ is bounded by circular arcs (the inscribed-angle circles through A and
+B), so the area stays exact (geometry/_sector_kernel.py).
 """
 
 from __future__ import annotations
@@ -42,18 +51,39 @@ def check_fov_radius(fov_deg, radius_m, *, what: str = ""):
     return fov, radius
 
 
+def check_view_angle(max_view_angle_deg) -> float | None:
+    """The view angle θ in radians (None: off); it must be a number in (0, 180]."""
+    if max_view_angle_deg is None:
+        return None
+    value = float(max_view_angle_deg)
+    if not (0.0 < value <= 180.0):
+        raise ConfigError(f"max_view_angle_deg must be in (0, 180] degrees; got {value:g}")
+    return float(np.deg2rad(value))
+
+
+def _overlap_kernel(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, ioa, theta, out):
+    """The plain kernel, or the view-consistent one when θ (radians) is given."""
+    from ._sector_kernel import sector_overlap_batch, view_overlap_batch
+
+    if theta is None:
+        return sector_overlap_batch(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, ioa, out)
+    return view_overlap_batch(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, theta, ioa, out)
+
+
 def sector_overlap(
     x_a, y_a, heading_deg_a, x_b, y_b, heading_deg_b,
     *, fov_deg_a=90.0, radius_m_a=50.0, fov_deg_b=None, radius_m_b=None, measure="iou",
+    max_view_angle_deg=None,
 ):
     """Overlap of sector pairs, broadcast over all array arguments.
 
-    ``fov_deg_b``/``radius_m_b`` default to the A values. Returns float64 in [0, 1] with the
-    broadcast shape (a 0-d array for scalar inputs).
+    ``fov_deg_b``/``radius_m_b`` default to the A values. ``max_view_angle_deg``: count only the
+    points both cameras see from directions at most this far apart (module docstring; None: the
+    plain overlap). Returns float64 in [0, 1] with the broadcast shape (a 0-d array for scalar
+    inputs).
     """
-    from ._sector_kernel import sector_overlap_batch
-
     ioa = check_measure(measure)
+    theta = check_view_angle(max_view_angle_deg)
     fov_deg_b = fov_deg_a if fov_deg_b is None else fov_deg_b
     radius_m_b = radius_m_a if radius_m_b is None else radius_m_b
     fa, ra = check_fov_radius(fov_deg_a, radius_m_a, what="camera a")
@@ -71,11 +101,8 @@ def sector_overlap(
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     xa, ya, ha, xb, yb, hb, fa, ra, fb, rb = (_flat(a, shape) for a in arrays)
     out = np.empty(xa.shape[0], dtype=np.float64)
-    sector_overlap_batch(
-        xa, ya, compass_to_math_rad(ha), np.deg2rad(fa), ra,
-        xb, yb, compass_to_math_rad(hb), np.deg2rad(fb), rb,
-        ioa, out,
-    )
+    _overlap_kernel(xa, ya, compass_to_math_rad(ha), np.deg2rad(fa), ra,
+                    xb, yb, compass_to_math_rad(hb), np.deg2rad(fb), rb, ioa, theta, out)
     return out.reshape(shape)
 
 
@@ -113,14 +140,14 @@ class Sectors:
         self.fov_rad = np.ascontiguousarray(np.deg2rad(np.where(usable, f, 90.0)))
         self.radius_m = np.ascontiguousarray(np.where(usable, r, 1.0))
 
-    def overlap(self, a, b, measure: str = "iou") -> np.ndarray:
-        """Overlap of the sector pairs (a[i], b[i]) (frame indices)."""
-        from ._sector_kernel import sector_overlap_batch
-
+    def overlap(self, a, b, measure: str = "iou", max_view_angle_deg=None) -> np.ndarray:
+        """Overlap of the sector pairs (a[i], b[i]) (frame indices); ``max_view_angle_deg`` as
+        :func:`sector_overlap`."""
         ioa = check_measure(measure)
+        theta = check_view_angle(max_view_angle_deg)
         out = np.empty(len(a), dtype=np.float64)
         if len(a):
-            sector_overlap_batch(self.x_m[a], self.y_m[a], self.theta_rad[a], self.fov_rad[a], self.radius_m[a],
-                                 self.x_m[b], self.y_m[b], self.theta_rad[b], self.fov_rad[b], self.radius_m[b],
-                                 ioa, out)
+            _overlap_kernel(self.x_m[a], self.y_m[a], self.theta_rad[a], self.fov_rad[a], self.radius_m[a],
+                            self.x_m[b], self.y_m[b], self.theta_rad[b], self.fov_rad[b], self.radius_m[b],
+                            ioa, theta, out)
         return out

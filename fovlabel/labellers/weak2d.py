@@ -16,7 +16,7 @@ import numpy as np
 from .. import schema
 from ..errors import ConfigError
 from ..geometry.camera import fov_from_intrinsics_deg
-from ..geometry.sector import MEASURES, Sectors, check_fov_radius, check_measure
+from ..geometry.sector import MEASURES, Sectors, check_fov_radius, check_measure, check_view_angle
 from ..pairs import candidate_pairs, pairs_table
 from .base import Labeller, LabellerParams, Prepared, param
 
@@ -30,6 +30,9 @@ class SectorParams(LabellerParams):
     measure: str = param("iou", "iou: |A∩B|/|A∪B|; ioa: |A∩B|/|A| (A = the query).", choices=MEASURES)
     fx: float | None = param(None, "Focal length in pixels for --fov-deg intrinsics (else the reader's).")
     width: float | None = param(None, "Image width in pixels for --fov-deg intrinsics (else the reader's).")
+    max_view_angle_deg: float | None = param(
+        None, "View-consistent overlap: count only the ground both cameras see from directions at most "
+              "this many degrees apart, (0, 180] (off by default).")
 
     def validate(self) -> None:
         if isinstance(self.fov_deg, str):
@@ -43,6 +46,7 @@ class SectorParams(LabellerParams):
             if value is not None and not value > 0:
                 raise ConfigError(f"{name} must be > 0; got {value:g}")
         check_measure(self.measure)
+        check_view_angle(self.max_view_angle_deg)
 
 
 def camera_fov_deg(frames, params: SectorParams) -> np.ndarray:
@@ -79,11 +83,13 @@ class Weak2D(Labeller):
     summary = "2D FoV sectors from position + compass heading (GPS/UTM): exact sector IoU/IoA"
     Params = SectorParams
     pairs_schema = schema.PAIRS_SCHEMA
-    kernels = ("fovlabel.geometry._sector_kernel:sector_overlap_batch",)
+    kernels = ("fovlabel.geometry._sector_kernel:sector_overlap_batch",
+               "fovlabel.geometry._sector_kernel:view_overlap_batch")
 
     def warm_up(self) -> None:
-        Sectors([0.0, 1.0], [0.0, 0.0], [0.0, 10.0], [90.0, 90.0], 5.0).overlap(
-            np.array([0]), np.array([1]), "iou")
+        sectors = Sectors([0.0, 1.0], [0.0, 0.0], [0.0, 10.0], [90.0, 90.0], 5.0)
+        sectors.overlap(np.array([0]), np.array([1]), "iou")
+        sectors.overlap(np.array([0]), np.array([1]), "iou", 60.0)
 
     def requires(self, frames, params):
         return ("x_m", "y_m", "grid_heading_deg")
@@ -123,7 +129,7 @@ class Weak2D(Labeller):
             a, b, dist = np.r_[a, b], np.r_[b, a], np.r_[dist, dist]
             order = np.lexsort((b, a))
             a, b, dist = a[order], b[order], dist[order]
-        values = sectors.overlap(a, b, params.measure)
+        values = sectors.overlap(a, b, params.measure, params.max_view_angle_deg)
         if not run.keep_zero:
             keep = values > 0.0
             a, b, dist, values = a[keep], b[keep], dist[keep], values[keep]
