@@ -28,6 +28,7 @@ from .errors import ConfigError
 UNION_RGB = (204, 222, 240)
 INTERSECTION_RGB = (230, 120, 30)
 A_RGB, B_RGB = (31, 90, 180), (200, 40, 60)
+EXCLUDED_RGB, HATCH_RGB = (250, 215, 185), (150, 90, 50)  # view-consistent: the part not counted
 
 
 def _pyplot():
@@ -87,6 +88,31 @@ def _frame_index(frames, name) -> int:
     raise ConfigError(f"no frame with key or frame id {name!r} in this label set")
 
 
+def _polygons(shape):
+    return [p for p in getattr(shape, "geoms", [shape]) if not p.is_empty and p.geom_type == "Polygon"]
+
+
+def excluded_region(bx, by, theta_deg, window, n=4096):
+    """The points that see the segment from the origin (camera A) to (bx, by) under more than
+    ``theta_deg``, clipped to the polygon ``window``, as a dense shapely polygon (for pictures; the
+    labels' values are the exact kernel's): two discs through both apexes, their union below 90°,
+    their intersection above, the disc on AB as diameter at 90°."""
+    import shapely
+
+    length = math.hypot(bx, by)
+    if length <= 1e-9 or theta_deg >= 180.0:
+        return shapely.Polygon()
+    theta = math.radians(theta_deg)
+    nx, ny = -by / length, bx / length
+    r = length / (2 * math.sin(theta))
+    d = length * math.cos(theta) / (2 * math.sin(theta))
+    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    discs = [shapely.Polygon(np.c_[bx / 2 + s * d * nx + r * np.cos(t), by / 2 + s * d * ny + r * np.sin(t)])
+             for s in (1.0, -1.0)]
+    region = discs[0].union(discs[1]) if theta_deg < 90 else discs[0].intersection(discs[1])
+    return region.intersection(window.buffer(1.0))
+
+
 def _pair_row(pairs, i, j):
     """The row of pair (i, j): (i, j) itself, else (j, i) (a pair written once holds both ways)."""
     row = pairs[(pairs["frame_a"] == i) & (pairs["frame_b"] == j)]
@@ -144,10 +170,22 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None) -> Path:
     pb = shapely.Polygon(sector_polygon(sb[0] - ox, sb[1] - oy, *sb[2:]))
     fig, ax = plt.subplots(figsize=(7, 7))
     union, inter = pa.union(pb), pa.intersection(pb)
-    for shape, colour in ((union, UNION_RGB), (inter, INTERSECTION_RGB)):
-        for poly in getattr(shape, "geoms", [shape]):
-            if not poly.is_empty and poly.geom_type == "Polygon":
-                ax.fill(*poly.exterior.xy, color=_rgb(colour), antialiased=False, linewidth=0)
+    theta = getattr(params, "max_view_angle_deg", None)
+    excluded = inter.intersection(excluded_region(sb[0] - ox, sb[1] - oy, theta, union)) if theta else None
+    counted = inter.difference(excluded) if excluded is not None else inter
+    layers = [(union, UNION_RGB, None), (counted, INTERSECTION_RGB, None)]
+    if excluded is not None:
+        layers.append((excluded, EXCLUDED_RGB, "////"))
+    for shape, colour, hatch in layers:
+        for poly in _polygons(shape):
+            ax.fill(*poly.exterior.xy, facecolor=_rgb(colour), antialiased=False, linewidth=0,
+                    hatch=hatch, edgecolor=_rgb(HATCH_RGB) if hatch else None)
+            for hole in poly.interiors:  # a region with a hole: fill the hole back
+                below = UNION_RGB if colour != UNION_RGB else (255, 255, 255)
+                ax.fill(*hole.xy, facecolor=_rgb(below), antialiased=False, linewidth=0)
+    if excluded is not None and not excluded.is_empty:
+        ax.fill([], [], facecolor=_rgb(EXCLUDED_RGB), hatch="////", edgecolor=_rgb(HATCH_RGB),
+                label=f"seen from > {theta:g}° apart: not counted")
     for poly, colour, name, key in ((pa, A_RGB, "A", frames["key"].iloc[i]), (pb, B_RGB, "B", frames["key"].iloc[j])):
         ax.plot(*poly.exterior.xy, color=_rgb(colour), linewidth=1.2, label=f"{name}: {key}")
     ax.plot([0], [0], "o", color=_rgb(A_RGB))
@@ -157,7 +195,8 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None) -> Path:
     ax.set_ylabel("north (m, from camera A)" if meta["labeller"] == "weak2d" else "ground plane e2 (m, from A)")
     dist = math.hypot(sb[0] - ox, sb[1] - oy)
     dh = abs((sa[2] - sb[2] + 180) % 360 - 180)
-    ax.set_title(f"{meta['input'].get('format')} · {meta['labeller']} · overlap {overlap:.3f} ({params.measure})\n"
+    view = f", view angle <= {theta:g}°" if theta else ""
+    ax.set_title(f"{meta['input'].get('format')} · {meta['labeller']} · overlap {overlap:.3f} ({params.measure}{view})\n"
                  f"distance {dist:.1f} m, heading difference {dh:.1f}°, fov {sa[3]:.0f}°/{sb[3]:.0f}°, "
                  f"radius {sa[4]:g} m", fontsize=10)
     ax.legend(loc="best", fontsize=9)

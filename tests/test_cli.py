@@ -47,7 +47,7 @@ def test_flags_override_the_preset(tiny_city, tmp_path):
         (["--radius-m", "-1"], "error: radius_m must be a finite number > 0; got -1"),
         (["--fov-deg", "0"], "error: fov_deg must be in (0, 360]; got 0"),
         (["--fov-deg", "400"], "error: fov_deg must be in (0, 360]; got 400"),
-        (["--preset", "mapillary"], "error: unknown preset 'mapillary'; known: msls, tb-places"),
+        (["--preset", "mapillary"], "error: unknown preset 'mapillary'; known: msls, msls-view, tb-places"),
         (["--labeller", "cloud9"], "error: unknown labeller 'cloud9'; known: cloud3d, strong2d, weak2d"),
     ],
 )

@@ -116,7 +116,7 @@ def test_a_parameter_foreign_to_the_labeller_is_refused(tmp_path, labeller, extr
 def test_metadata_records_only_the_parameters_that_applied(tmp_path):
     weak = annotate(SAMPLE, "msls", preset="msls", out=tmp_path / "weak")
     meta = read_pairs(tmp_path / "weak").attrs["fovlabel"]
-    assert set(meta["params"]) == {"fov_deg", "radius_m", "measure", "fx", "width"}
+    assert set(meta["params"]) == {"fov_deg", "radius_m", "measure", "fx", "width", "max_view_angle_deg"}
     assert set(meta["run"]) == {"labeller", "mode", "positive", "keep_zero", "chunk_frames"}
     assert "voxel_m" not in meta["config"] and "up" not in meta["config"]
     assert weak.config == meta["config"]

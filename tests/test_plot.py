@@ -30,6 +30,31 @@ def test_plot_pair_shades_the_intersection_in_proportion_to_the_overlap(tmp_path
     assert abs(inter / union - overlap) <= 0.03, (inter / union, overlap)
 
 
+def test_plot_pair_hatches_what_the_view_consistent_measure_leaves_out(tmp_path):
+    from fovlabel.plot import EXCLUDED_RGB, HATCH_RGB, INTERSECTION_RGB, UNION_RGB, plot_pair
+
+    # two cameras at right angles, 29 m apart: the ground near the segment between them is seen
+    # from directions more than 60° apart
+    (tmp_path / "f.csv").write_text("key,easting,northing,heading_deg\n"
+                                    "a,690000,5330000,0\nb,690017,5330024,272\n")
+    common = dict(mode="within", fov_deg=90.0, radius_m=50.0, reader_options={"epsg": 32632})
+    annotate(tmp_path / "f.csv", "csv", out=tmp_path / "plain", **common)
+    annotate(tmp_path / "f.csv", "csv", out=tmp_path / "view", max_view_angle_deg=60.0, **common)
+    plain = float(read_pairs(tmp_path / "plain")["overlap"].iloc[0])
+    view = float(read_pairs(tmp_path / "view")["overlap"].iloc[0])
+    assert 0.1 < view < 0.8 * plain
+    out = plot_pair(tmp_path / "view", "a", "b", tmp_path / "pair.png")
+    pixels = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3).astype(int)
+    counted = (pixels == INTERSECTION_RGB).all(axis=1).sum()
+    # the hatch lines are antialiased: a blend of the fill and the line colour is hatched
+    lo, hi = np.array(HATCH_RGB), np.array(EXCLUDED_RGB)
+    s = np.clip((pixels[:, 0] - lo[0]) / (hi[0] - lo[0]), 0, 1)[:, None]
+    hatched = np.abs(pixels - (lo + s * (hi - lo))).max(axis=1) <= 12
+    union = counted + hatched.sum() + (pixels == UNION_RGB).all(axis=1).sum()
+    assert abs(counted / union - view) <= 0.03, (counted / union, view)
+    assert abs(hatched.sum() / union - (plain - view)) <= 0.04, (hatched.sum() / union, plain - view)
+
+
 def test_plot_histogram_and_the_output_rules(tmp_path):
     from fovlabel.plot import plot_histogram
 

@@ -135,6 +135,15 @@ def test_identical_apexes_and_facing_cameras():
             weak_fov_overlap(0, 0, 0, 5, 0, 0, max_view_angle_deg=bad)
 
 
+def test_the_overlap_command_takes_it():
+    from conftest import cli
+
+    assert cli("overlap", "--a", "0,0,0", "--b", "0,60,180").output.strip() == "0.676053"
+    assert cli("overlap", "--a", "0,0,0", "--b", "0,60,180", "--max-view-angle-deg", "60").output.strip() == "0.000000"
+    result = cli("overlap", "--a", "0,0,0", "--b", "5,0,0", "--max-view-angle-deg", "200")
+    assert result.exit_code == 2 and "max_view_angle_deg must be in (0, 180]" in result.output
+
+
 def test_ioa_view_directions():
     a = weak_fov_overlap(0, 0, 0, 3, 4, 20, fov_deg=60, fov_deg_b=120, measure="ioa", max_view_angle_deg=45)
     b = weak_fov_overlap(3, 4, 20, 0, 0, 0, fov_deg=120, fov_deg_b=60, measure="ioa", max_view_angle_deg=45)

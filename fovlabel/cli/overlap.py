@@ -27,7 +27,9 @@ def _triple(text: str, name: str):
 @click.option("--radius-m", type=float, default=50.0, show_default=True)
 @click.option("--measure", default="iou", show_default=True, metavar="[" + "|".join(MEASURES) + "]",
               help="iou: |A∩B|/|A∪B|; ioa: |A∩B|/|A|.")
-def overlap(cam_a, cam_b, latlon, fov_deg, radius_m, measure):
+@click.option("--max-view-angle-deg", type=float, default=None,
+              help="View-consistent: count only the ground both see from directions at most this far apart.")
+def overlap(cam_a, cam_b, latlon, fov_deg, radius_m, measure, max_view_angle_deg):
     """Print the 2D FoV overlap of two cameras given as position and compass heading.
 
     Headings are compass degrees clockwise from north, in [0, 360); positions in metres (or
@@ -38,6 +40,7 @@ def overlap(cam_a, cam_b, latlon, fov_deg, radius_m, measure):
       fovlabel overlap --a 0,0,90 --b 10,0,90
       fovlabel overlap --a 0,0,0 --b 0,30,180 --fov-deg 60 --radius-m 25 --measure ioa
       fovlabel overlap --latlon --a 48.1,11.5,0 --b 48.1001,11.5,0
+      fovlabel overlap --a 0,0,0 --b 0,60,180 --max-view-angle-deg 60   # facing: 0
     """
     import numpy as np
 
@@ -55,5 +58,5 @@ def overlap(cam_a, cam_b, latlon, fov_deg, radius_m, measure):
         ha, hb = compass_to_grid_heading_deg([ha, hb], lat, lon, epsg)
         xa, xb, ya, yb = x[0], x[1], y[0], y[1]
     value = weak_fov_overlap(xa, ya, ha, xb, yb, hb, fov_deg=fov_deg, radius_m=radius_m,
-                             measure=measure)
+                             measure=measure, max_view_angle_deg=max_view_angle_deg)
     click.echo(f"{value:.6f}")
