@@ -32,6 +32,7 @@ _LAZY = {
     "PRESETS": "fovlabel.config",
     "export": "fovlabel.exporters",
     "place_classes": "fovlabel.classes",
+    "read_correspondences": "fovlabel.correspondences",
     "get_labeller": "fovlabel.labellers",
     "register_labeller": "fovlabel.labellers",
     "Labeller": "fovlabel.labellers",

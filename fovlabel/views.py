@@ -207,7 +207,7 @@ def _tracks(frames, ids, params, data_root, image_root, meta):
     for k, own in zip(ids, sets):
         row = frames.iloc[k]
         xy, point_ids = tracks.get(str(row["key"]), (np.zeros((0, 2)), np.zeros(0, np.int64)))
-        uv = np.floor(xy).astype(np.int64)
+        uv = np.floor(xy + 0.5).astype(np.int64)  # the nearest pixel (OpenCV centres)
         background, kind = _background(row, image_root, data_root)
         views.append(View(str(row["key"]), int(row["width"]), int(row["height"]), background, kind, uv,
                           uv[np.isin(point_ids, common)], len(own)))

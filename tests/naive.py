@@ -240,3 +240,40 @@ def view_overlap_monte_carlo(xa, ya, ha, fa, ra, xb, yb, hb, fb, rb, theta_deg, 
     inter = np.mean(in_a & in_b) * box
     union = area_a + area_b - inter
     return frac * box / union, math.sqrt(frac * (1 - frac) / n_points) * box / union
+
+
+# -- pixel correspondences -------------------------------------------------------------------------
+
+
+def reproject_pixels(depth_a, us, vs, K_a, units_a, R_a, t_a, depth_b, K_b, units_b, R_b, t_b, depth_tol):
+    """numpy, one array operation at a time: (u_b, v_b, z_a, z_b measured, status) of pixels
+    (us, vs) of a moved into b (status 0 match, 1 no depth in a, 2 behind b, 3 outside b, 4 no
+    depth in b, 5 depth disagrees); the same arithmetic, in the same order, as the kernel."""
+    fx, fy, cx, cy = K_a
+    d = depth_a[vs, us]
+    no_a = (d == 0) | (d == 65535)
+    z = d / units_a
+    x = (us - cx) * z / fx
+    y = (vs - cy) * z / fy
+    w = [R_a[k, 0] * x + R_a[k, 1] * y + R_a[k, 2] * z + t_a[k] - t_b[k] for k in range(3)]
+    xb, yb, zb = (R_b[0, k] * w[0] + R_b[1, k] * w[1] + R_b[2, k] * w[2] for k in range(3))
+    behind = ~no_a & (zb <= 1e-9)
+    fxb, fyb, cxb, cyb = K_b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ub = fxb * xb / zb + cxb
+        vb = fyb * yb / zb + cyb
+    iu, iv = np.floor(ub + 0.5), np.floor(vb + 0.5)
+    h, w_ = depth_b.shape
+    inside = (iu >= 0) & (iv >= 0) & (iu < w_) & (iv < h)
+    outside = ~no_a & ~behind & ~inside
+    ok = ~no_a & ~behind & inside
+    db = np.zeros(len(us), depth_b.dtype)
+    db[ok] = depth_b[iv[ok].astype(int), iu[ok].astype(int)]
+    no_b = ok & ((db == 0) | (db == 65535))
+    ref = db / units_b
+    measured = ok & ~no_b
+    match = measured & (np.abs(zb - ref) <= depth_tol * zb)
+    status = np.select([no_a, behind, outside, no_b, match], [1, 2, 3, 4, 0], 5)
+    nan = np.full(len(us), np.nan)
+    return (np.where(no_a | behind, nan, ub), np.where(no_a | behind, nan, vb), np.where(no_a, nan, z),
+            np.where(measured, ref, nan), status)

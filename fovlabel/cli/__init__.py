@@ -63,13 +63,14 @@ def main(ctx):
 
 def _register():
     from .classes import classes
+    from .correspondences import correspondences
     from .overlap import overlap
     from .plot import plot
     from .run import run
     from .show import show
     from .verify import verify
 
-    for command in (classes, overlap, plot, run, show, verify):
+    for command in (classes, correspondences, overlap, plot, run, show, verify):
         main.add_command(command)
 
 

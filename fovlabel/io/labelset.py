@@ -130,18 +130,24 @@ def _mib(n_bytes: float) -> str:
     return f"{n_bytes / 2**20:.1f} MiB"
 
 
-class LabelSetWriter:
-    """Writes one label set through a resumable ``<out>.partial`` folder (see module docstring).
+class PartsWriter:
+    """Writes one output through a resumable ``<out>.partial`` folder: a plan, one Parquet part a
+    chunk, then the parts streamed into the finished file (see module docstring). Label sets and
+    correspondence sets are written this way.
 
-    ``target``: the locked :class:`~fovlabel.io.output.OutputTarget`. Leftovers in the partial
-    folder are reused when they were made from the same plan, else removed (they are an
-    interrupted fovlabel run's: the target checked that).
+    ``target``: the locked :class:`~fovlabel.io.output.OutputTarget`; ``schema``: the parts';
+    ``finished``: the name of the file whose metadata holds the plan's id under ``id_key`` once
+    the output is complete. Leftovers in the partial folder are reused when they were made from
+    the same plan, else removed (they are an interrupted fovlabel run's: the target checked that).
     """
 
-    def __init__(self, target: OutputTarget, plan: dict, *, pairs_schema: pa.Schema = PAIRS_SCHEMA):
+    finished = PAIRS_FILE
+    id_key = "label_set_id"
+
+    def __init__(self, target: OutputTarget, plan: dict, *, schema: pa.Schema = PAIRS_SCHEMA):
         self.target = target
         self.out = target.out
-        self.pairs_schema = pairs_schema
+        self.schema = schema
         self.partial = target.partial
         self.parts = self.partial / PARTS_DIR
         self.plan_id = plan_id(plan)
@@ -171,10 +177,10 @@ class LabelSetWriter:
         if not self.target.partial_complete():
             return False
         try:
-            meta = json.loads(pq.read_schema(self.partial / PAIRS_FILE).metadata[METADATA_KEY])
+            meta = json.loads(pq.read_schema(self.partial / self.finished).metadata[METADATA_KEY])
         except (pa.ArrowException, OSError, KeyError, ValueError, TypeError):
             return False
-        return isinstance(meta, dict) and meta.get("label_set_id") == self.plan_id
+        return isinstance(meta, dict) and meta.get(self.id_key) == self.plan_id
 
     def _part(self, index: int) -> Path:
         return self.parts / f"part-{index:06d}.parquet"
@@ -203,7 +209,7 @@ class LabelSetWriter:
         _atomic_write_table(table, self._part(index))
 
     def read_part(self, index: int) -> pa.Table:
-        return pq.read_table(self._part(index), schema=self.pairs_schema)
+        return pq.read_table(self._part(index), schema=self.schema)
 
     def part_rows(self, index: int) -> int:
         return pq.ParquetFile(self._part(index)).metadata.num_rows
@@ -213,35 +219,32 @@ class LabelSetWriter:
         if self.created and self.partial.is_dir() and not any(self.parts.glob("part-*.parquet")):
             shutil.rmtree(self.partial, ignore_errors=True)
 
-    def commit(self, frames: pd.DataFrame, n_parts: int, metadata: LabelSetMetadata) -> Path:
-        """Stream every part into pairs.parquet, check the count, write frames.parquet, move the set
-        into place (io.output's commit: a kill at any step loses nothing)."""
-        if not self.complete:
-            missing = [i for i in range(n_parts) if not self.has_part(i)]
-            if missing:
-                raise LabelSetError(f"{self.partial}: part {missing[0]} of {n_parts} is missing "
-                                    f"({len(missing)} missing); the run is incomplete, nothing was written")
-            metadata = dataclasses.replace(metadata, label_set_id=self.plan_id,
-                                           frame_groups=present_groups(frames))
-            schema = self.pairs_schema.with_metadata(metadata.schema_metadata())
-            pairs_tmp = self.partial / (PAIRS_FILE + ".tmp")
-            try:
-                step = current_phase()
-                with pq.ParquetWriter(pairs_tmp, schema) as writer:
-                    for index in range(n_parts):
-                        for batch in pq.ParquetFile(self._part(index)).iter_batches():
-                            writer.write_batch(batch)
-                        step.advance()
-                written = pq.ParquetFile(pairs_tmp).metadata.num_rows
-                if written != metadata.pairs:
-                    raise LabelSetError(f"{pairs_tmp}: assembled {written} pairs but the parts counted "
-                                        f"{metadata.pairs}; nothing was written")
-                os.replace(pairs_tmp, self.partial / PAIRS_FILE)
-                _output.crash_point("pairs written")
-                _atomic_write_table(frames_to_arrow(frames, metadata), self.partial / FRAMES_FILE)
-            except OSError as exc:
-                raise self.disk_error(exc, self.partial / PAIRS_FILE, n_parts, n_parts) from None
+    def assemble(self, schema: pa.Schema, n_parts: int, rows: int) -> Path:
+        """Stream the parts, in order, into ``partial/<finished>`` with ``schema`` (which carries the
+        metadata); refuse a missing part or a row count other than ``rows``."""
+        missing = [i for i in range(n_parts) if not self.has_part(i)]
+        if missing:
+            raise LabelSetError(f"{self.partial}: part {missing[0]} of {n_parts} is missing "
+                                f"({len(missing)} missing); the run is incomplete, nothing was written")
+        tmp = self.partial / (self.finished + ".tmp")
+        try:
+            step = current_phase()
+            with pq.ParquetWriter(tmp, schema) as writer:
+                for index in range(n_parts):
+                    for batch in pq.ParquetFile(self._part(index)).iter_batches():
+                        writer.write_batch(batch)
+                    step.advance()
+            written = pq.ParquetFile(tmp).metadata.num_rows
+            if written != rows:
+                raise LabelSetError(f"{tmp}: assembled {written} rows but the parts counted {rows}; "
+                                    "nothing was written")
+            os.replace(tmp, self.partial / self.finished)
+        except OSError as exc:
+            raise self.disk_error(exc, self.partial / self.finished, n_parts, n_parts) from None
+        return self.partial / self.finished
 
+    def commit_target(self, what: str) -> Path:
+        """Move the finished output into place (io.output's commit), dropping the plan and parts."""
         def tidy(partial: Path) -> None:
             shutil.rmtree(partial / PARTS_DIR, ignore_errors=True)
             (partial / PLAN_FILE).unlink(missing_ok=True)
@@ -249,7 +252,29 @@ class LabelSetWriter:
         try:
             return self.target.commit(tidy)
         except OSError as exc:
-            raise _os_error(exc, self.out, "move the finished label set into place") from None
+            raise _os_error(exc, self.out, f"move the finished {what} into place") from None
+
+
+class LabelSetWriter(PartsWriter):
+    """Writes one label set: the pairs as parts, then pairs.parquet and frames.parquet."""
+
+    def __init__(self, target: OutputTarget, plan: dict, *, pairs_schema: pa.Schema = PAIRS_SCHEMA):
+        super().__init__(target, plan, schema=pairs_schema)
+        self.pairs_schema = pairs_schema
+
+    def commit(self, frames: pd.DataFrame, n_parts: int, metadata: LabelSetMetadata) -> Path:
+        """Stream every part into pairs.parquet, check the count, write frames.parquet, move the set
+        into place (io.output's commit: a kill at any step loses nothing)."""
+        if not self.complete:
+            metadata = dataclasses.replace(metadata, label_set_id=self.plan_id,
+                                           frame_groups=present_groups(frames))
+            self.assemble(self.pairs_schema.with_metadata(metadata.schema_metadata()), n_parts, metadata.pairs)
+            _output.crash_point("pairs written")
+            try:
+                _atomic_write_table(frames_to_arrow(frames, metadata), self.partial / FRAMES_FILE)
+            except OSError as exc:
+                raise self.disk_error(exc, self.partial / FRAMES_FILE, n_parts, n_parts) from None
+        return self.commit_target("label set")
 
 
 def _open_parquet(file: Path) -> pq.ParquetFile:

@@ -27,6 +27,8 @@ CAMERA_MODELS = {
     8: ("SIMPLE_RADIAL_FISHEYE", 4), 9: ("RADIAL_FISHEYE", 5), 10: ("THIN_PRISM_FISHEYE", 12),
 }
 MODEL_PARAMS = {name: n for name, n in CAMERA_MODELS.values()}
+#: COLMAP's pixel coordinates minus OpenCV's: COLMAP's top-left pixel centre is (0.5, 0.5)
+PIXEL_SHIFT = 0.5
 SINGLE_FOCAL = {"SIMPLE_PINHOLE", "SIMPLE_RADIAL", "RADIAL", "SIMPLE_RADIAL_FISHEYE", "RADIAL_FISHEYE"}
 
 
@@ -39,10 +41,12 @@ class Camera:
 
     @property
     def intrinsics(self) -> dict:
+        """Pinhole intrinsics in the frames table's convention (OpenCV: integer pixel coordinates
+        at pixel centres). COLMAP puts the centre of the top-left pixel at (0.5, 0.5), so its
+        principal point is shifted by -0.5 here (see PIXEL_SHIFT)."""
         p = self.params
-        if self.model in SINGLE_FOCAL:
-            return dict(fx=p[0], fy=p[0], cx=p[1], cy=p[2], width=self.width, height=self.height)
-        return dict(fx=p[0], fy=p[1], cx=p[2], cy=p[3], width=self.width, height=self.height)
+        fx, fy, cx, cy = (p[0], p[0], p[1], p[2]) if self.model in SINGLE_FOCAL else (p[0], p[1], p[2], p[3])
+        return dict(fx=fx, fy=fy, cx=cx - PIXEL_SHIFT, cy=cy - PIXEL_SHIFT, width=self.width, height=self.height)
 
 
 @dataclass
@@ -275,11 +279,39 @@ def _images_folder(path: Path, images) -> Path | None:
 
 def track_pixels(path) -> dict:
     """{image name: (xy (n, 2) pixels, point3d_ids (n,))} of every 2D point with a 3D point, from
-    the model in ``path`` (what a picture of two images' shared tracks draws)."""
+    the model in ``path``, in the frames table's pixel convention (OpenCV: COLMAP's coordinates
+    minus PIXEL_SHIFT)."""
     out = {}
     for im in load_model(Path(path)).images:
         has = im.point3d_ids >= 0
-        out[im.name] = (im.xy[has], im.point3d_ids[has])
+        out[im.name] = (im.xy[has] - PIXEL_SHIFT, im.point3d_ids[has])
+    return out
+
+
+def track_points(path) -> dict:
+    """{point3d id: (x, y, z)} of the model's points3D.txt or .bin ({} when it has neither)."""
+    path = Path(path)
+    text, binary = path / "points3D.txt", path / "points3D.bin"
+    out = {}
+    if text.is_file():
+        for line in _text_lines(text):
+            parts = line.split()
+            if not parts or parts[0].startswith("#"):
+                continue
+            try:
+                out[int(parts[0])] = (float(parts[1]), float(parts[2]), float(parts[3]))
+            except (ValueError, IndexError):
+                raise InputError(f"points3D line is not 'POINT3D_ID X Y Z ...': {line[:60]!r}", file=text) from None
+    elif binary.is_file():
+        f = _Binary(binary)
+        for k in range(f.count("3D point", 51)):
+            f.record = f"point {k + 1}"
+            pid, x, y, z = f.unpack("<Q3d")
+            f.unpack("<3Bd")  # colour, error
+            length = f.count("track element", 8)
+            f.pos += 8 * length
+            out[pid] = (x, y, z)
+        f.done()
     return out
 
 
