@@ -147,11 +147,13 @@ def _sectors(frames, meta, i, j):
     return out, params
 
 
-def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None) -> Path:
+def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None, matches: int = 0) -> Path:
     """Frames ``a`` and ``b`` (keys or frame ids) and what they share. 2D label sets: the two
-    sectors, their intersection shaded. 3D label sets: the two images side by side (colour where
-    the dataset has them, else depth), the pixels showing shared voxels (or tracks) highlighted
-    (fovlabel.views.shared_pixels; ``root``: where a moved dataset now is)."""
+    sectors, their intersection shaded (with the view-consistent measure, the part it leaves out
+    hatched). 3D label sets: the two images side by side (colour where the dataset has them, else
+    depth), the pixels showing shared voxels (or tracks) highlighted
+    (fovlabel.views.shared_pixels; ``root``: where a moved dataset now is), and with ``matches``
+    > 0 that many pixel correspondences (fovlabel.correspondences) as lines between the images."""
     import shapely
 
     from .io.labelset import read_label_frames, read_pairs
@@ -160,7 +162,7 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None) -> Path:
     pairs, frames = read_pairs(labels), read_label_frames(labels)
     meta = pairs.attrs["fovlabel"]
     if meta["labeller"] == "cloud3d":
-        return _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root)
+        return _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root, matches)
     i, j = _frame_index(frames, a), _frame_index(frames, b)
     (sa, sb), params = _sectors(frames, meta, i, j)
     row = _pair_row(pairs, i, j)
@@ -204,7 +206,7 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None) -> Path:
     return _save(fig, out, overwrite)
 
 
-def _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root) -> Path:
+def _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root, matches=0) -> Path:
     from .views import shared_pixels
 
     pair = shared_pixels(labels, a, b, root=root)
@@ -226,11 +228,34 @@ def _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root) 
     source = pair.source + (f", voxel {params.get('voxel_m', 0):g} m" if pair.source != "tracks" else "")
     dist, angle = (float(row["distance_m"].iloc[0]), float(row["heading_diff_deg"].iloc[0])) if len(row) else (
         float("nan"), float("nan"))
+    if matches > 0:
+        _draw_matches(labels, i, j, axes, matches, root)
     fig.suptitle(f"{meta['input'].get('format')} {Path(meta['input']['path']).name} · cloud3d ({source}) · "
                  f"IoU {iou:.3f}, shared {pair.shared:,} {what}\n"
                  f"centres {dist:.2f} m apart, optical axes {angle:.0f}° apart; highlighted: the pixels that "
                  f"show a shared {what[:-1]}{check}", fontsize=10)
     return _save(fig, out, overwrite, tight=True)
+
+
+def _draw_matches(labels, i, j, axes, n, root) -> None:
+    """``n`` pixel correspondences of the pair as lines from image A to image B."""
+    from matplotlib.patches import ConnectionPatch
+
+    from .correspondences import pair_correspondences
+
+    rows = pair_correspondences(labels, i, j, root=root, min_overlap=0.0, per_pair=max(20 * n, 1000))
+    rows = rows[rows["match"]]
+    if len(rows) > n:
+        rows = rows.iloc[np.linspace(0, len(rows) - 1, n).astype(int)]
+    colours = _pyplot().get_cmap("hsv")(np.linspace(0, 1, max(len(rows), 1), endpoint=False))
+    for (ua, va, ub, vb), colour in zip(rows[["u_a", "v_a", "u_b", "v_b"]].to_numpy(), colours):
+        line = ConnectionPatch(xyA=(ua, va), coordsA=axes[0].transData, xyB=(ub, vb), coordsB=axes[1].transData,
+                               color=colour, linewidth=0.7, alpha=0.8)
+        line.set_in_layout(False)  # the layout is the two images'; the lines run between them
+        axes[1].add_artist(line)
+        axes[0].plot([ua], [va], "o", ms=2.5, color=colour)
+        axes[1].plot([ub], [vb], "o", ms=2.5, color=colour)
+    axes[0].set_xlabel(f"u (px) · {len(rows)} of the pair's pixel correspondences drawn as lines")
 
 
 def _draw_view(ax, view) -> None:

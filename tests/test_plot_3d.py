@@ -119,3 +119,19 @@ def test_colmap_tracks_pixels_recount_the_labels(tmp_path):
         u, v = pair.a.shared_px.T
         assert (u >= 0).all() and (u < pair.a.width).all() and (v >= 0).all() and (v < pair.a.height).all()
     assert _tinted(plot_pair(out, 0, 1, tmp_path / "t.png")).sum() > 200
+
+
+def test_plot_pair_draws_correspondences_as_lines(room, tmp_path):
+    plain = plot_pair(room, "0002", "0005", tmp_path / "plain.png")
+    lines = plot_pair(room, "0002", "0005", tmp_path / "lines.png", matches=30)
+    with Image.open(plain) as a, Image.open(lines) as b:
+        pa, pb = np.asarray(a.convert("RGB"), np.int64), np.asarray(b.convert("RGB"), np.int64)
+    # the lines cross the gap between the two images: pixels white without them are coloured
+    gap = slice(pa.shape[1] // 2 - 12, pa.shape[1] // 2 + 12)
+    white = (pa[:, gap] == 255).all(axis=2)
+    coloured = np.abs(pb[:, gap] - 255).sum(axis=2) > 60
+    assert (white & coloured).sum() >= 30 * 10
+    crossed_rows = np.flatnonzero((white & coloured).any(axis=1))
+    assert len(np.unique(crossed_rows // 3)) >= 20  # many lines, at many heights
+    result = cli("plot", "pair", room, "0002", "0005", "--out", tmp_path / "c.png", "--matches", "10")
+    assert result.exit_code == 0, result.output

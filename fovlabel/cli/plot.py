@@ -24,7 +24,9 @@ def plot():
 @click.option("--overwrite", is_flag=True, help="Replace a picture fovlabel drew before.")
 @click.option("--root", type=click.Path(exists=True, file_okay=False), default=None,
               help="Where the dataset is now, if it moved (3D label sets read its images).")
-def pair(labels, a, b, out, overwrite, root):
+@click.option("--matches", type=int, default=0, show_default=True,
+              help="3D label sets: also draw this many pixel correspondences as lines.")
+def pair(labels, a, b, out, overwrite, root, matches):
     """Frames A and B (keys or frame ids) and what they share.
 
     2D label sets: the two sectors with their intersection shaded. 3D label sets: the two images
@@ -33,11 +35,11 @@ def pair(labels, a, b, out, overwrite, root):
     \b
     Examples:
       fovlabel plot pair labels/city q0006 d0006 --out pair.png
-      fovlabel plot pair labels/room 0000 0003 --out room_pair.png
+      fovlabel plot pair labels/room 0000 0003 --out room_pair.png --matches 40
     """
     from ..plot import plot_pair
 
-    click.echo(f"written: {plot_pair(labels, a, b, out, overwrite=overwrite, root=root)}")
+    click.echo(f"written: {plot_pair(labels, a, b, out, overwrite=overwrite, root=root, matches=matches)}")
 
 
 @plot.command("histogram")
