@@ -507,13 +507,19 @@ def sector_overlap_batch(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, measure_ioa
             ax[i], ay[i], ah[i], afov[i], ar[i], bx[i], by[i], bh[i], bfov[i], br[i],
             A, B, cuts, counts, tmp, kept, n_kept,
         )
-        area_a = 0.5 * ar[i] * ar[i] * afov[i]
-        if measure_ioa:
-            v = inter / area_a
-        else:
-            v = inter / (area_a + 0.5 * br[i] * br[i] * bfov[i] - inter)
-        out[i] = min(max(v, 0.0), 1.0)
+        out[i] = _ratio(inter, inter, ar[i], afov[i], br[i], bfov[i], measure_ioa)
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def _ratio(counted, inter, ar, afov, br, bfov, measure_ioa):
+    """``counted`` over |A| (ioa) or over |A ∪ B| = |A| + |B| - |A ∩ B| (iou), in [0, 1]."""
+    area_a = 0.5 * ar * ar * afov
+    if measure_ioa:
+        v = counted / area_a
+    else:
+        v = counted / (area_a + 0.5 * br * br * bfov - inter)
+    return min(max(v, 0.0), 1.0)
 
 
 # -- the view-consistent overlap: A ∩ B ∩ V_θ ------------------------------------------------------
@@ -733,10 +739,5 @@ def view_overlap_batch(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, theta, measur
     for i in range(out.shape[0]):
         inter, seen = _view_pair(ax[i], ay[i], ah[i], afov[i], ar[i], bx[i], by[i], bh[i], bfov[i], br[i],
                                  theta, A, B, E, cuts, counts, tmp, kept, n_kept)
-        area_a = 0.5 * ar[i] * ar[i] * afov[i]
-        if measure_ioa:
-            v = seen / area_a
-        else:
-            v = seen / (area_a + 0.5 * br[i] * br[i] * bfov[i] - inter)
-        out[i] = min(max(v, 0.0), 1.0)
+        out[i] = _ratio(seen, inter, ar[i], afov[i], br[i], bfov[i], measure_ioa)
     return out
