@@ -197,7 +197,7 @@ class Progress:
             self._write(self.prefix + f"{current.name}: {current.note} ...\n")
             current.announced = True
         elif now - current.started >= self.interval_s and now - self._last_draw >= self.interval_s:
-            self._write(self.prefix + current.text() + "\n")
+            self._write(self.prefix + current.text(with_note=not current.announced) + "\n")
             self._last_draw = now
 
     def _end(self, current: Phase) -> None:

@@ -183,3 +183,15 @@ def test_version_1_label_sets_are_still_read(reference, tmp_path):
     pairs = read_pairs(v1, with_keys=True)
     pd.testing.assert_frame_equal(pairs, read_pairs(out, with_keys=True))
     assert pairs.attrs["fovlabel"]["schema_version"] == 1
+
+
+def test_fingerprint_sees_list_cells_and_values():
+    from fovlabel.io.labelset import frames_fingerprint
+
+    frames = pd.DataFrame({"key": ["a", "b"], "x_m": [1.0, 2.0], "point_ids": [None, np.array([3, 4])]})
+    same = frames.copy()
+    changed = frames.copy()
+    changed.at[1, "point_ids"] = np.array([3, 5])
+    moved = frames.assign(x_m=[1.0, 2.5])
+    assert frames_fingerprint(frames) == frames_fingerprint(same)
+    assert len({frames_fingerprint(t) for t in (frames, changed, moved)}) == 3
