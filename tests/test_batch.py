@@ -15,6 +15,28 @@ def test_jobs_and_chunks_do_not_change_the_output(tmp_path):
     pd.testing.assert_frame_equal(in_memory, read_pairs(tmp_path / "one"), check_like=False)
 
 
+def test_pairs_file_has_full_row_groups_and_the_same_bytes_for_any_chunking(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    import fovlabel.io.labelset as labelset
+
+    monkeypatch.setattr(labelset, "ROW_GROUP_ROWS", 1000)  # the sample's 2,540 pairs: 1000, 1000, 540
+    def data_pages(path):  # everything before the footer (which holds the metadata: chunk_frames)
+        raw = path.read_bytes()
+        footer = int.from_bytes(raw[-8:-4], "little")
+        return raw[:len(raw) - 8 - footer]
+
+    runs = (("a", 1000, 1), ("b", 13, 2), ("c", 7, 1), ("d", 13, 1))
+    for name, chunk, jobs in runs:
+        annotate(SAMPLE, "msls", preset="msls", out=tmp_path / name, jobs=jobs, chunk_frames=chunk)
+    meta = pq.ParquetFile(tmp_path / "b" / "pairs.parquet").metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [1000, 1000, 540]
+    pages = {name: data_pages(tmp_path / name / "pairs.parquet") for name, _, _ in runs}
+    assert pages["a"] == pages["b"] == pages["c"] == pages["d"]
+    # the same chunk size with another --jobs: the whole file is the same
+    assert (tmp_path / "b" / "pairs.parquet").read_bytes() == (tmp_path / "d" / "pairs.parquet").read_bytes()
+
+
 def test_keep_zero_keeps_every_candidate(tmp_path):
     kept = annotate(SAMPLE, "msls", preset="msls", keep_zero=True)
     dropped = annotate(SAMPLE, "msls", preset="msls")

@@ -39,6 +39,7 @@ from .output import OutputKind, OutputTarget, _os_error
 FRAMES_FILE = "frames.parquet"
 PAIRS_FILE = "pairs.parquet"
 PLAN_FILE = "plan.json"
+ROW_GROUP_ROWS = 1 << 20  # pyarrow's default for one write_table
 PARTS_DIR = "parts"
 
 
@@ -237,10 +238,22 @@ class PartsWriter:
         try:
             step = current_phase()
             with pq.ParquetWriter(tmp, schema) as writer:
+                # row groups of ROW_GROUP_ROWS rows whatever the parts' sizes: as compact as one
+                # write_table of all rows, and the same file for any chunk size or --jobs
+                buffer: list = []
+                buffered = 0
                 for index in range(n_parts):
                     for batch in pq.ParquetFile(self._part(index)).iter_batches():
-                        writer.write_batch(batch)
+                        buffer.append(batch)
+                        buffered += batch.num_rows
+                        while buffered >= ROW_GROUP_ROWS:
+                            table = pa.Table.from_batches(buffer, schema=batch.schema)
+                            writer.write_table(table.slice(0, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
+                            rest = table.slice(ROW_GROUP_ROWS)
+                            buffer, buffered = rest.to_batches(), rest.num_rows
                     step.advance()
+                if buffered:
+                    writer.write_table(pa.Table.from_batches(buffer), row_group_size=ROW_GROUP_ROWS)
             written = pq.ParquetFile(tmp).metadata.num_rows
             if written != rows:
                 raise LabelSetError(f"{tmp}: assembled {written} rows but the parts counted {rows}; "
