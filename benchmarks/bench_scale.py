@@ -1,0 +1,110 @@
+"""End to end on an MSLS-like set against the sum of its floors, measured in the same run.
+
+    python benchmarks/bench_scale.py [--frames 200000] [--cities 8] [--jobs 1 2]
+
+1. Makes the set (benchmarks/make_msls_like.py; not timed).
+2. End to end: ``fovlabel annotate SET --format msls --preset msls --out ...`` in a fresh child
+   process per ``--jobs`` value (wall time; the child's own peak memory).
+3. Floors, each alone, single thread: pyarrow reading every raw.csv; one cKDTree radius search
+   (queries x database of each city, r_a + r_b) over the same points; the sector kernel alone on
+   the candidate pairs it finds (prepared per-frame arrays); one ``pq.write_table`` of the
+   resulting pairs table.
+Prints each figure, the ratio end to end / sum of floors per ``--jobs``, and the speed-up of the
+last ``--jobs`` value over the first. (Issue 12's targets: ratio at most 1.2 at --jobs 1, and
+--jobs 2 at least 1.7x faster.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _child import measured  # noqa: E402
+from make_msls_like import make  # noqa: E402
+
+CHILD = """
+import sys
+from fovlabel import annotate
+annotate(sys.argv[1], "msls", preset="msls", out=sys.argv[2], jobs=int(sys.argv[3]), overwrite=True)
+"""
+
+
+def floors(root: Path, labels: Path) -> dict:
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    from scipy.spatial import cKDTree
+
+    from fovlabel.geometry.sector import Sectors
+    from fovlabel.readers import read_frames
+
+    out = {}
+    files = sorted(root.glob("*/*/raw.csv"))
+    t0 = time.perf_counter()
+    for f in files:
+        pacsv.read_csv(f)
+    out["pyarrow read_csv"] = time.perf_counter() - t0
+    frames = read_frames(root, "msls")  # positions for the search and the kernel (not timed)
+    x, y, h = (frames[c].to_numpy(np.float64) for c in ("x_m", "y_m", "grid_heading_deg"))
+    groups = frames["group"].to_numpy()
+    role = frames["role"].to_numpy()
+    t0 = time.perf_counter()
+    found_a, found_b = [], []
+    for g in np.unique(groups):
+        q = np.flatnonzero((groups == g) & (role == "query"))
+        d = np.flatnonzero((groups == g) & (role == "database"))
+        found = cKDTree(np.c_[x[q], y[q]]).sparse_distance_matrix(cKDTree(np.c_[x[d], y[d]]), 100.0,
+                                                                    output_type="ndarray")
+        found_a.append(q[found["i"]])
+        found_b.append(d[found["j"]])
+    a, b = np.concatenate(found_a), np.concatenate(found_b)
+    out["cKDTree radius search"] = time.perf_counter() - t0
+    sectors = Sectors(x, y, h, 90.0, 50.0)
+    sectors.overlap(a[:10], b[:10])
+    t0 = time.perf_counter()
+    sectors.overlap(a, b)
+    out["sector kernel"] = time.perf_counter() - t0
+    table = pq.read_table(labels / "pairs.parquet")
+    t0 = time.perf_counter()
+    pq.write_table(table, labels.parent / "floor.parquet")
+    out["pq.write_table"] = time.perf_counter() - t0
+    out["candidate pairs"] = len(a)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--frames", type=int, default=200_000)
+    ap.add_argument("--cities", type=int, default=8)
+    ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root, labels = Path(tmp) / "msls", Path(tmp) / "labels"
+        n = make(root, args.frames, args.cities)
+        print(f"MSLS-like set: {n:,} frames in {args.cities} cities; load average {os.getloadavg()[0]:.2f}")
+        runs = {}
+        for jobs in args.jobs:
+            seconds, peak = measured(CHILD, root, labels, jobs)
+            runs[jobs] = seconds
+            print(f"  end to end, --jobs {jobs}: {seconds:7.2f} s, {n / seconds:>9,.0f} frames/s, "
+                  f"peak {peak:,.0f} MiB (main process)")
+        f = floors(root, labels)
+        total = sum(v for k, v in f.items() if k != "candidate pairs")
+        for k, v in f.items():
+            print(f"  floor {k:<22}: " + (f"{v:,}" if k == "candidate pairs" else f"{v:,.2f} s"))
+        print(f"  sum of floors           : {total:.2f} s")
+        for jobs, seconds in runs.items():
+            print(f"  ratio end to end / floors, --jobs {jobs}: {seconds / total:.2f}")
+        if len(runs) > 1:
+            first, last = args.jobs[0], args.jobs[-1]
+            print(f"  speed-up --jobs {last} over --jobs {first}: {runs[first] / runs[last]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
