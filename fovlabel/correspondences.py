@@ -140,15 +140,24 @@ class _RgbdSource:
     """Depth images, cameras and poses of a label set's frames (depth decoded once a frame)."""
 
     def __init__(self, frames, data_root: Path):
+        self.frames, self.root = frames, data_root
+        self._cameras: dict = {}
+        self._poses: dict = {}
+        self._depth: dict = {}
+
+    def camera(self, i):
         from .geometry.camera import PinholeCamera
+
+        if i not in self._cameras:
+            self._cameras[i] = PinholeCamera.from_row(self.frames.iloc[i])
+        return self._cameras[i]
+
+    def pose(self, i):
         from .views import _pose
 
-        self.frames, self.root = frames, data_root
-        self.cameras = {}
-        self.poses = {}
-        self._depth = {}
-        self.camera = lambda i: self.cameras.setdefault(i, PinholeCamera.from_row(frames.iloc[i]))
-        self.pose = lambda i: self.poses.setdefault(i, _pose(frames.iloc[i]))
+        if i not in self._poses:
+            self._poses[i] = _pose(self.frames.iloc[i])
+        return self._poses[i]
 
     def depth(self, i):
         if i not in self._depth:
@@ -204,9 +213,16 @@ class _TrackSource:
                               "checked against their 3D points")
         self.camera = lambda i: PinholeCamera.from_row(frames.iloc[i])
         self.pose = lambda i: _pose(frames.iloc[i])
+        self._seen: dict = {}
 
     def _observations(self, i, max_px):
-        """(point ids, pixels (n, 2), depths) of image i's usable observations, by point id."""
+        """(point ids, pixels (n, 2), depths) of image i's usable observations, by point id (once
+        an image)."""
+        if (i, max_px) not in self._seen:
+            self._seen[(i, max_px)] = self._usable_observations(i, max_px)
+        return self._seen[(i, max_px)]
+
+    def _usable_observations(self, i, max_px):
         xy, ids = self.tracks.get(str(self.frames["key"].iat[i]), (np.zeros((0, 2)), np.zeros(0, np.int64)))
         ids, first = np.unique(ids, return_index=True)  # a track seen twice in an image: its first observation
         xy = xy[first]
