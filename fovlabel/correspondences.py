@@ -380,15 +380,19 @@ def correspondences(labels, out=None, *, overwrite: bool = False, root=None, pro
             writer = _CorrespondenceWriter(target, plan)
             if not writer.complete:
                 counts = {"rows": 0, "matches": 0}
-                with phase("matching", total=len(chunks), unit="chunk") as step:
-                    for index, chunk in enumerate(chunks):
-                        table = writer.read_part(index) if writer.has_part(index) else None
-                        if table is None:
-                            table = run_chunk(chunk)
-                            writer.write_part(index, table)
-                        counts["rows"] += table.num_rows
-                        counts["matches"] += int(np.asarray(table.column("match")).sum())
-                        step.advance()
+                try:  # a failure before any part is written leaves no partial folder behind
+                    with phase("matching", total=len(chunks), unit="chunk") as step:
+                        for index, chunk in enumerate(chunks):
+                            table = writer.read_part(index) if writer.has_part(index) else None
+                            if table is None:
+                                table = run_chunk(chunk)
+                                writer.write_part(index, table)
+                            counts["rows"] += table.num_rows
+                            counts["matches"] += int(np.asarray(table.column("match")).sum())
+                            step.advance()
+                except BaseException:
+                    writer.discard_if_empty()
+                    raise
                 summary = {"kind": "correspondences", "label_set": str(Path(labels).resolve()),
                            "label_set_id": meta.get("label_set_id"), "source": kind_name, "params": asdict(p),
                            "pixel_convention": PIXEL_CONVENTION, "pairs": int(len(chosen)),

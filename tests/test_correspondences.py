@@ -155,6 +155,22 @@ def test_output_rules(kitchen, tmp_path):
         correspondences(kitchen, depth_tol=0.0)
 
 
+def test_a_moved_dataset_is_one_line_and_leaves_nothing(tmp_path):
+    import shutil
+
+    from conftest import ROOT
+
+    room = shutil.copytree(ROOT / "sample_data" / "rgbd_room", tmp_path / "room")
+    annotate(room / "frames.csv", "csv", labeller="cloud3d", mode="within", out=tmp_path / "labels",
+             reader_options={"pose": "cam_to_world"})
+    room.rename(tmp_path / "moved")
+    result = cli("correspondences", tmp_path / "labels", "--out", tmp_path / "c", "-q")
+    assert result.exit_code == 2 and "depth image not found" in result.output
+    assert not any((tmp_path / n).exists() for n in ("c", "c.partial", "c.lock"))
+    result = cli("correspondences", tmp_path / "labels", "--out", tmp_path / "c", "-q", "--root", tmp_path / "moved")
+    assert result.exit_code == 0 and read_correspondences(tmp_path / "c")["match"].all()
+
+
 def test_the_command(kitchen, tmp_path):
     result = cli("correspondences", kitchen, "--min-overlap", "0.5", "--per-pair", "100", "--out", tmp_path / "c",
                  "--quiet")
