@@ -84,6 +84,7 @@ def annotate(
     progress=None,
     return_frames: bool = False,
     plots: bool = False,
+    scheduler: str | None = None,
     **params,
 ):
     """Label every candidate pair of a dataset.
@@ -95,6 +96,8 @@ def annotate(
     ``plots``: also draw the histogram and three example pairs into ``<out>/plots/``.
     ``progress``: a :class:`fovlabel.progress.Progress` that reports the run phase by phase
     (default: silent); the summary's time is split by the phases either way.
+    ``scheduler``: where the chunks run: None (here, ``jobs`` processes), ``"dask-local:N"`` or
+    ``"tcp://HOST:PORT"`` (a Dask cluster; :mod:`fovlabel.schedulers`); the output is the same.
     With ``out=None`` returns the pairs as a DataFrame, or ``(pairs, frames)`` with
     ``return_frames=True`` (the frames table with the labeller's flags, ``usable`` and ``flag``,
     and strong2d's ground-plane placement ``plane_*``); with ``out`` writes a label set there
@@ -104,28 +107,30 @@ def annotate(
     from .progress import Progress
 
     from .batch import check_jobs
+    from .schedulers import check_scheduler
 
     config = make_config(preset, labeller=labeller, **params)
     jobs = check_jobs(jobs)  # before any work
+    scheduler = check_scheduler(scheduler)
     if progress is not None and not isinstance(progress, Progress):
         raise TypeError(f"progress must be a fovlabel.progress.Progress; got {type(progress).__name__}")
     reporter = progress if progress is not None else Progress("quiet")
     started = time.perf_counter()
     with reporter.active():
         result = _annotate(dataset, format, config, out, overwrite, jobs, reader_options or {}, plots,
-                           return_frames)
+                           return_frames, scheduler)
     if out is not None:  # the summary's time covers the whole run, split by phase
         result.seconds = time.perf_counter() - started
         result.phases = dict(reporter.seconds)
     return result
 
 
-def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plots, return_frames):
+def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plots, return_frames, scheduler):
     from .batch import label_frames, run_to_disk
 
     if out is None:
         frames = _read(dataset, format, reader_options)
-        pairs, frames = label_frames(frames, config, jobs=jobs, root=dataset_root(dataset))
+        pairs, frames = label_frames(frames, config, jobs=jobs, root=dataset_root(dataset), scheduler=scheduler)
         return (pairs, frames) if return_frames else pairs
     from .io.labelset import LABEL_SET
     from .io.output import OutputTarget
@@ -140,7 +145,7 @@ def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plo
                       # image_path starts here, relative to the dataset root (COLMAP: its images/)
                       "image_root": frames.attrs.get("image_root", ".")}
         summary = run_to_disk(frames, config, target, input_info=input_info, jobs=jobs,
-                              root=dataset_root(dataset), notes=frames.attrs.get("notes", []))
+                              root=dataset_root(dataset), notes=frames.attrs.get("notes", []), scheduler=scheduler)
         if plots:  # after the commit, still under the lock: the label set is whole whatever happens
             from .plot import plot_run
 

@@ -79,10 +79,16 @@ def check_jobs(jobs: int) -> int:
     return int(jobs)
 
 
-def _chunk_tables(state, config, chunks, jobs, skip=frozenset()) -> Iterator[tuple[int, pa.Table]]:
-    """(chunk index, table) for every chunk not in ``skip``, in chunk order."""
+def _chunk_tables(state, config, chunks, jobs, skip=frozenset(), scheduler=None) -> Iterator[tuple[int, pa.Table]]:
+    """(chunk index, table) for every chunk not in ``skip``, in chunk order: here, in ``jobs``
+    joblib processes, or on a Dask cluster (``scheduler``; fovlabel.schedulers)."""
     labeller = get_labeller(config.labeller)
     todo = [c for c in chunks if c.index not in skip]
+    if scheduler is not None and todo:
+        from .schedulers import dask_chunk_tables
+
+        yield from dask_chunk_tables(scheduler, labeller.label_chunk, state, todo, config.run, config.params)
+        return
     if jobs == 1 or len(todo) <= 1:
         for c in todo:
             yield c.index, labeller.label_chunk(state, c, config.run, config.params)
@@ -148,7 +154,7 @@ def _summary_base(frames: pd.DataFrame, config: RunConfig) -> tuple[dict, list[C
     return groups, chunks
 
 
-def label_frames(frames: pd.DataFrame, config: RunConfig, *, jobs: int = 1, root=None):
+def label_frames(frames: pd.DataFrame, config: RunConfig, *, jobs: int = 1, root=None, scheduler=None):
     """All pairs of a frames table, in memory: (pairs DataFrame, the labeller's frames table).
 
     ``root``: the folder relative paths in the frames table start from (depth images)."""
@@ -159,7 +165,7 @@ def label_frames(frames: pd.DataFrame, config: RunConfig, *, jobs: int = 1, root
     load_kernels(get_labeller(config.labeller))
     with phase("labelling", total=len(chunks), unit="chunk") as step:
         tables = []
-        for _, table in _chunk_tables(prepared.state, config, chunks, jobs):
+        for _, table in _chunk_tables(prepared.state, config, chunks, jobs, scheduler=scheduler):
             tables.append(table)
             step.advance()
     empty = get_labeller(config.labeller).pairs_schema.empty_table()
@@ -176,6 +182,7 @@ def run_to_disk(
     jobs: int = 1,
     root=None,
     notes=(),
+    scheduler=None,
 ) -> Summary:
     """Label every chunk and write the label set at ``target`` (a locked
     :class:`~fovlabel.io.output.OutputTarget`; atomic, resumable; see io.labelset). Progress goes
@@ -220,7 +227,7 @@ def run_to_disk(
                 count(writer.read_part(index))
                 finished += 1
                 step.advance()
-            for index, table in _chunk_tables(state, config, chunks, jobs, skip=done):
+            for index, table in _chunk_tables(state, config, chunks, jobs, skip=done, scheduler=scheduler):
                 try:
                     writer.write_part(index, table)
                 except OSError as exc:

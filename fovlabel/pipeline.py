@@ -7,6 +7,7 @@ out = "../labels/sample_msls"        # relative to this file
 labeller = "weak2d"                  # optional
 preset = "msls"                      # optional
 jobs = 1                             # optional
+scheduler = "dask-local:2"           # optional: local (default), dask-local:N or tcp://HOST:PORT
 [reader]                             # optional reader options, e.g. epsg = 32632
 [params]                             # optional run settings and the labeller's parameters
 ```
@@ -24,7 +25,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-KEYS = {"dataset", "format", "out", "labeller", "preset", "jobs", "reader", "params", "description"}
+KEYS = {"dataset", "format", "out", "labeller", "preset", "jobs", "scheduler", "reader", "params", "description"}
 
 
 def load_pipeline(path) -> dict:
@@ -47,7 +48,7 @@ def load_pipeline(path) -> dict:
 
 #: the type of each top-level key (params are checked against the labelling config's fields)
 TYPES = {"dataset": "str", "format": "str", "out": "str", "labeller": "str", "preset": "str",
-         "description": "str", "jobs": "int"}
+         "description": "str", "jobs": "int", "scheduler": "str"}
 
 
 def _check_types(path: Path, spec: dict) -> None:
@@ -63,6 +64,13 @@ def _check_types(path: Path, spec: dict) -> None:
                 raise ConfigError(f"{path}: key {key!r}: {exc}") from None
     if "jobs" in spec and spec["jobs"] < 1:
         raise ConfigError(f"{path}: key 'jobs': jobs must be >= 1; got {spec['jobs']}")
+    if "scheduler" in spec:
+        from .schedulers import check_scheduler
+
+        try:
+            check_scheduler(spec["scheduler"])
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: key 'scheduler': {exc}") from None
     for table in ("reader", "params"):
         if table in spec and not isinstance(spec[table], dict):
             raise ConfigError(f"{path}: key {table!r} must be a table ([{table}]); got "
@@ -79,13 +87,14 @@ def _check_types(path: Path, spec: dict) -> None:
         raise ConfigError(f"{path}: {where}: {exc}") from None
 
 
-def run_pipeline(path, *, out=None, jobs=None, overwrite=False, progress=None):
-    """Run the job in ``path``; ``out`` (if given) replaces the file's output folder."""
+def run_pipeline(path, *, out=None, jobs=None, overwrite=False, progress=None, scheduler=None):
+    """Run the job in ``path``; ``out``, ``jobs``, ``scheduler`` (if given) replace the file's."""
     from .api import annotate
 
     spec = load_pipeline(path)
     return annotate(
         spec["dataset"], spec["format"], labeller=spec.get("labeller"), preset=spec.get("preset"),
         out=out or spec["out"], overwrite=overwrite, jobs=jobs or spec.get("jobs", 1),
-        reader_options=spec.get("reader", {}), progress=progress, **spec.get("params", {}),
+        reader_options=spec.get("reader", {}), progress=progress,
+        scheduler=scheduler or spec.get("scheduler"), **spec.get("params", {}),
     )

@@ -148,14 +148,14 @@ def build_annotate() -> click.Command:
     if clash:  # a registry bug: refuse to build a command where a flag means two things
         raise RuntimeError(f"a flag would mean two things: {', '.join(sorted(clash))}")
 
-    def callback(dataset, format_, labeller, preset, jobs, out, overwrite, plots, quiet, **values):
+    def callback(dataset, format_, labeller, preset, jobs, scheduler, out, overwrite, plots, quiet, **values):
         from ..api import annotate as run_annotate
 
         options = {k: v for k, v in values.items() if k in reader_names and v is not None}
         params = {k: v for k, v in values.items() if k not in reader_names and v is not None}
         summary = run_annotate(dataset, format_, labeller=labeller, preset=preset, out=out,
                                overwrite=overwrite, jobs=jobs, reader_options=options,
-                               progress=progress_reporter(quiet), plots=plots, **params)
+                               progress=progress_reporter(quiet), plots=plots, scheduler=scheduler, **params)
         print_summary(summary)
 
     return click.Command(
@@ -188,6 +188,9 @@ def _annotate_params(labeller_options, reader_options):
         *(opt for _, opt in reader_options),
         click.Option(["--jobs"], type=int, default=1, show_default=True,
                      help="Parallel workers: processes for the chunks; threads for cloud3d's depth decoding."),
+        click.Option(["--scheduler"], default=None, metavar="local|dask-local:N|tcp://HOST:PORT",
+                     help="Where the chunks run: here (default), a local Dask cluster of N workers, or a "
+                          "running dask scheduler whose workers see the same files. The output is the same."),
         click.Option(["--out"], required=True, type=click.Path(), help="Output label-set directory."),
         click.Option(["--overwrite"], is_flag=True,
                      help="Replace an existing fovlabel label set at --out (never anything else)."),

@@ -11,7 +11,9 @@ import click
 @click.option("--out", type=click.Path(), default=None, help="Output folder (overrides the file).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr (the summary is still printed).")
-def run(pipeline, jobs, out, overwrite, quiet):
+@click.option("--scheduler", default=None, metavar="local|dask-local:N|tcp://HOST:PORT",
+              help="Where the chunks run (overrides the file); the output is the same.")
+def run(pipeline, jobs, out, overwrite, quiet, scheduler):
     """Run the batch job described by the TOML file PIPELINE.
 
     \b
@@ -22,6 +24,7 @@ def run(pipeline, jobs, out, overwrite, quiet):
       labeller = "weak2d"               optional; else the preset's, else weak2d
       preset = "msls"                   optional named defaults
       jobs = 2                          optional worker count
+      scheduler = "dask-local:2"        optional: local, dask-local:N or tcp://HOST:PORT
       description = "..."               optional, for people
       [reader]                          reader options, e.g. epsg = 32632, pose = "cam_to_world"
       [params]                          run settings and the labeller's parameters, as
@@ -36,5 +39,6 @@ def run(pipeline, jobs, out, overwrite, quiet):
     from ..pipeline import run_pipeline
     from .annotate import print_summary, progress_reporter
 
-    summary = run_pipeline(pipeline, out=out, jobs=jobs, overwrite=overwrite, progress=progress_reporter(quiet))
+    summary = run_pipeline(pipeline, out=out, jobs=jobs, overwrite=overwrite, progress=progress_reporter(quiet),
+                           scheduler=scheduler)
     print_summary(summary)
