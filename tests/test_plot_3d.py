@@ -9,7 +9,7 @@ from PIL import Image
 
 from conftest import ROOT, SHARED, cli, shared
 from fovlabel import annotate, read_pairs
-from fovlabel.plot import INTERSECTION_RGB, plot_pair
+from fovlabel.plot import plot_pair
 from fovlabel.views import shared_pixels
 
 ROOM = ROOT / "sample_data" / "rgbd_room"
