@@ -83,13 +83,13 @@ def candidate_pairs(x_m, y_m, radius_m, anchors, targets, within: bool):
 
     anchors = np.asarray(anchors, np.int64)
     targets = np.asarray(targets, np.int64)
-    xy = np.column_stack([x_m, y_m])
-    # The tree holds coordinates relative to the group's first target: UTM eastings of 10^5-10^6 m
-    # would otherwise cost distance precision.
-    origin = xy[targets[0]]
+    # The trees hold coordinates relative to the group's first target: UTM eastings of 10^5-10^6 m
+    # would otherwise cost distance precision. Only the chunk's rows are stacked, not all frames.
+    x_m, y_m = np.asarray(x_m), np.asarray(y_m)
+    ox, oy = x_m[targets[0]], y_m[targets[0]]
     reach = float(radius_m[anchors].max() + radius_m[targets].max())
-    found = cKDTree(xy[anchors] - origin).sparse_distance_matrix(
-        cKDTree(xy[targets] - origin), reach, output_type="ndarray"
+    found = cKDTree(np.column_stack([x_m[anchors] - ox, y_m[anchors] - oy])).sparse_distance_matrix(
+        cKDTree(np.column_stack([x_m[targets] - ox, y_m[targets] - oy])), reach, output_type="ndarray"
     )
     a = anchors[found["i"]]
     b = targets[found["j"]]
