@@ -215,11 +215,6 @@ class Progress:
             self.style = "quiet"
 
 
-def current() -> Progress | None:
-    """The reporter of the run in progress (None outside one)."""
-    return _ACTIVE.get()
-
-
 def current_phase() -> Phase:
     """The phase the run is in: describe it and advance it; a no-op outside a run."""
     reporter = _ACTIVE.get()

@@ -16,12 +16,17 @@ def plot():
     """
 
 
+def _png_output(command):
+    """--out and --overwrite, as every picture takes them."""
+    command = click.option("--overwrite", is_flag=True, help="Replace a picture fovlabel drew before.")(command)
+    return click.option("--out", required=True, type=click.Path(), help="PNG file to write.")(command)
+
+
 @plot.command("pair")
 @click.argument("labels", type=click.Path())
 @click.argument("a")
 @click.argument("b")
-@click.option("--out", required=True, type=click.Path(), help="PNG file to write.")
-@click.option("--overwrite", is_flag=True, help="Replace a picture fovlabel drew before.")
+@_png_output
 @click.option("--root", type=click.Path(exists=True, file_okay=False), default=None,
               help="Where the dataset is now, if it moved (3D label sets read its images).")
 @click.option("--matches", type=int, default=0, show_default=True,
@@ -44,8 +49,7 @@ def pair(labels, a, b, out, overwrite, root, matches):
 
 @plot.command("histogram")
 @click.argument("labels", type=click.Path())
-@click.option("--out", required=True, type=click.Path(), help="PNG file to write.")
-@click.option("--overwrite", is_flag=True, help="Replace a picture fovlabel drew before.")
+@_png_output
 def histogram(labels, out, overwrite):
     """Overlap histogram per rank (log counts) with the positive threshold, and pairs per frame.
 
@@ -61,8 +65,7 @@ def histogram(labels, out, overwrite):
 @plot.command("query")
 @click.argument("labels", type=click.Path())
 @click.argument("key")
-@click.option("--out", required=True, type=click.Path(), help="PNG file to write.")
-@click.option("--overwrite", is_flag=True, help="Replace a picture fovlabel drew before.")
+@_png_output
 def query(labels, key, out, overwrite):
     """The query KEY's group as a map: arrows in each frame's heading, coloured by rank with the
     query; the query and its top 5 matches marked.
@@ -78,8 +81,7 @@ def query(labels, key, out, overwrite):
 
 @plot.command("map")
 @click.argument("labels", type=click.Path())
-@click.option("--out", required=True, type=click.Path(), help="PNG file to write.")
-@click.option("--overwrite", is_flag=True, help="Replace a picture fovlabel drew before.")
+@_png_output
 def map_(labels, out, overwrite):
     """Every frame of LABELS, coloured by group and role, with a scale bar.
 
