@@ -1,4 +1,5 @@
-"""Numba kernels behind fovlabel.incidence: set-overlap counts with bitsets."""
+"""Numba kernels behind fovlabel.incidence: set-overlap counts by list walks and with bitsets.
+All release the GIL (threads count blocks side by side)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _popcount(x):
     x = x - ((x >> 1) & 0x5555555555555555)
     x = (x & 0x3333333333333333) + ((x >> 2) & 0x3333333333333333)
@@ -14,7 +15,7 @@ def _popcount(x):
     return (x * 0x0101010101010101) >> 56
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def bitset_counts(bits_a, bits_b):
     """|A_i ∩ B_j| for every row pair of two bitset matrices (n_a, words) and (n_b, words)."""
     na, words = bits_a.shape
@@ -29,13 +30,82 @@ def bitset_counts(bits_a, bits_b):
     return out
 
 
-@njit(cache=True)
-def fill_bitsets(indptr, indices, rows, words):
-    """Bitset rows (len(rows), words) uint64 from a CSR incidence matrix (column ids < 64 words)."""
-    out = np.zeros((rows.shape[0], words), np.uint64)
-    for r in range(rows.shape[0]):
-        row = rows[r]
-        for k in range(indptr[row], indptr[row + 1]):
-            c = indices[k]
-            out[r, c >> 6] |= np.uint64(1) << np.uint64(c & 63)
+@njit(cache=True, nogil=True)
+def fill_bitsets(indptr, indices, slot, first, last, words):
+    """Bitset rows first..last-1 (last - first, words) uint64 of a CSR block: bit slot[c] for each
+    column c of a row (columns with slot -1 are skipped)."""
+    out = np.zeros((last - first, words), np.uint64)
+    for r in range(first, last):
+        for k in range(indptr[r], indptr[r + 1]):
+            s = slot[indices[k]]
+            if s >= 0:
+                out[r - first, s >> 6] |= np.uint64(1) << np.uint64(s & 63)
     return out
+
+
+@njit(cache=True, nogil=True)
+def list_cost(col_ptr, slot, b_ids):
+    """The steps :func:`list_counts` takes for these target elements: for each, the anchors that
+    see it."""
+    total = 0
+    for k in range(b_ids.shape[0]):
+        s = slot[b_ids[k]]
+        if s >= 0:
+            total += col_ptr[s + 1] - col_ptr[s]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def anchor_columns(indptr, indices, slot, n_slots):
+    """The anchors' CSR rows by column: (col_ptr, anchor rows) for the ``n_slots`` columns that
+    ``slot`` numbers (column -> slot); rows in increasing order in each column."""
+    col_ptr = np.zeros(n_slots + 1, np.int64)
+    for k in range(indices.shape[0]):
+        col_ptr[slot[indices[k]] + 1] += 1
+    for s in range(n_slots):
+        col_ptr[s + 1] += col_ptr[s]
+    fill = col_ptr[:-1].copy()
+    rows = np.empty(indices.shape[0], np.int32)  # anchor positions in the block
+    for r in range(indptr.shape[0] - 1):
+        for k in range(indptr[r], indptr[r + 1]):
+            s = slot[indices[k]]
+            rows[fill[s]] = r
+            fill[s] += 1
+    return col_ptr, rows
+
+
+@njit(cache=True, nogil=True)
+def list_counts(col_ptr, col_rows, slot, b_ptr, b_ids, n_anchors):
+    """(i, j, count) of every anchor i / target j sharing elements: for each target, walk its
+    elements and the anchors that see each (``col_ptr``/``col_rows``, by ``slot``)."""
+    count = np.zeros(n_anchors, np.int64)
+    touched = np.empty(n_anchors, np.int64)
+    cap = 1024
+    out_i = np.empty(cap, np.int64)
+    out_j = np.empty(cap, np.int64)
+    out_c = np.empty(cap, np.int64)
+    n = 0
+    for j in range(b_ptr.shape[0] - 1):
+        nt = 0
+        for k in range(b_ptr[j], b_ptr[j + 1]):
+            s = slot[b_ids[k]]
+            if s < 0:
+                continue
+            for q in range(col_ptr[s], col_ptr[s + 1]):
+                a = col_rows[q]
+                if count[a] == 0:
+                    touched[nt] = a
+                    nt += 1
+                count[a] += 1
+        if n + nt > cap:
+            while n + nt > cap:
+                cap *= 2
+            grown_i, grown_j, grown_c = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64)
+            grown_i[:n], grown_j[:n], grown_c[:n] = out_i[:n], out_j[:n], out_c[:n]
+            out_i, out_j, out_c = grown_i, grown_j, grown_c
+        for t in range(nt):
+            a = touched[t]
+            out_i[n], out_j[n], out_c[n] = a, j, count[a]
+            count[a] = 0
+            n += 1
+    return out_i[:n], out_j[:n], out_c[:n]

@@ -87,9 +87,22 @@ def _chunk_tables(state, config, chunks, jobs, skip=frozenset(), scheduler=None)
     if scheduler is not None and todo:
         from .schedulers import dask_chunk_tables
 
-        yield from dask_chunk_tables(scheduler, labeller.label_chunk, state, todo, config.run, config.params)
+        yield from dask_chunk_tables(scheduler, labeller.label_chunk, labeller.worker_state(state), todo,
+                                     config.run, config.params)
         return
-    if jobs == 1 or len(todo) <= 1:
+    if labeller.chunk_threads and jobs > 1 and len(todo) > 1:
+        # the labeller counts in its own threads: label the next chunk while this one is written
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as ahead:
+            future = ahead.submit(labeller.label_chunk, state, todo[0], config.run, config.params)
+            for k, c in enumerate(todo):
+                table = future.result()
+                if k + 1 < len(todo):
+                    future = ahead.submit(labeller.label_chunk, state, todo[k + 1], config.run, config.params)
+                yield c.index, table
+        return
+    if jobs == 1 or len(todo) <= 1 or labeller.chunk_threads:
         for c in todo:
             yield c.index, labeller.label_chunk(state, c, config.run, config.params)
         return
@@ -102,10 +115,18 @@ def _chunk_tables(state, config, chunks, jobs, skip=frozenset(), scheduler=None)
         yield c.index, table
 
 
-def prepare_frames(frames: pd.DataFrame, config: RunConfig, root=None, jobs: int = 1):
-    """The labeller's :class:`~fovlabel.labellers.base.Prepared` (frames, state, notes, meta)."""
+def prepare_frames(frames: pd.DataFrame, config: RunConfig, root=None, jobs: int = 1, workdir=None):
+    """The labeller's :class:`~fovlabel.labellers.base.Prepared` (frames, state, notes, meta);
+    ``workdir``: a folder of this run's own where the labeller may spill state."""
+    import inspect
+
+    labeller = get_labeller(config.labeller)
+    # a labeller written before workdir existed keeps working: it is given only what it takes
+    takes_workdir = "workdir" in inspect.signature(labeller.prepare).parameters
     with phase("preparing"):
-        return get_labeller(config.labeller).prepare(frames, config.params, root, jobs)
+        if takes_workdir:
+            return labeller.prepare(frames, config.params, root, jobs, workdir=workdir)
+        return labeller.prepare(frames, config.params, root, jobs)
 
 
 def _dispatcher(name: str):
@@ -158,16 +179,19 @@ def label_frames(frames: pd.DataFrame, config: RunConfig, *, jobs: int = 1, root
     """All pairs of a frames table, in memory: (pairs DataFrame, the labeller's frames table).
 
     ``root``: the folder relative paths in the frames table start from (depth images)."""
+    import tempfile
+
     jobs = check_jobs(jobs)
-    prepared = prepare_frames(frames, config, root, jobs)
-    frames = prepared.frames
-    _, chunks = _summary_base(frames, config)
-    load_kernels(get_labeller(config.labeller))
-    with phase("labelling", total=len(chunks), unit="chunk") as step:
-        tables = []
-        for _, table in _chunk_tables(prepared.state, config, chunks, jobs, scheduler=scheduler):
-            tables.append(table)
-            step.advance()
+    with tempfile.TemporaryDirectory(prefix="fovlabel-") as workdir:
+        prepared = prepare_frames(frames, config, root, jobs, workdir)
+        frames = prepared.frames
+        _, chunks = _summary_base(frames, config)
+        load_kernels(get_labeller(config.labeller))
+        with phase("labelling", total=len(chunks), unit="chunk") as step:
+            tables = []
+            for _, table in _chunk_tables(prepared.state, config, chunks, jobs, scheduler=scheduler):
+                tables.append(table)
+                step.advance()
     empty = get_labeller(config.labeller).pairs_schema.empty_table()
     pairs = (pa.concat_tables(tables) if tables else empty).to_pandas()
     return pairs, frames
@@ -212,7 +236,7 @@ def run_to_disk(
             ranks[int(v)] += int(c)
 
     try:  # a failure before any part is written leaves no partial folder behind
-        prepared = prepare_frames(frames, config, root, jobs)
+        prepared = prepare_frames(frames, config, root, jobs, writer.fresh_spill())
         frames, state = prepared.frames, prepared.state
         labeller_notes, labeller_meta = prepared.notes, prepared.meta
         groups, chunks = _summary_base(frames, config)
@@ -236,8 +260,10 @@ def run_to_disk(
                 finished += 1
                 step.advance()
     except BaseException:
+        writer.drop_spill()
         writer.discard_if_empty()
         raise
+    writer.drop_spill()  # the state is not needed any more: free its disk before the writing
     metadata = LabelSetMetadata(
         fovlabel_version=__version__,
         labeller=config.labeller,

@@ -159,6 +159,7 @@ def make_config(preset: str | None = None, **overrides) -> RunConfig:
         known = sorted({*RUN_FIELDS, *(p for n in LABELLERS for p in get_labeller(n).Params.names())})
         raise ConfigError(f"unknown parameter {key!r}; known: {', '.join(known)}")
     values = {**base, **given}
+    values.setdefault("chunk_frames", labeller.chunk_frames)
     run = RunSettings(**{k: v for k, v in values.items() if k in RUN_FIELDS})
     params = labeller.Params(**{k: v for k, v in values.items() if k in takes})
     return RunConfig(run, params)

@@ -418,11 +418,11 @@ def test_a_full_disk_while_writing_a_part_says_what_to_free(tmp_path, monkeypatc
     real = labelset._atomic_write_table
     calls = {"n": 0}
 
-    def fill_up(table, path):
+    def fill_up(table, path, **options):
         calls["n"] += 1
         if calls["n"] > 4:
             raise OSError(errno.ENOSPC, "No space left on device")
-        real(table, path)
+        real(table, path, **options)
 
     monkeypatch.setattr(labelset, "_atomic_write_table", fill_up)
     out = tmp_path / "labels"

@@ -23,6 +23,11 @@ from ..schema import DEPTH_INVALID
 OFFSET = 1 << 20
 LIMIT = 1 << 20
 NO_DEPTH, NO_READING = DEPTH_INVALID  # 0: no depth; 65535: the sensor's "no reading"
+#: back-projection's cache of kept keys: 2^13 slots (64 KiB, in L2), Fibonacci hashing
+SEEN_BITS = 13
+SEEN_SLOTS = 1 << SEEN_BITS
+SEEN_HASH = np.uint64(0x9E3779B97F4A7C15)
+SEEN_SHIFT = np.uint64(64 - SEEN_BITS)
 
 
 @njit(cache=True)
@@ -109,6 +114,7 @@ def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, 
     row_keys = np.empty(nu, np.int64)
     row_r2 = np.empty(nu)
     above = np.full(nu, -1, np.int64)  # the previous row's key in each column
+    seen = np.full(SEEN_SLOTS, -1, np.int64)  # a direct-mapped cache of keys already kept
     row_depth = np.empty(nu, np.uint16)
     n = 0
     reach2 = 0.0
@@ -126,12 +132,17 @@ def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, 
             if row_r2[k] > reach2:
                 reach2 = row_r2[k]
             # neighbouring pixels mostly fall in the same voxel: dropping a key equal to the one
-            # to the left or above leaves far fewer keys to sort
+            # to the left or above, or one the cache holds, leaves far fewer keys to sort (only
+            # exact repeats are dropped; the sort removes the rest)
             same = key == last or key == above[k]
             above[k] = key
             last = key
             if same:
                 continue
+            slot = (np.uint64(key) * SEEN_HASH) >> SEEN_SHIFT
+            if seen[slot] == key:
+                continue
+            seen[slot] = key
             keys[n] = key
             n += 1
     return _sorted_unique(keys, n), math.sqrt(reach2), bad

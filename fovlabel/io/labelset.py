@@ -41,6 +41,8 @@ PAIRS_FILE = "pairs.parquet"
 PLAN_FILE = "plan.json"
 ROW_GROUP_ROWS = 1 << 20  # pyarrow's default for one write_table
 PARTS_DIR = "parts"
+#: the labeller's spilled state (the 3D voxel sets) while a run labels; never in a finished set
+SPILL_DIR = "spill"
 
 
 def frames_fingerprint(frames: pd.DataFrame) -> str:
@@ -78,10 +80,20 @@ def canonical_frames(table: pa.Table) -> pd.DataFrame:
     return frames[FRAMES_SCHEMA.names]
 
 
-def _atomic_write_table(table: pa.Table, path: Path) -> None:
+def _atomic_write_table(table: pa.Table, path: Path, **options) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp)
+    pq.write_table(table, tmp, **options)
     os.replace(tmp, path)
+
+
+#: parts are read once, by the assembly: written fast (no dictionaries, lz4), not small
+PART_OPTIONS = {"compression": "lz4", "use_dictionary": False}
+
+
+def dictionary_columns(schema: pa.Schema) -> list[str]:
+    """The columns worth dictionary-encoding: the integer ones (frame ids, ranks, counts repeat
+    a lot; float overlaps and distances hardly ever do, and trying costs time and bytes)."""
+    return [f.name for f in schema if pa.types.is_integer(f.type)]
 
 
 PLOTS_DIR = "plots"
@@ -123,7 +135,7 @@ LABEL_SET = OutputKind(
     name="label set",
     files=frozenset({FRAMES_FILE, PAIRS_FILE}),
     check_file=_label_set_file_problem,
-    partial_files=frozenset({PLAN_FILE, PARTS_DIR}),
+    partial_files=frozenset({PLAN_FILE, PARTS_DIR, SPILL_DIR}),
     optional=frozenset({PLOTS_DIR}),
 )
 
@@ -214,13 +226,27 @@ class PartsWriter:
         return _os_error(exc, path, "write")
 
     def write_part(self, index: int, table: pa.Table) -> None:
-        _atomic_write_table(table, self._part(index))
+        _atomic_write_table(table, self._part(index), **PART_OPTIONS)
 
     def read_part(self, index: int) -> pa.Table:
         return pq.read_table(self._part(index), schema=self.schema)
 
     def part_rows(self, index: int) -> int:
         return pq.ParquetFile(self._part(index)).metadata.num_rows
+
+    def fresh_spill(self) -> Path:
+        """An empty folder in the partial folder for the labeller's spilled state (an interrupted
+        run's spill is ours and is not reused: the state is rebuilt)."""
+        spill = self.partial / SPILL_DIR
+        shutil.rmtree(spill, ignore_errors=True)
+        try:
+            spill.mkdir()
+        except OSError as exc:
+            raise self.disk_error(exc, spill) from None
+        return spill
+
+    def drop_spill(self) -> None:
+        shutil.rmtree(self.partial / SPILL_DIR, ignore_errors=True)
 
     def discard_if_empty(self) -> None:
         """After a failure: remove the partial folder this run made when nothing valid is in it."""
@@ -237,7 +263,7 @@ class PartsWriter:
         tmp = self.partial / (self.finished + ".tmp")
         try:
             step = current_phase()
-            with pq.ParquetWriter(tmp, schema) as writer:
+            with pq.ParquetWriter(tmp, schema, use_dictionary=dictionary_columns(schema)) as writer:
                 # row groups of ROW_GROUP_ROWS rows whatever the parts' sizes: as compact as one
                 # write_table of all rows, and the same file for any chunk size or --jobs
                 buffer: list = []
@@ -267,6 +293,7 @@ class PartsWriter:
         """Move the finished output into place (io.output's commit), dropping the plan and parts."""
         def tidy(partial: Path) -> None:
             shutil.rmtree(partial / PARTS_DIR, ignore_errors=True)
+            shutil.rmtree(partial / SPILL_DIR, ignore_errors=True)
             (partial / PLAN_FILE).unlink(missing_ok=True)
 
         try:

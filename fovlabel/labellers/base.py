@@ -10,11 +10,17 @@ models): a :class:`Labeller` subclass with
 - ``pairs_schema``: the pairs table it writes;
 - ``requires(frames, params)``: the frame columns every usable frame must have; checked in one
   place (:meth:`Labeller.check_frames`), with one message;
-- ``prepare(frames, params, root, jobs) -> Prepared``: runs once in the main process before the
-  chunks are planned: the frames table as this labeller sees it (positions, flags), the state the
-  chunks need (plain arrays, cheap to send to worker processes), lines for the summary and a dict
-  for the metadata. ``root``: the folder relative paths (depth images) start from; ``jobs``:
-  threads it may use (never beside the chunks' worker processes);
+- ``prepare(frames, params, root, jobs, workdir) -> Prepared``: runs once in the main process
+  before the chunks are planned: the frames table as this labeller sees it (positions, flags), the
+  state the chunks need (plain arrays, cheap to send to worker processes), lines for the summary
+  and a dict for the metadata. ``root``: the folder relative paths (depth images) start from;
+  ``jobs``: threads it may use (never beside the chunks' worker processes); ``workdir``: a folder
+  of the run's own (in the output's partial folder, removed at the commit) where it may spill state
+  that need not stay in memory (the 3D labeller's voxel sets), or None;
+- ``chunk_frames``: its default anchors per chunk (a chunk's pairs are in memory at once);
+- ``chunk_threads``: True when ``label_chunk`` uses the state's threads itself (GIL-free kernels):
+  the chunks then run one after the other in the main process instead of in worker processes,
+  and ``worker_state(state)`` gives the state for a single-threaded worker elsewhere (Dask);
 - ``label_chunk(state, chunk, run, params) -> pyarrow.Table``: the pairs of one chunk, where
   ``run`` is the run's :class:`~fovlabel.config.RunSettings` (mode, positive, keep_zero, ...);
 - optionally ``kernels`` ("module:function" names of the Numba kernels it runs) and
@@ -95,6 +101,8 @@ class Labeller:
     Params: ClassVar[type[LabellerParams]] = LabellerParams
     pairs_schema: ClassVar[pa.Schema]
     kernels: ClassVar[tuple[str, ...]] = ()
+    chunk_frames: ClassVar[int] = 5_000
+    chunk_threads: ClassVar[bool] = False
 
     def warm_up(self) -> None:
         """Run every kernel of :attr:`kernels` once on a tiny input (compiling or loading it)."""
@@ -127,8 +135,12 @@ class Labeller:
             raise ConfigError(f"{self.name} needs {', '.join(columns)} for every frame; frame {row['key']!r} "
                               f"({row['source_file']}) has no {', '.join(lacking)}{self.missing_hint(row)}")
 
-    def prepare(self, frames: pd.DataFrame, params, root=None, jobs: int = 1) -> Prepared:
+    def prepare(self, frames: pd.DataFrame, params, root=None, jobs: int = 1, workdir=None) -> Prepared:
         raise NotImplementedError
+
+    def worker_state(self, state):
+        """The state as a single-threaded worker on another machine or process gets it."""
+        return state
 
     def label_chunk(self, state, chunk, run, params) -> pa.Table:
         raise NotImplementedError

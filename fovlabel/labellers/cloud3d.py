@@ -30,7 +30,7 @@ from .. import schema
 from ..errors import ConfigError, InputError
 from ..geometry.camera import INTRINSICS, PinholeCamera
 from ..geometry.poses import quat_to_matrix
-from ..incidence import Incidence, shared_counts
+from ..incidence import Incidence, IncidenceBuilder, shared_counts
 from ..progress import current_phase
 from ..pairs import candidate_pairs, pairs_table
 from .base import Labeller, LabellerParams, Prepared, param
@@ -71,7 +71,13 @@ class Cloud3D(Labeller):
     kernels = ("fovlabel.geometry._voxel_kernels:backproject_voxels",
                "fovlabel.geometry._voxel_kernels:voxelize_points",
                "fovlabel.geometry._voxel_kernels:visible_points",
-               "fovlabel._incidence_kernels:fill_bitsets", "fovlabel._incidence_kernels:bitset_counts")
+               "fovlabel._incidence_kernels:fill_bitsets", "fovlabel._incidence_kernels:bitset_counts",
+               "fovlabel._incidence_kernels:anchor_columns", "fovlabel._incidence_kernels:list_counts",
+               "fovlabel._incidence_kernels:list_cost")
+    #: a chunk's pairs are in memory at once: 500 anchors of a room-sized scene are ~10^5-10^6 pairs
+    chunk_frames = 500
+    #: the counting kernels release the GIL: a chunk counts its anchor blocks in the run's threads
+    chunk_threads = True
 
     def warm_up(self) -> None:
         from ..geometry.voxels import backproject_voxels, visible_points, voxelize_points
@@ -85,7 +91,8 @@ class Cloud3D(Labeller):
         visible_points(points, camera, R, t)
         visible_points(points, camera, R, t, depth=depth, units_per_m=1000.0)
         incidence = Incidence.from_sets([keys, keys])
-        shared_counts(incidence, np.array([0]), np.array([1]))
+        for method in ("lists", "bitsets"):
+            shared_counts(incidence, np.array([0]), np.array([1]), method=method)
 
     def requires(self, frames, params):
         source = choose_source(frames, params)
@@ -93,20 +100,23 @@ class Cloud3D(Labeller):
             return ("point_ids",)
         return (*schema.POSE_COLUMNS, *INTRINSICS, *(("depth_path", "depth_scale") if source == "rgbd" else ()))
 
-    def prepare(self, frames, params, root=None, jobs=1) -> Prepared:
+    def prepare(self, frames, params, root=None, jobs=1, workdir=None) -> Prepared:
         frames = frames.copy()
         source = choose_source(frames, params, root)
         self.check_frames(frames, params)
         if source in ("rgbd", "scene"):
             _check_intrinsics(frames, root)
         root = Path(root or ".")
+        # the frames' sets go through the builder frame by frame, spilled to ``workdir`` when given
+        builder = IncidenceBuilder(len(frames), workdir)
         if source == "tracks":
-            sets, reach = track_sets(frames)
+            reach = track_sets(frames, builder)
         elif source == "rgbd":
-            sets, reach = rgbd_sets(frames, params, root, jobs)
+            reach = rgbd_sets(frames, params, root, jobs, builder)
         else:
-            sets, reach = scene_sets(frames, params, root)
-        state = _state(frames, sets, reach, params)
+            reach = scene_sets(frames, params, root, builder)
+        current_phase().describe(note="indexing the " + ("points" if source == "tracks" else "voxels"))
+        state = _state(frames, builder.finish(), reach, params, jobs)
         notes = [f"3D source: {source}" + ("" if source == "tracks" else f", voxel {params.voxel_m:g} m")]
         frames["observed"] = np.where(frames["usable"].to_numpy(), state["sizes"], 0).astype(np.int64)
         empty = frames["usable"].to_numpy() & (state["sizes"] == 0)
@@ -121,6 +131,9 @@ class Cloud3D(Labeller):
 
     def label_chunk(self, state, chunk, run, params):
         return label_chunk(state, chunk, run)
+
+    def worker_state(self, state):
+        return {**state, "threads": 1}
 
 
 def _where(row, root) -> str:
@@ -173,14 +186,42 @@ def _depth_of(frames, i, root: Path):
     return read_depth(root / row["depth_path"], width=row["width"], height=row["height"])
 
 
-def rgbd_sets(frames, params, root: Path, jobs: int = 1):
-    """Voxel keys and reach (largest point distance) of each usable frame's depth image.
+def _cameras(frames) -> list:
+    """Each frame's PinholeCamera (None where not usable), from whole columns (no row objects)."""
+    fx, fy, cx, cy = (frames[c].to_numpy(np.float64) for c in ("fx", "fy", "cx", "cy"))
+    width, height = (frames[c].to_numpy(np.float64, na_value=0) for c in ("width", "height"))
+    usable = frames["usable"].to_numpy()
+    return [PinholeCamera(fx[i], fy[i], cx[i], cy[i], int(width[i]), int(height[i])) if usable[i] else None
+            for i in range(len(frames))]
+
+
+def _ordered_map(fn, items, threads: int):
+    """fn(item) for every item, in order, in ``threads`` threads; at most 2 x threads results
+    wait to be consumed (memory stays bounded whatever the number of items)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    if threads == 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        waiting: deque = deque()
+        for item in items:
+            waiting.append(pool.submit(fn, item))
+            if len(waiting) >= 2 * threads:
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()
+
+
+def rgbd_sets(frames, params, root: Path, jobs: int, builder: IncidenceBuilder) -> np.ndarray:
+    """Each usable frame's depth image into ``builder`` (its voxel keys); returns the reaches
+    (largest point distance from the camera).
 
     ``jobs`` threads decode and back-project frames side by side (Pillow's decoder and the kernel
     release the GIL); results do not depend on it."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from ..geometry.voxels import KEY_LIMIT, backproject_voxels
+    from ..io.depth import read_depth
 
     R, t = _poses(frames)
     max_depth = np.inf if params.max_depth_m is None else params.max_depth_m
@@ -193,34 +234,35 @@ def rgbd_sets(frames, params, root: Path, jobs: int = 1):
         if not np.isfinite(row["depth_scale"]) or row["depth_scale"] <= 0:
             raise InputError(f"frame {row['key']!r}: depth_scale {row['depth_scale']} is not a number > 0 "
                              "(depth image units per metre)", file=_where(row, root), column="depth_scale")
-    cameras = [PinholeCamera.from_row(frames.iloc[i]) if frames["usable"].iat[i] else None
-               for i in range(len(frames))]
+    cameras = _cameras(frames)
     scales = frames["depth_scale"].to_numpy(np.float64)
+    paths = frames["depth_path"].tolist()
 
     def one(i):
-        depth = _depth_of(frames, i, root)
-        keys, reach, bad = backproject_voxels(depth, cameras[i], scales[i], R[i], t[i], params.voxel_m,
+        camera = cameras[i]
+        depth = read_depth(root / paths[i], width=camera.width, height=camera.height)
+        keys, reach, bad = backproject_voxels(depth, camera, scales[i], R[i], t[i], params.voxel_m,
                                               stride=params.pixel_stride, max_depth_m=max_depth)
         if bad:
             raise InputError(f"{bad} points lie beyond ±{KEY_LIMIT} voxels of the origin; use a larger voxel_m",
-                             file=root / frames["depth_path"].iat[i])
+                             file=root / paths[i])
         return keys, reach
 
-    sets, reach = [None] * len(frames), np.zeros(len(frames))
+    reach = np.zeros(len(frames))
     step = current_phase().describe("decoding depth", total=len(usable), unit="image")
-    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
-        for i, (keys, r) in zip(usable, pool.map(one, usable)):
-            sets[i], reach[i] = keys, r
-            step.advance()
-    return sets, reach
+    for i, (keys, r) in zip(usable, _ordered_map(one, usable, max(1, int(jobs)))):
+        builder.add(int(i), keys)
+        reach[i] = r
+        step.advance()
+    return reach
 
 
-def track_sets(frames):
-    sets = [None] * len(frames)
+def track_sets(frames, builder: IncidenceBuilder) -> np.ndarray:
+    """Each usable frame's SfM point ids into ``builder``; reaches are unbounded (no geometry)."""
     for i in np.flatnonzero(frames["usable"].to_numpy()):
         ids = frames["point_ids"].iloc[i]
-        sets[i] = np.unique(np.asarray([] if ids is None else ids, np.int64))
-    return sets, np.full(len(frames), np.inf)
+        builder.add(int(i), np.unique(np.asarray([] if ids is None else ids, np.int64)))
+    return np.full(len(frames), np.inf)
 
 
 def scene_points(params, frames, root) -> np.ndarray:
@@ -238,15 +280,16 @@ def scene_points(params, frames, root) -> np.ndarray:
     return downsample_points(points, params.voxel_m / 2)
 
 
-def scene_sets(frames, params, root):
-    """Voxel keys of the scene points each usable frame sees (geometry.voxels.visible_points)."""
+def scene_sets(frames, params, root, builder: IncidenceBuilder) -> np.ndarray:
+    """Voxel keys of the scene points each usable frame sees (geometry.voxels.visible_points)
+    into ``builder``; returns the reaches."""
     from ..geometry.voxels import visible_points, voxelize_points
 
     current_phase().describe("fusing the scene" if params.scene_from_rgbd else "reading the scene")
     points = scene_points(params, frames, root)
     R, t = _poses(frames)
     max_depth = np.inf if params.max_depth_m is None else params.max_depth_m
-    sets, reach = [None] * len(frames), np.zeros(len(frames))
+    reach = np.zeros(len(frames))
     usable = np.flatnonzero(frames["usable"].to_numpy())
     step = current_phase().describe("projecting the scene", total=len(usable), unit="frame")
     for i in usable:
@@ -258,25 +301,52 @@ def scene_sets(frames, params, root):
                               units_per_m=float(row["depth_scale"]) if has_depth else 1.0,
                               depth_tol=params.depth_tol, max_depth_m=max_depth)
         visible = points[seen]
-        sets[i], _ = voxelize_points(visible, params.voxel_m)
+        builder.add(int(i), voxelize_points(visible, params.voxel_m)[0])
         reach[i] = np.linalg.norm(visible - t[i], axis=1).max() if len(visible) else 0.0
-    return sets, reach
+    return reach
 
 
-def _state(frames, sets, reach, params) -> dict:
-    """What the chunks need: the incidence matrix, set sizes, and camera centres, axes, reaches."""
-    incidence = Incidence.from_sets(sets)
+def _state(frames, incidence: Incidence, reach, params, threads: int = 1) -> dict:
+    """What the chunks need: the incidence matrix, set sizes, camera centres, axes, reaches, and
+    how many threads a chunk counts in."""
     R, t = _poses(frames) if np.isfinite(frames["qw"].to_numpy(np.float64)).all() else (None, None)
     return {"incidence": incidence, "sizes": incidence.sizes,
             "reach": reach + np.sqrt(3.0) * float(params.voxel_m),  # a voxel's points reach further
-            "centre": t, "axis": None if R is None else R[:, :, 2]}
+            "centre": t, "axis": None if R is None else R[:, :, 2], "threads": max(1, int(threads))}
+
+
+#: anchors counted together inside a chunk (the chunk's threads take these blocks): at most this
+#: many, holding at most ANCHOR_ENTRIES voxels between them (memory bounded by the block)
+ANCHOR_BLOCK = 128
+ANCHOR_ENTRIES = 1 << 20
+
+
+def _counts(state, anchors, targets, within: bool):
+    """(a, b, shared) of the chunk's anchors against its targets, in anchor blocks counted in the
+    state's threads; within a group only targets after the block's first anchor are counted."""
+    from ..incidence import row_blocks
+
+    incidence = state["incidence"]
+    blocks = list(row_blocks(incidence.sizes[anchors], ANCHOR_ENTRIES, ANCHOR_BLOCK))
+
+    def block(bounds):
+        block_anchors = anchors[bounds[0]:bounds[1]]
+        block_targets = targets[targets > block_anchors[0]] if within else targets
+        if not len(block_targets):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        i, j, shared = shared_counts(incidence, block_anchors, block_targets)
+        return block_anchors[i], block_targets[j], shared
+
+    parts = list(_ordered_map(block, blocks, state.get("threads", 1)))
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return tuple(np.concatenate(p) for p in zip(*parts))
 
 
 def label_chunk(state, chunk, run):
     anchors = np.asarray(chunk.anchors, np.int64)
     targets = np.asarray(chunk.targets, np.int64)
-    i, j, shared = shared_counts(state["incidence"], anchors, targets)
-    a, b = anchors[i], targets[j]
+    a, b, shared = _counts(state, anchors, targets, chunk.mode == "within")
     if chunk.mode == "within":
         keep = a < b
         a, b, shared = a[keep], b[keep], shared[keep]

@@ -105,7 +105,7 @@ class Weak2D(Labeller):
                      "heading_deg": frames["grid_heading_deg"].to_numpy(np.float64)}
         return frames, placement, [], {}
 
-    def prepare(self, frames, params, root=None, jobs=1) -> Prepared:
+    def prepare(self, frames, params, root=None, jobs=1, workdir=None) -> Prepared:
         frames, placement, notes, meta = self.place_sectors(frames, params)
         state = sector_state(frames, params, placement)
         if params.fov_deg == "intrinsics":

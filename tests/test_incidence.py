@@ -1,0 +1,80 @@
+"""The incidence matrix of frames' sets: built in memory or spilled to a folder, read in blocks,
+counted by list walks or bitsets; every way gives the same counts as Python set intersections."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from fovlabel import incidence
+
+
+def _sets(seed=4, n=60, universe=3000):
+    rng = np.random.default_rng(seed)
+    sets = [np.unique(rng.integers(0, universe, rng.integers(50, 400))) * 7919 + 2**40 for _ in range(n)]
+    sets[5] = np.zeros(0, np.int64)  # observes nothing
+    sets[9] = None  # not usable
+    sets[10] = sets[11].copy()  # identical sets
+    sets[12] = sets[13][::3].copy()  # nested
+    return sets
+
+
+def _expected(sets, anchors, targets):
+    out = {}
+    for i, a in enumerate(anchors):
+        for j, b in enumerate(targets):
+            if sets[a] is None or sets[b] is None:
+                continue
+            c = len(set(sets[a].tolist()) & set(sets[b].tolist()))
+            if c:
+                out[(i, j)] = c
+    return out
+
+
+@pytest.mark.parametrize("spill", [False, True])
+def test_counts_match_python_sets_whatever_the_blocks(tmp_path, monkeypatch, spill):
+    sets = _sets()
+    monkeypatch.setattr(incidence, "MERGE_KEYS", 500)  # many vocabulary merges
+    matrix = incidence.Incidence.from_sets(sets, tmp_path / "spill" if spill else None)
+    assert (matrix.path is not None) == spill and (matrix.indices is None) == spill
+    assert matrix.dtype == "int32"  # compact ids where they fit
+    assert matrix.sizes.tolist() == [0 if s is None else len(s) for s in sets]
+    if spill:
+        assert [p.name.split("-")[0] for p in (tmp_path / "spill").iterdir()] == ["ids"]  # keys file gone
+    anchors, targets = np.arange(0, 25), np.r_[np.arange(10, 60), 3]  # targets need not be sorted
+    expected = _expected(sets, anchors, targets)
+    for method, entries, rows in (("auto", 1 << 21, 4096), ("lists", 700, 4096), ("bitsets", 700, 3),
+                                  ("bitsets", 1 << 21, 4096)):
+        monkeypatch.setattr(incidence, "TARGET_ENTRIES", entries)
+        monkeypatch.setattr(incidence, "TARGET_BLOCK", rows)
+        i, j, c = incidence.shared_counts(matrix, anchors, targets, method=method)
+        assert dict(zip(zip(i.tolist(), j.tolist()), c.tolist())) == expected, (method, entries, rows)
+
+
+def test_a_spilled_matrix_pickles_as_its_path(tmp_path):
+    sets = _sets()
+    matrix = incidence.Incidence.from_sets(sets, tmp_path)
+    data = pickle.dumps(matrix)
+    assert len(data) < 2_000 + 8 * len(sets)  # the path and indptr, not the ids
+    again = pickle.loads(data)
+    for rows in (np.arange(3, 17), np.array([40, 2, 33])):
+        for got, want in zip(again.rows(rows), matrix.rows(rows)):
+            assert np.array_equal(got, want)
+    in_memory = incidence.Incidence.from_sets(sets)
+    assert np.array_equal(in_memory.rows(np.arange(len(sets)))[1], matrix.rows(np.arange(len(sets)))[1])
+
+
+def test_builder_refuses_frames_out_of_order(tmp_path):
+    builder = incidence.IncidenceBuilder(3, tmp_path)
+    builder.add(1, np.array([1, 2]))
+    with pytest.raises(ValueError, match="increasing order"):
+        builder.add(0, np.array([3]))
+
+
+def test_row_blocks_bound_entries_and_rows():
+    sizes = np.array([5, 5, 20, 1, 1, 1, 9])
+    blocks = list(incidence.row_blocks(sizes, 10, 2))
+    assert blocks == [(0, 2), (2, 3), (3, 5), (5, 7)]  # a row larger than the limit is a block alone
+    assert list(incidence.row_blocks(np.zeros(0, np.int64), 10, 2)) == []
