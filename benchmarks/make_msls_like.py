@@ -52,7 +52,7 @@ def make(out: Path, frames: int, cities: int = 8, seed: int = 0) -> int:
     total = 0
     for k in range(cities):
         x, y, h, drive = city_frames(frames // cities, rng)
-        lat0, lon0 = 40.0 + 2.0 * k, -120.0 + 6.0 * k  # one UTM zone a city
+        lat0, lon0 = 40.0 + 2.0 * (k % 15), -120.0 + 6.0 * k  # one UTM zone a city (30 cities: up to 68°N, 54°E)
         lat = lat0 + y / EARTH_M_PER_DEG
         lon = lon0 + x / (EARTH_M_PER_DEG * math.cos(math.radians(lat0)))
         query_drives = rng.random(int(drive.max()) + 1) < 0.25

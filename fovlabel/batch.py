@@ -90,19 +90,25 @@ def _chunk_tables(state, config, chunks, jobs, skip=frozenset(), scheduler=None)
         yield from dask_chunk_tables(scheduler, labeller.label_chunk, labeller.worker_state(state), todo,
                                      config.run, config.params)
         return
-    if labeller.chunk_threads and jobs > 1 and len(todo) > 1:
-        # the labeller counts in its own threads: label the next chunk while this one is written
+    if labeller.parallel in ("threads", "inside") and jobs > 1 and len(todo) > 1:
+        # threads of this process, in chunk order, a bounded number ahead: "threads" labels jobs
+        # chunks at once; "inside" (the labeller's own threads) the next one while one is written
+        from collections import deque
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=1) as ahead:
-            future = ahead.submit(labeller.label_chunk, state, todo[0], config.run, config.params)
-            for k, c in enumerate(todo):
-                table = future.result()
-                if k + 1 < len(todo):
-                    future = ahead.submit(labeller.label_chunk, state, todo[k + 1], config.run, config.params)
-                yield c.index, table
+        width = jobs if labeller.parallel == "threads" else 1
+        with ThreadPoolExecutor(max_workers=width) as pool:
+            waiting: deque = deque()
+            for c in todo:
+                waiting.append((c, pool.submit(labeller.label_chunk, state, c, config.run, config.params)))
+                if len(waiting) > width:
+                    done, future = waiting.popleft()
+                    yield done.index, future.result()
+            while waiting:
+                done, future = waiting.popleft()
+                yield done.index, future.result()
         return
-    if jobs == 1 or len(todo) <= 1 or labeller.chunk_threads:
+    if jobs == 1 or len(todo) <= 1 or labeller.parallel == "inside":
         for c in todo:
             yield c.index, labeller.label_chunk(state, c, config.run, config.params)
         return

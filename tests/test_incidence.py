@@ -78,3 +78,30 @@ def test_row_blocks_bound_entries_and_rows():
     blocks = list(incidence.row_blocks(sizes, 10, 2))
     assert blocks == [(0, 2), (2, 3), (3, 5), (5, 7)]  # a row larger than the limit is a block alone
     assert list(incidence.row_blocks(np.zeros(0, np.int64), 10, 2)) == []
+
+
+def test_3d_labels_do_not_depend_on_jobs_blocks_or_chunks(tmp_path, monkeypatch):
+    """The bundled RGB-D room: --jobs 2 with 3-frame chunks and 2-frame anchor blocks, the
+    in-memory API, and one thread with whole chunks give the same pairs (keep_zero too); the
+    spill folder is gone after the commit."""
+    import pandas as pd
+
+    from conftest import ROOT
+    from fovlabel import annotate, read_pairs
+    from fovlabel.labellers import cloud3d
+
+    csv = ROOT / "sample_data" / "rgbd_room" / "frames.csv"
+    common = dict(labeller="cloud3d", mode="within", reader_options={"pose": "cam_to_world"})
+    for keep_zero in (False, True):
+        whole = annotate(csv, "csv", out=tmp_path / f"one{keep_zero}", jobs=1, keep_zero=keep_zero, **common)
+        with monkeypatch.context() as m:
+            m.setattr(cloud3d, "ANCHOR_BLOCK", 2)
+            m.setattr(cloud3d, "TABLE_SLICE", 5)
+            split = annotate(csv, "csv", out=tmp_path / f"two{keep_zero}", jobs=2, chunk_frames=3,
+                             keep_zero=keep_zero, **common)
+            in_memory = annotate(csv, "csv", jobs=2, chunk_frames=3, keep_zero=keep_zero, **common)
+        assert whole.pairs == split.pairs == len(in_memory) > 0
+        pd.testing.assert_frame_equal(read_pairs(tmp_path / f"one{keep_zero}"), read_pairs(tmp_path / f"two{keep_zero}"))
+        pd.testing.assert_frame_equal(read_pairs(tmp_path / f"one{keep_zero}"),
+                                      in_memory.reset_index(drop=True), check_dtype=False)
+        assert sorted(p.name for p in (tmp_path / f"two{keep_zero}").iterdir()) == ["frames.parquet", "pairs.parquet"]

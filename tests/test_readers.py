@@ -145,3 +145,18 @@ def test_csv_bad_role_and_missing_position(tmp_path):
     (tmp_path / "b.csv").write_text("key,heading_deg\na,10\n")
     with pytest.raises(InputError, match="needs columns key, lat, lon, heading_deg"):
         read_frames(tmp_path / "b.csv", "csv")
+
+
+def test_few_valued_string_columns_hold_one_object_a_value():
+    """role, group, crs, source_file and flag repeat a handful of values over every frame: each
+    distinct value is one object (8 bytes a row), with None where a frame has none."""
+    from conftest import ROOT
+    from fovlabel.readers import SHARED_STRINGS, read_frames
+
+    frames = read_frames(ROOT / "sample_data" / "msls", "msls")
+    for column in SHARED_STRINGS:
+        values = frames[column].tolist()
+        assert frames[column].dtype == object
+        assert len({id(v) for v in values}) == len(set(values))  # one object per distinct value
+    assert set(frames["role"]) == {"query", "database"} and frames["flag"].isna().any()
+    assert all(v is None for v in frames.loc[frames["flag"].isna(), "flag"])

@@ -492,7 +492,7 @@ def _intersection_area(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, A, B, cuts, c
     return min(max(area, 0.0), min(0.5 * ar * ar * afov, 0.5 * br * br * bfov))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def sector_overlap_batch(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, measure_ioa, out):
     """Overlap for n pairs of sectors (1-D float64 arrays of equal length, radians, metres)."""
     A = np.empty(9)
@@ -724,7 +724,7 @@ def _view_pair(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, theta, A, B, E, cuts,
     return inter, seen
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def view_overlap_batch(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, theta, measure_ioa, out):
     """View-consistent overlap for n pairs of sectors: |A ∩ B ∩ V_θ| over |A ∪ B| (iou) or |A|
     (ioa), θ in radians, (0, π] (arrays as sector_overlap_batch)."""

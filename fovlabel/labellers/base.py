@@ -18,9 +18,11 @@ models): a :class:`Labeller` subclass with
   of the run's own (in the output's partial folder, removed at the commit) where it may spill state
   that need not stay in memory (the 3D labeller's voxel sets), or None;
 - ``chunk_frames``: its default anchors per chunk (a chunk's pairs are in memory at once);
-- ``chunk_threads``: True when ``label_chunk`` uses the state's threads itself (GIL-free kernels):
-  the chunks then run one after the other in the main process instead of in worker processes,
-  and ``worker_state(state)`` gives the state for a single-threaded worker elsewhere (Dask);
+- ``parallel``: how ``--jobs`` runs its chunks: "processes" (joblib worker processes, the state
+  sent to each), "threads" (``jobs`` threads of this process: ``label_chunk`` releases the GIL
+  for its heavy work, so nothing is copied or sent), or "inside" (``label_chunk`` uses the
+  state's threads itself; chunks run one after the other, the next labelled while one is
+  written); ``worker_state(state)`` gives the state for a single-threaded worker elsewhere (Dask);
 - ``label_chunk(state, chunk, run, params) -> pyarrow.Table``: the pairs of one chunk, where
   ``run`` is the run's :class:`~fovlabel.config.RunSettings` (mode, positive, keep_zero, ...);
 - optionally ``kernels`` ("module:function" names of the Numba kernels it runs) and
@@ -102,7 +104,7 @@ class Labeller:
     pairs_schema: ClassVar[pa.Schema]
     kernels: ClassVar[tuple[str, ...]] = ()
     chunk_frames: ClassVar[int] = 5_000
-    chunk_threads: ClassVar[bool] = False
+    parallel: ClassVar[str] = "processes"
 
     def warm_up(self) -> None:
         """Run every kernel of :attr:`kernels` once on a tiny input (compiling or loading it)."""

@@ -77,7 +77,7 @@ class Cloud3D(Labeller):
     #: a chunk's pairs are in memory at once: 500 anchors of a room-sized scene are ~10^5-10^6 pairs
     chunk_frames = 500
     #: the counting kernels release the GIL: a chunk counts its anchor blocks in the run's threads
-    chunk_threads = True
+    parallel = "inside"
 
     def warm_up(self) -> None:
         from ..geometry.voxels import backproject_voxels, visible_points, voxelize_points
@@ -321,40 +321,50 @@ ANCHOR_BLOCK = 128
 ANCHOR_ENTRIES = 1 << 20
 
 
-def _counts(state, anchors, targets, within: bool):
-    """(a, b, shared) of the chunk's anchors against its targets, in anchor blocks counted in the
-    state's threads; within a group only targets after the block's first anchor are counted."""
+#: pairs whose columns are computed at once (memory: ~150 bytes a pair while they are)
+TABLE_SLICE = 1 << 18
+
+
+def label_chunk(state, chunk, run):
+    """The chunk's pairs: its anchors in blocks (rows consecutive, so the blocks' pairs, each
+    sorted by (a, b), are in order), counted and turned into table slices in the state's threads;
+    within a group only targets after the block's first anchor are counted."""
+    import pyarrow as pa
+
     from ..incidence import row_blocks
 
+    anchors = np.asarray(chunk.anchors, np.int64)
+    targets = np.asarray(chunk.targets, np.int64)
+    within = chunk.mode == "within"
     incidence = state["incidence"]
-    blocks = list(row_blocks(incidence.sizes[anchors], ANCHOR_ENTRIES, ANCHOR_BLOCK))
 
     def block(bounds):
         block_anchors = anchors[bounds[0]:bounds[1]]
         block_targets = targets[targets > block_anchors[0]] if within else targets
-        if not len(block_targets):
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-        i, j, shared = shared_counts(incidence, block_anchors, block_targets)
-        return block_anchors[i], block_targets[j], shared
+        if len(block_targets):
+            i, j, shared = shared_counts(incidence, block_anchors, block_targets)
+            a, b = block_anchors[i], block_targets[j]
+        else:
+            a = b = shared = np.zeros(0, np.int64)
+        if within:
+            keep = a < b
+            a, b, shared = a[keep], b[keep], shared[keep]
+        if run.keep_zero:  # every pair whose points could meet: centres closer than the reaches
+            a, b, shared = _with_zero_pairs(state, chunk, block_anchors, targets, a, b, shared)
+        order = np.lexsort((b, a))
+        a, b, shared = a[order].astype(np.int32), b[order].astype(np.int32), shared[order].astype(np.int32)
+        return [_pairs_slice(state, a[k:k + TABLE_SLICE], b[k:k + TABLE_SLICE], shared[k:k + TABLE_SLICE],
+                             run.positive) for k in range(0, len(a), TABLE_SLICE)]
 
-    parts = list(_ordered_map(block, blocks, state.get("threads", 1)))
-    if not parts:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return tuple(np.concatenate(p) for p in zip(*parts))
+    blocks = row_blocks(incidence.sizes[anchors], ANCHOR_ENTRIES, ANCHOR_BLOCK)
+    tables = [t for part in _ordered_map(block, blocks, state.get("threads", 1)) for t in part]
+    return pa.concat_tables(tables) if tables else schema.PAIRS_3D_SCHEMA.empty_table()
 
 
-def label_chunk(state, chunk, run):
-    anchors = np.asarray(chunk.anchors, np.int64)
-    targets = np.asarray(chunk.targets, np.int64)
-    a, b, shared = _counts(state, anchors, targets, chunk.mode == "within")
-    if chunk.mode == "within":
-        keep = a < b
-        a, b, shared = a[keep], b[keep], shared[keep]
-    if run.keep_zero:  # every pair whose points could meet: centres closer than the reaches
-        a, b, shared = _with_zero_pairs(state, chunk, anchors, targets, a, b, shared)
-    order = np.lexsort((b, a))
-    a, b, shared = a[order], b[order], shared[order]
+def _pairs_slice(state, a, b, shared, positive: float):
+    """The pairs table of counted pairs (a, b sorted): IoU, coverages, distance and axis angle."""
     size_a, size_b = state["sizes"][a], state["sizes"][b]
+    shared = shared.astype(np.int64)
     union = size_a + size_b - shared
     iou = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
     cover_a = np.where(size_a > 0, shared / np.maximum(size_a, 1), 0.0)
@@ -365,7 +375,7 @@ def label_chunk(state, chunk, run):
         angle = np.degrees(np.arccos(cos))
     else:
         dist = angle = np.full(len(a), np.nan)
-    return pairs_table(schema.PAIRS_3D_SCHEMA, a, b, iou, dist, angle, run.positive,
+    return pairs_table(schema.PAIRS_3D_SCHEMA, a, b, iou, dist, angle, positive,
                        cover_a=cover_a.astype(np.float32), cover_b=cover_b.astype(np.float32),
                        shared=shared.astype(np.int32))
 

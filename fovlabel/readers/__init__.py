@@ -117,6 +117,11 @@ def read_frames(path, format: str | None = None, **options) -> pd.DataFrame:
     return finalize_frames(reader(Path(path), **options), Path(path), READERS[format].groups)
 
 
+#: string columns with few distinct values (a million frames, a handful of roles, groups, CRSs,
+#: source files and flags): each distinct value is held once
+SHARED_STRINGS = ("role", "group", "crs", "source_file", "flag")
+
+
 def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFrame:
     """Add ``frame_id``, fill optional columns, order and type them; refuse duplicate keys.
 
@@ -146,6 +151,10 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFra
     frames = frames.astype(dtypes)
     for c in (f.name for f in FRAMES_SCHEMA if f.type == "string"):
         frames[c] = frames[c].astype(object).where(frames[c].notna(), None)
+    for c in SHARED_STRINGS:  # one object a distinct value: 8 bytes a row, not ~60
+        codes, uniques = pd.factorize(frames[c], use_na_sentinel=True)
+        frames[c] = pd.Series(np.append(np.asarray(uniques, dtype=object), None)[codes], index=frames.index,
+                              dtype=object)
     frames.attrs = {**({"notes": notes} if notes else {}), **({"image_root": image_root} if image_root else {})}
     return frames
 
