@@ -9,15 +9,14 @@
    ratio, and how far the 32-point polygons are from the exact values.
 2. End to end: a synthetic city of ~100k frames (lat/lon CSV) read, projected, paired, labelled and
    written to Parquet by ``fovlabel.annotate``, in a fresh child process per ``--jobs`` value so
-   that its peak memory (max RSS, and that of its worker processes) is its own. Prints frames/s,
-   pairs and peak memory.
+   that its peak memory (of the whole process tree; benchmarks/_child.py) is its own. Prints
+   frames/s, pairs and peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import resource
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _child import run_measured  # noqa: E402
 
 EARTH_R = 6_378_137.0
 
@@ -114,13 +116,7 @@ def e2e_child(csv: str, out: str, jobs: int):
     t0 = time.perf_counter()
     summary = fovlabel.annotate(csv, "csv", out=out, mode="within", jobs=jobs, fov_deg=90.0, radius_m=50.0)
     seconds = time.perf_counter() - t0
-    if jobs > 1:  # end joblib's reusable workers so that their peak memory is counted below
-        from joblib.externals.loky import get_reusable_executor
-
-        get_reusable_executor().shutdown(wait=True)
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"{summary.frames} {summary.pairs} {seconds} {own} {workers}")
+    print(f"{summary.frames} {summary.pairs} {seconds}")
 
 
 def bench_e2e(frames: int, jobs_list):
@@ -133,15 +129,13 @@ def bench_e2e(frames: int, jobs_list):
         subprocess.run([sys.executable, "-c", "import fovlabel; fovlabel.weak_fov_overlap(0, 0, 0, 1, 1, 0)"], check=True)
         for jobs in jobs_list:
             out = Path(tmp) / f"labels-{jobs}"
-            res = subprocess.run([sys.executable, __file__, "--e2e-child", str(csv), str(out), str(jobs)],
-                                 check=True, capture_output=True, text=True)
-            n_frames, n_pairs, seconds, own_kib, worker_kib = res.stdout.split()
+            _, tree, _, stdout = run_measured([sys.executable, __file__, "--e2e-child", csv, out, jobs], quiet=True)
+            n_frames, n_pairs, seconds = stdout.split()
             seconds = float(seconds)
             size = sum(p.stat().st_size for p in out.iterdir()) / 2**20
-            workers = f", each worker <= {int(worker_kib) / 2**10:.0f} MiB" if jobs > 1 else ""
             print(f"  jobs={jobs}: {int(n_frames) / seconds:>10,.0f} frames/s ({seconds:.1f} s), "
-                  f"{int(n_pairs):,} pairs, {size:.0f} MiB on disk, peak memory (max RSS) "
-                  f"{int(own_kib) / 2**10:.0f} MiB{workers}")
+                  f"{int(n_pairs):,} pairs, {size:.0f} MiB on disk, peak memory {tree:.0f} MiB "
+                  "(the whole process tree)")
 
 
 def main():
