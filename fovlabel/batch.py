@@ -91,22 +91,15 @@ def _chunk_tables(state, config, chunks, jobs, skip=frozenset(), scheduler=None)
                                      config.run, config.params)
         return
     if labeller.parallel in ("threads", "inside") and jobs > 1 and len(todo) > 1:
-        # threads of this process, in chunk order, a bounded number ahead: "threads" labels jobs
+        # threads of this process, in chunk order, one chunk ahead of them: "threads" labels jobs
         # chunks at once; "inside" (the labeller's own threads) the next one while one is written
-        from collections import deque
-        from concurrent.futures import ThreadPoolExecutor
+        from ._threads import ordered_map
 
         width = jobs if labeller.parallel == "threads" else 1
-        with ThreadPoolExecutor(max_workers=width) as pool:
-            waiting: deque = deque()
-            for c in todo:
-                waiting.append((c, pool.submit(labeller.label_chunk, state, c, config.run, config.params)))
-                if len(waiting) > width:
-                    done, future = waiting.popleft()
-                    yield done.index, future.result()
-            while waiting:
-                done, future = waiting.popleft()
-                yield done.index, future.result()
+        tables = ordered_map(lambda c: labeller.label_chunk(state, c, config.run, config.params), todo,
+                             width, waiting=width + 1)
+        for c, table in zip(todo, tables):
+            yield c.index, table
         return
     if jobs == 1 or len(todo) <= 1 or labeller.parallel == "inside":
         for c in todo:

@@ -80,7 +80,7 @@ class Incidence:
         ptr = np.zeros(len(rows) + 1, np.int64)
         np.cumsum(lengths, out=ptr[1:])
         ids = self._ids()
-        if len(rows) and (rows[-1] - rows[0] == len(rows) - 1):  # consecutive rows: one slice
+        if len(rows) and (np.diff(rows) == 1).all():  # consecutive rows: one slice
             out = np.array(ids[start[0]:stop[-1]])
         else:
             where = np.repeat(start - ptr[:-1], lengths) + np.arange(ptr[-1])
@@ -157,12 +157,6 @@ class IncidenceBuilder:
                 dst.write(np.searchsorted(self.vocabulary, keys).astype(dtype).tobytes())
         keys_path.unlink()
         return Incidence(indptr, None, n_columns, str(ids_path), np.dtype(dtype).name)
-
-
-def column_ids(keys: np.ndarray) -> np.ndarray:
-    """Dense ids (0..n_unique-1, in key order) of keys: their positions among the distinct keys."""
-    keys = np.asarray(keys, np.int64)
-    return np.searchsorted(np.unique(keys), keys).astype(np.int64)
 
 
 def row_blocks(sizes, limit_entries: int, limit_rows: int):

@@ -95,6 +95,20 @@ def set_overlaps(sets):
     return out
 
 
+def shared_counts(sets, anchors, targets):
+    """{(i, j): |sets[anchors[i]] ∩ sets[targets[j]]|} of every anchor/target pair sharing
+    something (None: a frame that observes nothing), by Python set intersection."""
+    out = {}
+    for i, a in enumerate(anchors):
+        for j, b in enumerate(targets):
+            if sets[a] is None or sets[b] is None:
+                continue
+            shared = len(set(sets[a].tolist()) & set(sets[b].tolist()))
+            if shared:
+                out[(i, j)] = shared
+    return out
+
+
 def depth_consistency(depth_a, depth_b, K, T_a, T_b, units_per_m, tol=0.05, stride=4):
     """Share of frame a's valid pixels that, moved into frame b's camera, land inside b's image in
     front of it with a depth within ``tol`` (relative) of b's depth there."""

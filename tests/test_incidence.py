@@ -8,6 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
+import naive
 from fovlabel import incidence
 
 
@@ -21,18 +22,6 @@ def _sets(seed=4, n=60, universe=3000):
     return sets
 
 
-def _expected(sets, anchors, targets):
-    out = {}
-    for i, a in enumerate(anchors):
-        for j, b in enumerate(targets):
-            if sets[a] is None or sets[b] is None:
-                continue
-            c = len(set(sets[a].tolist()) & set(sets[b].tolist()))
-            if c:
-                out[(i, j)] = c
-    return out
-
-
 @pytest.mark.parametrize("spill", [False, True])
 def test_counts_match_python_sets_whatever_the_blocks(tmp_path, monkeypatch, spill):
     sets = _sets()
@@ -44,7 +33,7 @@ def test_counts_match_python_sets_whatever_the_blocks(tmp_path, monkeypatch, spi
     if spill:
         assert [p.name.split("-")[0] for p in (tmp_path / "spill").iterdir()] == ["ids"]  # keys file gone
     anchors, targets = np.arange(0, 25), np.r_[np.arange(10, 60), 3]  # targets need not be sorted
-    expected = _expected(sets, anchors, targets)
+    expected = naive.shared_counts(sets, anchors, targets)
     for method, entries, rows in (("auto", 1 << 21, 4096), ("lists", 700, 4096), ("bitsets", 700, 3),
                                   ("bitsets", 1 << 21, 4096)):
         monkeypatch.setattr(incidence, "TARGET_ENTRIES", entries)
@@ -105,3 +94,37 @@ def test_3d_labels_do_not_depend_on_jobs_blocks_or_chunks(tmp_path, monkeypatch)
         pd.testing.assert_frame_equal(read_pairs(tmp_path / f"one{keep_zero}"),
                                       in_memory.reset_index(drop=True), check_dtype=False)
         assert sorted(p.name for p in (tmp_path / f"two{keep_zero}").iterdir()) == ["frames.parquet", "pairs.parquet"]
+
+
+def test_ordered_map_keeps_order_bounds_the_waiting_and_raises_the_first_failure():
+    import threading
+    import time
+
+    from fovlabel._threads import ordered_map
+
+    started, lock = [], threading.Lock()
+
+    def slow(i):
+        with lock:
+            started.append(i)
+        time.sleep(0.02 * (i % 3))
+        if i in (7, 9):
+            raise ValueError(f"item {i}")
+        return i * i
+
+    results = ordered_map(slow, range(6), 2, waiting=3)
+    assert next(results) == 0
+    assert len(started) <= 3  # no more than `waiting` submitted before the first was consumed
+    assert list(results) == [1, 4, 9, 16, 25]
+    assert list(ordered_map(slow, range(5), 1)) == [0, 1, 4, 9, 16]
+    with pytest.raises(ValueError, match="item 7"):
+        list(ordered_map(slow, range(12), 2))
+
+
+def test_rows_in_any_order(tmp_path):
+    sets = _sets()
+    for matrix in (incidence.Incidence.from_sets(sets), incidence.Incidence.from_sets(sets, tmp_path)):
+        ptr, ids = matrix.rows(np.array([0, 2, 1, 3]))  # spans 0..3 but out of order
+        whole_ptr, whole = matrix.rows(np.arange(4))
+        for k, row in enumerate([0, 2, 1, 3]):
+            assert np.array_equal(ids[ptr[k]:ptr[k + 1]], whole[whole_ptr[row]:whole_ptr[row + 1]])

@@ -30,6 +30,7 @@ from .. import schema
 from ..errors import ConfigError, InputError
 from ..geometry.camera import INTRINSICS, PinholeCamera
 from ..geometry.poses import quat_to_matrix
+from .._threads import ordered_map
 from ..incidence import Incidence, IncidenceBuilder, shared_counts
 from ..progress import current_phase
 from ..pairs import candidate_pairs, pairs_table
@@ -195,25 +196,6 @@ def _cameras(frames) -> list:
             for i in range(len(frames))]
 
 
-def _ordered_map(fn, items, threads: int):
-    """fn(item) for every item, in order, in ``threads`` threads; at most 2 x threads results
-    wait to be consumed (memory stays bounded whatever the number of items)."""
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
-    if threads == 1:
-        yield from map(fn, items)
-        return
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        waiting: deque = deque()
-        for item in items:
-            waiting.append(pool.submit(fn, item))
-            if len(waiting) >= 2 * threads:
-                yield waiting.popleft().result()
-        while waiting:
-            yield waiting.popleft().result()
-
-
 def rgbd_sets(frames, params, root: Path, jobs: int, builder: IncidenceBuilder) -> np.ndarray:
     """Each usable frame's depth image into ``builder`` (its voxel keys); returns the reaches
     (largest point distance from the camera).
@@ -250,7 +232,7 @@ def rgbd_sets(frames, params, root: Path, jobs: int, builder: IncidenceBuilder) 
 
     reach = np.zeros(len(frames))
     step = current_phase().describe("decoding depth", total=len(usable), unit="image")
-    for i, (keys, r) in zip(usable, _ordered_map(one, usable, max(1, int(jobs)))):
+    for i, (keys, r) in zip(usable, ordered_map(one, usable, max(1, int(jobs)))):
         builder.add(int(i), keys)
         reach[i] = r
         step.advance()
@@ -357,7 +339,7 @@ def label_chunk(state, chunk, run):
                              run.positive) for k in range(0, len(a), TABLE_SLICE)]
 
     blocks = row_blocks(incidence.sizes[anchors], ANCHOR_ENTRIES, ANCHOR_BLOCK)
-    tables = [t for part in _ordered_map(block, blocks, state.get("threads", 1)) for t in part]
+    tables = [t for part in ordered_map(block, blocks, state.get("threads", 1)) for t in part]
     return pa.concat_tables(tables) if tables else schema.PAIRS_3D_SCHEMA.empty_table()
 
 
