@@ -116,8 +116,8 @@ class Weak2D(Labeller):
                          (f" to {fov.max():.2f}°" if fov.max() > fov.min() else "")]
         return Prepared(frames, state, notes, meta)
 
-    #: the KD-tree search, the sector kernel and the table building release the GIL: chunks run
-    #: in threads, with no copy of the state and no worker processes to start
+    #: the sector kernels release the GIL, and enough of the KD-tree search and the table building:
+    #: chunks run in threads, with no copy of the state and no worker processes to start
     parallel = "threads"
 
     def label_chunk(self, state: dict, chunk, run, params):
