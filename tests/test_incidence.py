@@ -128,3 +128,33 @@ def test_rows_in_any_order(tmp_path):
         whole_ptr, whole = matrix.rows(np.arange(4))
         for k, row in enumerate([0, 2, 1, 3]):
             assert np.array_equal(ids[ptr[k]:ptr[k + 1]], whole[whole_ptr[row]:whole_ptr[row + 1]])
+
+
+def test_an_interrupted_3d_run_leaves_its_parts_not_its_spill_and_resumes(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from conftest import ROOT
+    from fovlabel import annotate, read_pairs
+    from fovlabel.io import labelset
+
+    csv = ROOT / "sample_data" / "rgbd_room" / "frames.csv"
+    common = dict(labeller="cloud3d", mode="within", reader_options={"pose": "cam_to_world"}, chunk_frames=4)
+    reference = annotate(csv, "csv", out=tmp_path / "reference", **common)
+    real, calls = labelset.PartsWriter.write_part, {"n": 0}
+
+    def killed_after_two(self, index, table):
+        assert (self.partial / labelset.SPILL_DIR).is_dir()  # the voxel sets are on disk while it labels
+        calls["n"] += 1
+        if calls["n"] > 2:
+            raise KeyboardInterrupt
+        real(self, index, table)
+
+    monkeypatch.setattr(labelset.PartsWriter, "write_part", killed_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        annotate(csv, "csv", out=tmp_path / "labels", **common)
+    partial = tmp_path / "labels.partial"
+    assert sorted(p.name for p in partial.iterdir()) == ["parts", "plan.json"]  # no spill left behind
+    monkeypatch.setattr(labelset.PartsWriter, "write_part", real)
+    again = annotate(csv, "csv", out=tmp_path / "labels", **common)
+    assert again.resumed_chunks == 2 and again.pairs == reference.pairs
+    pd.testing.assert_frame_equal(read_pairs(tmp_path / "labels"), read_pairs(tmp_path / "reference"))
