@@ -150,11 +150,12 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFra
               "height": "Int32", "observed": "Int64", **{c: "float64" for c in floats}}
     frames = frames.astype(dtypes)
     for c in (f.name for f in FRAMES_SCHEMA if f.type == "string"):
-        frames[c] = frames[c].astype(object).where(frames[c].notna(), None)
-    for c in SHARED_STRINGS:  # one object a distinct value: 8 bytes a row, not ~60
-        codes, uniques = pd.factorize(frames[c], use_na_sentinel=True)
-        frames[c] = pd.Series(np.append(np.asarray(uniques, dtype=object), None)[codes], index=frames.index,
-                              dtype=object)
+        if c in SHARED_STRINGS:  # one object a distinct value: 8 bytes a row, not ~60
+            codes, uniques = pd.factorize(frames[c], use_na_sentinel=True)
+            values = np.append(np.asarray(uniques, dtype=object), None)[codes]  # code -1: None
+            frames[c] = pd.Series(values, index=frames.index, dtype=object)
+        else:
+            frames[c] = frames[c].astype(object).where(frames[c].notna(), None)
     frames.attrs = {**({"notes": notes} if notes else {}), **({"image_root": image_root} if image_root else {})}
     return frames
 
