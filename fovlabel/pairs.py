@@ -35,17 +35,26 @@ class Chunk:
     targets: np.ndarray
 
 
+def _group_codes(frames: pd.DataFrame) -> tuple[np.ndarray, list]:
+    """(code of each frame's group, the groups in order of appearance); a million frames hold a
+    handful of groups, so masks compare small integers, not strings."""
+    codes, groups = pd.factorize(frames["group"], use_na_sentinel=True)
+    return codes, list(groups)
+
+
 def group_modes(frames: pd.DataFrame, mode: str) -> dict[str, str]:
     """Resolve ``auto`` per group; refuse ``cross`` where no group has both roles."""
-    usable = frames[frames["usable"].to_numpy()]
-    modes = {}
-    for group, g in usable.groupby("group", sort=False):
-        roles = set(g["role"].dropna())
+    codes, groups = _group_codes(frames)
+    usable = frames["usable"].to_numpy(bool)
+    role = frames["role"].to_numpy()
+    modes, both = {}, []
+    for k in pd.unique(codes[usable & (codes >= 0)]):  # groups in order of their first usable frame
+        in_group = usable & (codes == k)
+        roles = set(pd.unique(role[in_group])) - {None}
         has_both = {"query", "database"} <= roles
-        modes[group] = ("cross" if has_both else "within") if mode == "auto" else mode
-    if mode == "cross" and not any(
-        {"query", "database"} <= set(g["role"].dropna()) for _, g in usable.groupby("group")
-    ):
+        both.append(has_both)
+        modes[groups[k]] = ("cross" if has_both else "within") if mode == "auto" else mode
+    if mode == "cross" and not any(both):
         raise ConfigError("mode 'cross' needs query and database frames in a group; this dataset "
                           "has no roles (use mode 'within')")
     return modes
@@ -55,14 +64,17 @@ def plan_chunks(frames: pd.DataFrame, modes: dict[str, str], chunk_frames: int) 
     """Chunks of every group, in a fixed order (groups as they appear, anchors by row).
 
     ``modes``: group -> "cross" or "within", from :func:`group_modes`."""
-    usable = frames["usable"].to_numpy()
+    usable = frames["usable"].to_numpy(bool)
+    codes, groups = _group_codes(frames)
+    code_of = {g: k for k, g in enumerate(groups)}
+    role = frames["role"].to_numpy()
+    query, database = role == "query", role == "database"  # once, not once a group
     chunks: list[Chunk] = []
     for group, group_mode in modes.items():
-        in_group = usable & (frames["group"].to_numpy() == group)
+        in_group = usable & (codes == code_of[group])
         if group_mode == "cross":
-            role = frames["role"].to_numpy()
-            anchors = np.flatnonzero(in_group & (role == "query"))
-            targets = np.flatnonzero(in_group & (role == "database"))
+            anchors = np.flatnonzero(in_group & query)
+            targets = np.flatnonzero(in_group & database)
         else:
             anchors = targets = np.flatnonzero(in_group)
         if len(anchors) == 0 or len(targets) == 0:

@@ -66,3 +66,23 @@ def test_auto_mode_per_group():
     assert set(group_modes(frames, "auto").values()) == {"cross"}
     frames["role"] = None
     assert set(group_modes(frames, "auto").values()) == {"within"}
+
+
+def test_groups_are_planned_in_order_of_their_first_usable_frame():
+    """The chunk order (hence the pairs' order) follows the first usable frame of each group, so
+    a group whose first frames are unusable comes after one that starts labelling earlier."""
+    from fovlabel.pairs import group_modes, plan_chunks
+
+    frames = pd.DataFrame({
+        "group": ["A", "B", "B", "A", "A", None, "C"],
+        "role": [None, "query", "database", None, None, None, "query"],
+        "usable": [False, True, True, True, True, True, True],
+    })
+    modes = group_modes(frames, "auto")
+    assert list(modes.items()) == [("B", "cross"), ("A", "within"), ("C", "within")]
+    chunks = plan_chunks(frames, modes, 1)
+    assert [(c.group, c.mode, c.anchors.tolist(), c.targets.tolist()) for c in chunks] == [
+        ("B", "cross", [1], [2]), ("A", "within", [3], [3, 4]), ("A", "within", [4], [3, 4]),
+        ("C", "within", [6], [6])]
+    with pytest.raises(ConfigError, match="mode 'cross' needs query and database"):
+        group_modes(frames.assign(role=None), "cross")

@@ -160,3 +160,65 @@ def test_few_valued_string_columns_hold_one_object_a_value():
         assert len({id(v) for v in values}) == len(set(values))  # one object per distinct value
     assert set(frames["role"]) == {"query", "database"} and frames["flag"].isna().any()
     assert all(v is None for v in frames.loc[frames["flag"].isna(), "flag"])
+
+
+PLAIN_CSV = [  # (text, whether pyarrow's fast path may read it)
+    ("key,lon,lat\na,11.5,48.1\nb,11.6,48.2\n", True),
+    (",key,lon\n0,a,11.5\n1,b,11.6", True),  # MSLS' unnamed index column; no final newline
+    ("key,lon\r\na,11.5\r\n\r\nb,-0\r\n", True),  # CRLF, a blank line, "-0"
+    ("key,lon,note\na,11.5,\nb,,x y\n", True),  # empty cells, a space inside a cell
+    ("key,lon\nä,1\n", True),
+    ("key,lon\na, 11.5\n", False),  # a space after a delimiter: pandas drops it
+    ("key,lon\na,\t11.5\n", False),
+    ("key,lon\n a,11.5\n", False),
+    ('key,lon\n"a,b",11.5\n', False),  # quotes
+    ("\ufeffkey,lon\na,11.5\n", False),  # byte-order mark
+    ("key,key\na,b\n", False),  # duplicate names: pandas renames them
+    ("key, lon\na,1\n", False),
+    ("key,lon\na,1,2\nb,3\n", False),  # ragged
+    ("key,lon\na\n", False),
+    ("key,lon\n", False),  # header only
+    ("key,lon\n   \na,1\n", False),  # a line of white space
+]
+
+
+@pytest.mark.parametrize("text, fast", PLAIN_CSV)
+def test_plain_csv_fast_path_reads_the_fields_pandas_reads(tmp_path, text, fast):
+    """load_table reads plain CSV files with pyarrow: cell for cell what pandas' text read gives,
+    and any other file through pandas itself (so that its errors and its rules stay)."""
+    from fovlabel.readers._common import _plain_csv, load_table
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode())
+    assert (_plain_csv(path) is not None) == fast
+    try:
+        expected = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (ValueError, pd.errors.ParserError):
+        with pytest.raises(InputError, match="cannot be read as a"):
+            load_table(path)
+        return
+    got = load_table(path)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_fast_numbers_match_pandas_to_numeric():
+    """Numbers parsed by Arrow equal pandas' ``to_numeric`` bit for bit, or pandas parses them."""
+    from fovlabel.readers._common import _fast_numbers, numeric_column
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=5000) * 10.0 ** rng.integers(-12, 12, 5000)
+    for fmt in ("%.17g", "%.9f", "%.3e", "%.0f"):
+        column = pd.Series([fmt % v for v in values], dtype="str")
+        fast = _fast_numbers(column)
+        if fmt in ("%.17g", "%.3e"):  # (tiny values print as "-0.000000000" or "-0" in the others:
+            assert fast is not None   # pandas parses such a column)
+        got = numeric_column(pd.DataFrame({"v": column}), "v", "f.csv")
+        expected = pd.to_numeric(column).to_numpy(np.float64)
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+    for text in (["1", "-0"], ["1", " 2"], ["1", ""], ["1", "1_0"], ["0x10"]):
+        assert _fast_numbers(pd.Series(text, dtype="str")) is None  # left to pandas
+    # pandas reads "-0" as +0 in a column of integers only
+    for text, signs in ((["2", "-0", "-0.0"], [False, True, True]), (["2", "-0"], [False, False])):
+        got = numeric_column(pd.DataFrame({"v": pd.Series(text, dtype="str")}), "v", "f.csv")
+        assert np.signbit(got).tolist() == signs

@@ -3,6 +3,7 @@ a :class:`~fovlabel.errors.FovlabelError` becomes one line on stderr and exit co
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -75,3 +76,14 @@ def _register():
 
 
 _register()
+
+
+def entry():
+    """The ``fovlabel`` program (the console script): :func:`main`, then exit without Python's
+    final collector passes over every object left. Everything a command writes is closed and
+    committed before it returns, so those passes only cost time: 0.4-0.5 s after a run that
+    loaded Numba, pandas and a large frames table, 0.1 s without them."""
+    try:
+        main()
+    finally:
+        gc.freeze()  # the objects left are freed by reference counting as modules are torn down

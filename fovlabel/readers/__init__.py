@@ -135,29 +135,53 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFra
         raise InputError("the dataset holds no frames", file=root)
     notes = list(frames.attrs.get("notes", []))  # lines for the run's summary, from the reader
     image_root = frames.attrs.get("image_root")  # where image_path starts, if not the dataset root
-    frames = frames.reset_index(drop=True).copy()
-    frames.insert(0, "frame_id", np.arange(len(frames), dtype=np.int32))
-    for column in FRAMES_SCHEMA:
-        if column.name not in frames.columns:
-            frames[column.name] = None
-    frames["usable"] = frames["usable"].fillna(True).astype(bool)
-    frames["point_ids"] = [None if v is None or (np.ndim(v) == 0 and pd.isna(v)) else
-                           np.asarray(v, np.int64) for v in frames["point_ids"]]
-    _check_unique_keys(frames, root)
-    frames = frames[[f.name for f in FRAMES_SCHEMA]]
-    floats = [f.name for f in FRAMES_SCHEMA if f.type == "double"]
-    dtypes = {"frame_id": "int32", "source_row": "int64", "usable": "bool", "width": "Int32",
-              "height": "Int32", "observed": "Int64", **{c: "float64" for c in floats}}
-    frames = frames.astype(dtypes)
-    for c in (f.name for f in FRAMES_SCHEMA if f.type == "string"):
-        if c in SHARED_STRINGS:  # one object a distinct value: 8 bytes a row, not ~60
-            codes, uniques = pd.factorize(frames[c], use_na_sentinel=True)
-            values = np.append(np.asarray(uniques, dtype=object), None)[codes]  # code -1: None
-            frames[c] = pd.Series(values, index=frames.index, dtype=object)
+    frames = frames.reset_index(drop=True)
+    n = len(frames)
+    dtypes = {"source_row": "int64", "width": "Int32", "height": "Int32", "observed": "Int64",
+              **{f.name: "float64" for f in FRAMES_SCHEMA if f.type == "double"}}
+    columns = {}
+    for field in FRAMES_SCHEMA:
+        name = field.name
+        present = name in frames.columns
+        if name == "frame_id":
+            values = np.arange(n, dtype=np.int32)
+        elif name == "usable":
+            values = frames[name].fillna(True).astype(bool).to_numpy() if present else np.ones(n, bool)
+        elif not present:  # an absent column is made null with its final type, not converted from None
+            values = _null_column(dtypes.get(name), n)
+        elif name == "point_ids":
+            values = [None if v is None or (np.ndim(v) == 0 and pd.isna(v)) else np.asarray(v, np.int64)
+                      for v in frames[name]]
+        elif field.type == "string":
+            values = _string_column(frames[name], shared=name in SHARED_STRINGS)
         else:
-            frames[c] = frames[c].astype(object).where(frames[c].notna(), None)
+            values = frames[name].astype(dtypes[name])
+        if isinstance(values, list) or getattr(values, "dtype", None) == object:
+            values = pd.Series(values, dtype=object)  # not inferred as Arrow text by pandas
+        columns[name] = values
+    frames = pd.DataFrame(columns)
+    _check_unique_keys(frames, root)
     frames.attrs = {**({"notes": notes} if notes else {}), **({"image_root": image_root} if image_root else {})}
     return frames
+
+
+def _null_column(dtype: str | None, n: int):
+    """An all-null column of ``n`` rows: NaN for float64, masked for the nullable integers, else
+    None objects (strings, point ids)."""
+    if dtype == "float64":
+        return np.full(n, np.nan)
+    if dtype in ("Int32", "Int64"):
+        return pd.arrays.IntegerArray(np.zeros(n, dtype.lower()), np.ones(n, bool))
+    return np.full(n, None, dtype=object)
+
+
+def _string_column(column: pd.Series, shared: bool) -> np.ndarray:
+    """Text cells as Python strings, missing ones None; ``shared``: one object per distinct value
+    (8 bytes a row, not ~60, for a column of a handful of roles, groups or files)."""
+    if shared:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        return np.append(np.asarray(uniques, dtype=object), None)[codes]  # code -1: None
+    return column.astype(object).where(column.notna(), None).to_numpy(dtype=object)
 
 
 def _source_location(root: Path, source_file: str, source_row: int) -> tuple[Path, str]:
