@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from .config import make_config
+from .errors import ConfigError
 from .progress import phase
 
 
@@ -129,7 +130,7 @@ def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plo
     from .batch import label_frames, run_to_disk
 
     if out is None:
-        frames = _read(dataset, format, reader_options)
+        frames = _read(dataset, format, reader_options, jobs)
         pairs, frames = label_frames(frames, config, jobs=jobs, root=dataset_root(dataset), scheduler=scheduler)
         return (pairs, frames) if return_frames else pairs
     from .io.labelset import LABEL_SET
@@ -139,7 +140,7 @@ def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plo
     inputs = [dataset] + ([scene] if scene else [])
     # the rules on --out, and the lock, come before any work: a refusal costs nothing
     with OutputTarget(out, LABEL_SET, overwrite=overwrite, inputs=inputs) as target:
-        frames = _read(dataset, format, reader_options)
+        frames = _read(dataset, format, reader_options, jobs)
         # absolute: the label set is read from elsewhere later (exports resolve image paths by it)
         input_info = {"path": str(Path(dataset).resolve()), "format": format, "reader_options": reader_options,
                       # image_path starts here, relative to the dataset root (COLMAP: its images/)
@@ -156,11 +157,13 @@ def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plo
         return summary
 
 
-def _read(dataset, format, reader_options):
+def _read(dataset, format, reader_options, jobs=1):
     from .readers import read_frames
 
+    if "threads" in reader_options:  # not the reader's: the run's --jobs sets it
+        raise ConfigError("reader option 'threads' is set by jobs (--jobs), not among the reader's options")
     with phase("reading", unit="frame") as step:
-        frames = read_frames(dataset, format, **reader_options)
+        frames = read_frames(dataset, format, threads=jobs, **reader_options)
         step.advance(len(frames))
     return frames
 

@@ -222,3 +222,28 @@ def test_fast_numbers_match_pandas_to_numeric():
     for text, signs in ((["2", "-0", "-0.0"], [False, True, True]), (["2", "-0"], [False, False])):
         got = numeric_column(pd.DataFrame({"v": pd.Series(text, dtype="str")}), "v", "f.csv")
         assert np.signbit(got).tolist() == signs
+
+
+def test_msls_cities_read_in_threads_give_the_same_table(tmp_path):
+    """annotate --jobs N reads N MSLS cities at once: the same frames table, and the same first
+    error (that of the first bad city in order, whichever thread meets its own first)."""
+    for i in range(5):  # cities in different UTM zones, of different sizes
+        lon, n = -3.0 + 6.0 * i, 40 + 7 * i
+        q = [(f"q{k}", lon + 1e-5 * k, 48.1 + 1e-5 * k, (7.0 * k) % 360) for k in range(n)]
+        d = [(f"d{k}", lon - 1e-5 * k, 48.1 + 2e-5 * k, (11.0 * k) % 360) for k in range(n + 3)]
+        write_msls_city(tmp_path / "set", f"city{i}", q, d)
+    serial = read_frames(tmp_path / "set", "msls")
+    assert serial["group"].nunique() == 5
+    pd.testing.assert_frame_equal(read_frames(tmp_path / "set", "msls", threads=3), serial, check_exact=True)
+    for bad in (1, 3):
+        raw = tmp_path / "set" / f"city{bad}" / "query" / "raw.csv"
+        lines = raw.read_text().splitlines()
+        lines[2] = lines[2].rsplit(",", 1)[0] + ",north"
+        raw.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as one:
+        read_frames(tmp_path / "set", "msls")
+    with pytest.raises(InputError) as three:
+        read_frames(tmp_path / "set", "msls", threads=3)
+    assert str(three.value) == str(one.value) and "city1" in str(one.value)
+    with pytest.raises(UnknownFormatError, match="does not take option.s. bogus; it takes: epsg$"):
+        read_frames(tmp_path / "set", "msls", bogus=1)  # threads is not one of the reader's options

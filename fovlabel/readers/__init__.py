@@ -86,11 +86,13 @@ def register_reader(name: str, target: str, takes: str, summary: str, groups=(),
     READERS[name] = ReaderInfo(target, takes, summary, tuple(groups), dict(options or {}))
 
 
-def read_frames(path, format: str | None = None, **options) -> pd.DataFrame:
+def read_frames(path, format: str | None = None, *, threads: int = 1, **options) -> pd.DataFrame:
     """Read a dataset into the canonical frames table, or a label set's frames table.
 
     ``format``: a name in :data:`READERS`. ``options`` go to the reader (e.g. ``epsg`` for ``csv``).
     Without ``format``, ``path`` must be a label set (its ``frames.parquet``).
+    ``threads``: files read at once by a reader that takes several (MSLS cities); the table is
+    the same for any number.
     """
     if format is None:
         from ..io.labelset import PAIRS_FILE, read_label_frames
@@ -104,7 +106,7 @@ def read_frames(path, format: str | None = None, **options) -> pd.DataFrame:
     module, func = READERS[format].target.split(":")
     reader = getattr(importlib.import_module(module), func)
     accepted = [p.name for p in inspect.signature(reader).parameters.values()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY]
+                if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "threads"]
     options = {k: v for k, v in options.items() if v is not None}
     unknown = sorted(set(options) - set(accepted))
     if unknown:
@@ -114,6 +116,8 @@ def read_frames(path, format: str | None = None, **options) -> pd.DataFrame:
         )
     if not Path(path).exists():
         raise InputError(f"{format} dataset not found", file=path)
+    if "threads" in inspect.signature(reader).parameters:
+        options["threads"] = max(1, int(threads))
     return finalize_frames(reader(Path(path), **options), Path(path), READERS[format].groups)
 
 

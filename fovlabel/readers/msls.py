@@ -46,12 +46,16 @@ def find_cities(root: Path) -> list[tuple[str, Path, str | None]]:
     return cities
 
 
-def read_msls(root: Path, *, epsg=None) -> pd.DataFrame:
-    """Frames of every city under ``root``; ``epsg`` forces one projected CRS for all cities."""
-    tables = []
+def read_msls(root: Path, *, epsg=None, threads: int = 1) -> pd.DataFrame:
+    """Frames of every city under ``root``; ``epsg`` forces one projected CRS for all cities.
+    ``threads`` cities are read at once (CSV parsing and projection release the GIL)."""
+    from .._threads import ordered_map
+
     cities = find_cities(root)
     names = [city for city, _, _ in cities]
-    for city, city_dir, split in cities:
+
+    def read_city(found):
+        city, city_dir, split = found
         parts = [_read_role(root, city_dir / role, role) for role in ROLES if (city_dir / role).is_dir()]
         parts = [p for p in parts if len(p)]
         if not parts:
@@ -62,8 +66,10 @@ def read_msls(root: Path, *, epsg=None) -> pd.DataFrame:
         code = c.project_latlon(frames, epsg)
         _check_area(root, frames, code)
         c.add_grid(frames, code)
-        tables.append(frames)
-    return pd.concat(tables, ignore_index=True)
+        return frames
+
+    waiting = None if threads == 1 else threads + 1
+    return pd.concat(list(ordered_map(read_city, cities, threads, waiting=waiting)), ignore_index=True)
 
 
 def _check_area(root: Path, frames: pd.DataFrame, code) -> None:
