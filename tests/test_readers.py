@@ -247,3 +247,11 @@ def test_msls_cities_read_in_threads_give_the_same_table(tmp_path):
     assert str(three.value) == str(one.value) and "city1" in str(one.value)
     with pytest.raises(UnknownFormatError, match="does not take option.s. bogus; it takes: epsg$"):
         read_frames(tmp_path / "set", "msls", bogus=1)  # threads is not one of the reader's options
+
+
+def test_the_same_key_in_two_groups_is_allowed(tmp_path):
+    rows = [("k0", 11.5, 48.1, 0.0), ("k1", 11.5, 48.1001, 90.0)]
+    for city in ("a", "b"):
+        write_msls_city(tmp_path / "set", city, rows, [("d0", 11.5, 48.1, 0.0)])
+    frames = read_frames(tmp_path / "set", "msls")
+    assert frames.groupby("group")["key"].apply(list).to_dict() == {"a": ["k0", "k1", "d0"], "b": ["k0", "k1", "d0"]}

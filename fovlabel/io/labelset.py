@@ -71,15 +71,16 @@ def _column_pieces(column: pd.Series):
             return [np.frombuffer(b"text", np.uint8), n, *_text_pieces(column.to_numpy(dtype=object), mask)]
         data = column.to_numpy()
         return [np.frombuffer(data.dtype.str.encode(), np.uint8), n, data]
-    present = column.dropna()
-    mask = column.isna().to_numpy()
-    if len(present) and isinstance(present.iloc[0], (list, tuple, np.ndarray)):  # one type a column
-        cells = [np.asarray(v, np.int64).ravel() for v in present]
+    values = column.to_numpy()
+    mask = pd.isna(values)
+    first = values[np.flatnonzero(~mask)[:64]]
+    if len(first) and isinstance(first[0], (list, tuple, np.ndarray)):  # one type a column
+        cells = [np.asarray(v, np.int64).ravel() for v in values[~mask]]
         lengths = np.fromiter(map(len, cells), np.int64, len(cells))
         return [np.frombuffer(b"lists", np.uint8), n, mask, lengths, *cells]
-    if all(isinstance(v, str) for v in present.iloc[:64]):
+    if all(isinstance(v, str) for v in first):
         try:
-            return [np.frombuffer(b"text", np.uint8), n, *_text_pieces(column.to_numpy(), mask)]
+            return [np.frombuffer(b"text", np.uint8), n, *_text_pieces(values, mask)]
         except (pa.ArrowException, TypeError):
             pass  # not text throughout: pandas' hashing below
     return [np.frombuffer(b"objects", np.uint8), n, pd.util.hash_pandas_object(column, index=False).to_numpy()]
