@@ -144,8 +144,8 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFra
     dtypes = {"source_row": "int64", "width": "Int32", "height": "Int32", "observed": "Int64",
               **{f.name: "float64" for f in FRAMES_SCHEMA if f.type == "double"}}
     columns = {}
-    for field in FRAMES_SCHEMA:
-        name = field.name
+    for column in FRAMES_SCHEMA:
+        name = column.name
         present = name in frames.columns
         if name == "frame_id":
             values = np.arange(n, dtype=np.int32)
@@ -156,7 +156,7 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFra
         elif name == "point_ids":
             values = [None if v is None or (np.ndim(v) == 0 and pd.isna(v)) else np.asarray(v, np.int64)
                       for v in frames[name]]
-        elif field.type == "string":
+        elif column.type == "string":
             values = _string_column(frames[name], shared=name in SHARED_STRINGS)
         else:
             values = frames[name].astype(dtypes[name])

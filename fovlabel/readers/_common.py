@@ -167,11 +167,10 @@ def _fast_numbers(raw: pd.Series) -> np.ndarray | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    chunked = getattr(raw.array, "_pa_array", None)
-    if chunked is None or not pa.types.is_string(chunked.type) and not pa.types.is_large_string(chunked.type):
+    if not (isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow"):
         return None
     try:
-        values = pc.cast(chunked, pa.float64()).to_numpy()
+        values = pc.cast(pa.array(raw.array), pa.float64()).to_numpy()  # (no copy of the text)
     except (pa.ArrowException, ValueError):
         return None
     # pandas reads "-0" as the integer 0 (+0.0), Arrow as -0.0: such a column goes to pandas
