@@ -179,6 +179,7 @@ PLAIN_CSV = [  # (text, whether pyarrow's fast path may read it)
     ("key,lon\na\n", False),
     ("key,lon\n", False),  # header only
     ("key,lon\n   \na,1\n", False),  # a line of white space
+    ("key,lon\ra,1\rb,2\r", False),  # lines ending in a lone CR
 ]
 
 

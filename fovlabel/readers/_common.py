@@ -52,7 +52,10 @@ def _plain_csv(path: Path) -> pd.DataFrame | None:
             s in data for s in (b", ", b",\t", b"\n ", b"\n\t", b"\r ", b"\r\t")):
         return None
     end = data.find(b"\n")
-    header = data[:end if end >= 0 else len(data)].rstrip(b"\r").split(b",")
+    line = data[:end if end >= 0 else len(data)].rstrip(b"\r")
+    if b"\r" in line:  # lines that end in a lone CR: pandas' rules, not a guess at the header here
+        return None
+    header = line.split(b",")
     text = [h.decode("utf-8", "replace") for h in header]
     names = [t or f"Unnamed: {i}" for i, t in enumerate(text)]  # pandas' name for an empty one
     if len(set(names)) != len(names) or any(t != t.strip() for t in text):
