@@ -81,8 +81,8 @@ _register()
 def entry():
     """The ``fovlabel`` program (the console script): :func:`main`, then exit without Python's
     final collector passes over every object left. Everything a command writes is closed and
-    committed before it returns, so those passes only cost time: 0.4-0.5 s after a run that
-    loaded Numba, pandas and a large frames table, 0.1 s without them."""
+    committed before it returns, so those passes only cost time: after reading 200k frames and
+    loading the kernels, exit took 0.53 s with them and 0.10 s without."""
     try:
         main()
     finally:

@@ -68,7 +68,7 @@ def _column_pieces(column: pd.Series):
             if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
                 data = column.to_numpy(dtype=column.dtype.numpy_dtype, na_value=0)
                 return [np.frombuffer(str(data.dtype).encode(), np.uint8), n, mask, data]
-            return [np.frombuffer(b"text", np.uint8), n, *_text_pieces(column.to_numpy(dtype=object), mask)]
+            return [np.frombuffer(b"text", np.uint8), n, mask, *_text_pieces(column.to_numpy(dtype=object))]
         data = column.to_numpy()
         return [np.frombuffer(data.dtype.str.encode(), np.uint8), n, data]
     values = column.to_numpy()
@@ -80,19 +80,19 @@ def _column_pieces(column: pd.Series):
         return [np.frombuffer(b"lists", np.uint8), n, mask, lengths, *cells]
     if all(isinstance(v, str) for v in first):
         try:
-            return [np.frombuffer(b"text", np.uint8), n, *_text_pieces(values, mask)]
+            return [np.frombuffer(b"text", np.uint8), n, mask, *_text_pieces(values)]
         except (pa.ArrowException, TypeError):
             pass  # not text throughout: pandas' hashing below
     return [np.frombuffer(b"objects", np.uint8), n, pd.util.hash_pandas_object(column, index=False).to_numpy()]
 
 
-def _text_pieces(values: np.ndarray, mask: np.ndarray):
-    """(null mask, UTF-8 offsets, UTF-8 bytes) of an object array of str and None."""
+def _text_pieces(values: np.ndarray):
+    """(UTF-8 offsets, UTF-8 bytes) of an object array of str and None (None as empty)."""
     array = pa.array(values, type=pa.large_string(), from_pandas=True)
     _, offsets, data = array.buffers()
     offsets = np.frombuffer(offsets, np.int64, len(array) + 1)
     data = np.frombuffer(data, np.uint8, int(offsets[-1])) if data is not None else np.zeros(0, np.uint8)
-    return [mask, offsets - offsets[0], data[offsets[0]:]]
+    return [offsets - offsets[0], data[offsets[0]:]]
 
 
 def frames_to_arrow(frames: pd.DataFrame, metadata: LabelSetMetadata | None = None) -> pa.Table:

@@ -105,7 +105,8 @@ def read_frames(path, format: str | None = None, *, threads: int = 1, **options)
         raise UnknownFormatError(f"unknown format {format!r}; known: {', '.join(sorted(READERS))}")
     module, func = READERS[format].target.split(":")
     reader = getattr(importlib.import_module(module), func)
-    accepted = [p.name for p in inspect.signature(reader).parameters.values()
+    parameters = inspect.signature(reader).parameters
+    accepted = [p.name for p in parameters.values()
                 if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "threads"]
     options = {k: v for k, v in options.items() if v is not None}
     unknown = sorted(set(options) - set(accepted))
@@ -116,7 +117,7 @@ def read_frames(path, format: str | None = None, *, threads: int = 1, **options)
         )
     if not Path(path).exists():
         raise InputError(f"{format} dataset not found", file=path)
-    if "threads" in inspect.signature(reader).parameters:
+    if "threads" in parameters:
         options["threads"] = max(1, int(threads))
     return finalize_frames(reader(Path(path), **options), Path(path), READERS[format].groups)
 

@@ -63,7 +63,7 @@ def read_msls(root: Path, *, epsg=None, threads: int = 1) -> pd.DataFrame:
         frames = pd.concat(parts, ignore_index=True)
         # a city name found under two splits would merge two groups: name it by its split then
         group = city if names.count(city) == 1 else f"{split or '.'}/{city}"
-        frames["group"] = pd.Series(np.full(len(frames), group, dtype=object), dtype=object)
+        frames["group"] = _text(np.full(len(frames), group, dtype=object))
         code = c.project_latlon(frames, epsg)
         _check_area(root, frames, code)
         c.add_grid(frames, code)
@@ -71,6 +71,11 @@ def read_msls(root: Path, *, epsg=None, threads: int = 1) -> pd.DataFrame:
 
     waiting = None if threads == 1 else threads + 1
     return pd.concat(list(ordered_map(read_city, cities, threads, waiting=waiting)), ignore_index=True)
+
+
+def _text(values) -> pd.Series:
+    """Python strings as the frames table holds them (pandas would infer Arrow text)."""
+    return pd.Series(values, dtype=object)
 
 
 def _check_area(root: Path, frames: pd.DataFrame, code) -> None:
@@ -92,21 +97,18 @@ def _read_role(root: Path, folder: Path, role: str) -> pd.DataFrame:
     source = raw_path.relative_to(root).as_posix() if raw_path.is_relative_to(root) else str(raw_path)
     pano = c.bool_column(raw, "pano", raw_path)
 
-    def text(values):  # Python strings as the frames table holds them, not inferred as Arrow text
-        return pd.Series(values, dtype=object)
-
     frames = pd.DataFrame({
-        "key": text(keys),
+        "key": _text(keys),
         # MSLS lays images out as <city>/<role>/images/<key>.jpg (relative to the dataset root)
-        "image_path": text([f"{prefix}images/{k}.jpg" for k in keys]),
-        "role": text(np.full(n, role, dtype=object)),
+        "image_path": _text([f"{prefix}images/{k}.jpg" for k in keys]),
+        "role": _text(np.full(n, role, dtype=object)),
         "lat": c.numeric_column(raw, "lat", raw_path, lo=-90.0, hi=90.0),
         "lon": c.numeric_column(raw, "lon", raw_path, lo=-180.0, hi=180.0),
         "heading_deg": c.heading_column(raw, "ca", raw_path),
-        "source_file": text(np.full(n, source, dtype=object)),
+        "source_file": _text(np.full(n, source, dtype=object)),
         "source_row": np.arange(1, n + 1, dtype=np.int64),
         "usable": ~pano,
-        "flag": text(np.where(pano, "pano", None)),
+        "flag": _text(np.where(pano, "pano", None)),
     }, copy=False)
     if "captured_at" in raw.columns:
         frames["timestamp_s"] = c.numeric_column(raw, "captured_at", raw_path) / 1000.0
@@ -115,5 +117,5 @@ def _read_role(root: Path, folder: Path, role: str) -> pd.DataFrame:
         seq = c.load_table(seq_path, what="MSLS seq_info.csv")
         c.require_columns(seq, ("key", "sequence_key"), seq_path, "MSLS seq_info.csv")
         mapping = dict(zip(seq["key"].astype(str).str.strip(), seq["sequence_key"].astype(str)))
-        frames["sequence"] = text([mapping.get(k) for k in keys])
+        frames["sequence"] = _text([mapping.get(k) for k in keys])
     return frames
