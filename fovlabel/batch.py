@@ -19,7 +19,7 @@ import pyarrow as pa
 from . import schema
 from ._version import __version__
 from .config import RunConfig
-from .errors import ConfigError
+from .errors import ConfigError, LabelSetError
 from .labellers import get_labeller
 from .pairs import Chunk, group_modes, plan_chunks
 from .progress import phase
@@ -81,29 +81,37 @@ def check_jobs(jobs: int) -> int:
 
 def _chunk_tables(state, config, chunks, jobs, skip=frozenset(), scheduler=None) -> Iterator[tuple[int, pa.Table]]:
     """(chunk index, table) for every chunk not in ``skip``, in chunk order: here, in ``jobs``
-    joblib processes, or on a Dask cluster (``scheduler``; fovlabel.schedulers)."""
+    threads or joblib processes, or on a Dask cluster (``scheduler``; fovlabel.schedulers).
+
+    A labeller that runs its chunks in threads starts its first chunks at once, before the
+    caller takes any (the caller loads the kernels meanwhile: the chunks' candidate searches need
+    none, and a chunk's first kernel call waits for Numba's compiler lock). Close the iterator
+    when done with it."""
     labeller = get_labeller(config.labeller)
     todo = [c for c in chunks if c.index not in skip]
+
+    def one(c):
+        return c.index, labeller.label_chunk(state, c, config.run, config.params)
+
+    if scheduler is None and labeller.parallel in ("threads", "inside") and jobs > 1 and len(todo) > 1:
+        # threads of this process, in chunk order, one chunk ahead of them: "threads" labels jobs
+        # chunks at once; "inside" (the labeller's own threads) the next one while one is written
+        from ._threads import OrderedMap
+
+        width = jobs if labeller.parallel == "threads" else 1
+        return OrderedMap(one, todo, width, waiting=width + 1)
+    return _lazy_chunk_tables(labeller, state, config, todo, jobs, scheduler, one)
+
+
+def _lazy_chunk_tables(labeller, state, config, todo, jobs, scheduler, one):
     if scheduler is not None and todo:
         from .schedulers import dask_chunk_tables
 
         yield from dask_chunk_tables(scheduler, labeller.label_chunk, labeller.worker_state(state), todo,
                                      config.run, config.params)
         return
-    if labeller.parallel in ("threads", "inside") and jobs > 1 and len(todo) > 1:
-        # threads of this process, in chunk order, one chunk ahead of them: "threads" labels jobs
-        # chunks at once; "inside" (the labeller's own threads) the next one while one is written
-        from ._threads import ordered_map
-
-        width = jobs if labeller.parallel == "threads" else 1
-        tables = ordered_map(lambda c: labeller.label_chunk(state, c, config.run, config.params), todo,
-                             width, waiting=width + 1)
-        for c, table in zip(todo, tables):
-            yield c.index, table
-        return
-    if jobs == 1 or len(todo) <= 1 or labeller.parallel == "inside":
-        for c in todo:
-            yield c.index, labeller.label_chunk(state, c, config.run, config.params)
+    if jobs == 1 or len(todo) <= 1 or labeller.parallel != "processes":
+        yield from map(one, todo)
         return
     from joblib import Parallel, delayed
 
@@ -185,12 +193,16 @@ def label_frames(frames: pd.DataFrame, config: RunConfig, *, jobs: int = 1, root
         prepared = prepare_frames(frames, config, root, jobs, workdir)
         frames = prepared.frames
         _, chunks = _summary_base(frames, config)
-        load_kernels(get_labeller(config.labeller))
-        with phase("labelling", total=len(chunks), unit="chunk") as step:
-            tables = []
-            for _, table in _chunk_tables(prepared.state, config, chunks, jobs, scheduler=scheduler):
-                tables.append(table)
-                step.advance()
+        results = _chunk_tables(prepared.state, config, chunks, jobs, scheduler=scheduler)  # may start now
+        try:
+            load_kernels(get_labeller(config.labeller))
+            with phase("labelling", total=len(chunks), unit="chunk") as step:
+                tables = []
+                for _, table in results:
+                    tables.append(table)
+                    step.advance()
+        finally:
+            results.close()
     empty = get_labeller(config.labeller).pairs_schema.empty_table()
     pairs = (pa.concat_tables(tables) if tables else empty).to_pandas()
     return pairs, frames
@@ -240,24 +252,50 @@ def run_to_disk(
         labeller_notes, labeller_meta = prepared.notes, prepared.meta
         groups, chunks = _summary_base(frames, config)
         done = {c.index for c in chunks if writer.has_part(c.index)}
-        if len(done) < len(chunks):
-            load_kernels(labeller)
-        with phase("labelling", total=len(chunks), unit="chunk") as step:
-            if done:
-                step.describe(note=f"{len(done)} reused from an interrupted run")
-            finished = 0
-            for index in sorted(done):
-                count(writer.read_part(index))
-                finished += 1
-                step.advance()
-            for index, table in _chunk_tables(state, config, chunks, jobs, skip=done, scheduler=scheduler):
-                try:
-                    writer.write_part(index, table)
-                except OSError as exc:
-                    raise writer.disk_error(exc, writer.partial, finished, len(chunks)) from None
-                count(table)
-                finished += 1
-                step.advance()
+        # the first chunks start before the kernels load (labellers that run in threads; see
+        # _chunk_tables); pairs.parquet is written as the chunks come, in chunk order (the parts
+        # are what a resumed run reuses): the writing phase then only closes it
+        tables = _chunk_tables(state, config, chunks, jobs, skip=done, scheduler=scheduler)
+        stream = None
+        finished = 0
+        try:
+            if len(done) < len(chunks):
+                load_kernels(labeller)
+            stream = writer.open_finished()
+            with phase("labelling", total=len(chunks), unit="chunk") as step:
+                if done:
+                    step.describe(note=f"{len(done)} reused from an interrupted run")
+
+                def take(table):
+                    nonlocal finished
+                    count(table)
+                    try:
+                        stream.write(table)
+                    except OSError as exc:
+                        raise writer.disk_error(exc, stream.path, finished, len(chunks)) from None
+                    finished += 1
+                    step.advance()
+
+                reused = sorted(done)
+                for index, table in tables:
+                    while reused and reused[0] < index:
+                        take(writer.read_part(reused.pop(0)))
+                    try:
+                        writer.write_part(index, table)
+                    except OSError as exc:
+                        raise writer.disk_error(exc, writer.partial, finished, len(chunks)) from None
+                    take(table)
+                for index in reused:
+                    take(writer.read_part(index))
+            if finished != len(chunks):  # every chunk, once, or no label set
+                raise LabelSetError(f"{writer.partial}: {len(chunks) - finished} of {len(chunks)} chunk(s) "
+                                    "were not labelled; the run is incomplete, nothing was written")
+        except BaseException:
+            if stream is not None:
+                stream.abort()
+            raise
+        finally:
+            tables.close()
     except BaseException:
         writer.drop_spill()
         writer.discard_if_empty()
@@ -278,7 +316,7 @@ def run_to_disk(
         absent_pairs="overlap 0 (hard negative)" if not config.run.keep_zero else "not candidates",
     )
     with phase("writing", total=len(chunks), unit="part"):
-        path = writer.commit(frames, len(chunks), metadata)
+        path = writer.commit(frames, len(chunks), metadata, stream)
     all_notes = [*notes, *labeller_notes]
     if target.recovered:
         all_notes.append(f"recovered: {target.recovered}")

@@ -63,7 +63,10 @@ def group_modes(frames: pd.DataFrame, mode: str) -> dict[str, str]:
 def plan_chunks(frames: pd.DataFrame, modes: dict[str, str], chunk_frames: int) -> list[Chunk]:
     """Chunks of every group, in a fixed order (groups as they appear, anchors by row).
 
-    ``modes``: group -> "cross" or "within", from :func:`group_modes`."""
+    ``modes``: group -> "cross" or "within", from :func:`group_modes`. A group's anchors are cut
+    into as few chunks of at most ``chunk_frames`` as they need, of sizes as equal as possible
+    (5,700 anchors at 5,000: 2,850 + 2,850, not 5,000 + 700): the chunks' times are then more
+    alike, and the last one, which runs while the others' threads idle, is shorter."""
     usable = frames["usable"].to_numpy(bool)
     codes, groups = _group_codes(frames)
     code_of = {g: k for k, g in enumerate(groups)}
@@ -79,9 +82,8 @@ def plan_chunks(frames: pd.DataFrame, modes: dict[str, str], chunk_frames: int) 
             anchors = targets = np.flatnonzero(in_group)
         if len(anchors) == 0 or len(targets) == 0:
             continue
-        for start in range(0, len(anchors), chunk_frames):
-            chunks.append(Chunk(len(chunks), group, group_mode,
-                                anchors[start:start + chunk_frames], targets))
+        for piece in np.array_split(anchors, -(-len(anchors) // chunk_frames)):
+            chunks.append(Chunk(len(chunks), group, group_mode, piece, targets))
     return chunks
 
 
@@ -93,8 +95,11 @@ def candidate_pairs(x_m, y_m, radius_m, anchors, targets, within: bool):
     """
     from scipy.spatial import cKDTree
 
-    anchors = np.asarray(anchors, np.int64)
-    targets = np.asarray(targets, np.int64)
+    from ._pairs_kernel import kept_in_order
+
+    anchors = np.sort(np.asarray(anchors, np.int64))  # ascending: (a, b) order is then (i, j) order
+    targets = np.sort(np.asarray(targets, np.int64))
+    radius_m = np.ascontiguousarray(radius_m, np.float64)
     # The trees hold coordinates relative to the group's first target: UTM eastings of 10^5-10^6 m
     # would otherwise cost distance precision. Only the chunk's rows are stacked, not all frames.
     x_m, y_m = np.asarray(x_m), np.asarray(y_m)
@@ -103,15 +108,17 @@ def candidate_pairs(x_m, y_m, radius_m, anchors, targets, within: bool):
     found = cKDTree(np.column_stack([x_m[anchors] - ox, y_m[anchors] - oy])).sparse_distance_matrix(
         cKDTree(np.column_stack([x_m[targets] - ox, y_m[targets] - oy])), reach, output_type="ndarray"
     )
-    a = anchors[found["i"]]
-    b = targets[found["j"]]
-    dist = found["v"]
-    keep = dist < radius_m[a] + radius_m[b]
-    if within:
-        keep &= a < b
-    a, b, dist = a[keep], b[keep], dist[keep]
-    order = np.argsort(a * (int(targets.max()) + 1) + b, kind="stable")  # (a, b) order in one key
-    return a[order], b[order], dist[order]
+    return kept_in_order(found["i"].astype(np.int64, copy=False), found["j"].astype(np.int64, copy=False),
+                         found["v"], anchors, targets, radius_m, bool(within))
+
+
+#: the kernel candidate_pairs runs (labellers list it in their ``kernels``)
+KERNEL = "fovlabel._pairs_kernel:kept_in_order"
+
+
+def warm_up() -> None:
+    """Compile or load candidate_pairs' kernel (a labeller's warm_up calls this)."""
+    candidate_pairs(np.array([0.0, 1.0]), np.array([0.0, 0.0]), np.array([1.0, 1.0]), [0, 1], [0, 1], True)
 
 
 def pairs_table(schema, a, b, overlap, distance_m, heading_diff_deg, positive: float, **extra):

@@ -53,6 +53,17 @@ def candidate_pairs(x, y, radius, group, role, mode):
     return out
 
 
+def kept_in_order(i, j, v, anchors, targets, radius, within):
+    """fovlabel._pairs_kernel.kept_in_order by a filter and Python's sort: (a, b, dist) lists."""
+    rows = []
+    for ik, jk, vk in zip(i, j, v):
+        a, b = int(anchors[ik]), int(targets[jk])
+        if vk < radius[a] + radius[b] and (not within or a < b):
+            rows.append((a, b, float(vk)))
+    rows.sort()
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
 def sector_overlaps_many(xa, ya, ha, fa, ra, xb, yb, hb, fb, rb, n_arc=4096):
     """(iou, ioa) of many pairs from shapely polygons; shapely's array functions do the boolean
     operations, the polygons are built one by one as in :func:`sector_polygon`."""

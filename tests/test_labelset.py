@@ -94,6 +94,54 @@ def test_killed_run_resumes_to_the_same_result(reference, tmp_path):
     assert not partial.exists()
 
 
+def test_resume_with_parts_missing_in_between_gives_the_same_bytes(reference, tmp_path):
+    """A killed --jobs N run can leave parts 0, 1, 3 but not 2: the resumed run labels the gaps and
+    writes pairs.parquet in chunk order all the same."""
+    out_ref, _ = reference
+    out = tmp_path / "labels"
+    _run_killed_after(out, 4)
+    parts = sorted((tmp_path / "labels.partial" / "parts").glob("part-*.parquet"))
+    assert len(parts) == 4
+    for gone in (parts[0], parts[2]):
+        gone.unlink()
+    summary = _run(out)
+    assert summary.resumed_chunks == 2
+    for name in ("pairs.parquet", "frames.parquet"):
+        assert (out / name).read_bytes() == (out_ref / name).read_bytes(), name
+
+
+def test_streamed_file_is_what_one_write_table_writes(tmp_path, monkeypatch):
+    """FinishedStream: row groups of ROW_GROUP_ROWS whatever the tables' sizes, and the metadata
+    given only at the end, both in the key-value metadata and in the stored Arrow schema."""
+    import fovlabel.io.labelset as labelset
+
+    monkeypatch.setattr(labelset, "ROW_GROUP_ROWS", 1000)
+    rng = np.random.default_rng(0)
+    n = 3456
+    table = pa.table({"frame_a": rng.integers(0, 50, n).astype(np.int32),
+                      "frame_b": rng.integers(0, 50, n).astype(np.int32),
+                      "overlap": rng.random(n).astype(np.float32),
+                      "distance_m": rng.random(n).astype(np.float32),
+                      "heading_diff_deg": rng.random(n).astype(np.float32),
+                      "rank": rng.integers(0, 3, n).astype(np.int8)}, schema=PAIRS_SCHEMA)
+    final = PAIRS_SCHEMA.with_metadata({METADATA_KEY: json.dumps({"pairs": n, "note": "é"})})
+    stream = labelset.FinishedStream(tmp_path / "streamed.parquet", PAIRS_SCHEMA)
+    start = 0
+    for size in (0, 1, 999, 1, 1500, 17, 0, 938):
+        stream.write(table.slice(start, size))
+        start += size
+    assert start == n and stream.close(final) == n
+    pq.write_table(table.replace_schema_metadata(final.metadata), tmp_path / "one.parquet",
+                   row_group_size=1000, use_dictionary=labelset.dictionary_columns(PAIRS_SCHEMA))
+    assert (tmp_path / "streamed.parquet").read_bytes() == (tmp_path / "one.parquet").read_bytes()
+    meta = pq.ParquetFile(tmp_path / "streamed.parquet").metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [1000, 1000, 1000, 456]
+    assert pq.read_schema(tmp_path / "streamed.parquet").metadata == final.metadata
+    with pytest.raises(ValueError, match="another schema"):
+        other = labelset.FinishedStream(tmp_path / "other.parquet", PAIRS_SCHEMA)
+        other.close(pa.schema([pa.field("x", pa.int32())]))
+
+
 def test_leftovers_of_another_config_are_not_reused(tmp_path):
     out = tmp_path / "labels"
     _run_killed_after(out, 2)

@@ -262,9 +262,35 @@ def test_final_assembly_refuses_a_missing_part(tmp_path, monkeypatch):
 
     monkeypatch.setattr(labelset.LabelSetWriter, "write_part", lose_part_3)
     out = tmp_path / "labels"
-    with pytest.raises(LabelSetError, match=r"part 3 of \d+ is missing"):
+    _run(out)  # the run streams pairs.parquet as the chunks come: it does not need the parts
+    rows = labelset.pq.read_table(out / "pairs.parquet").slice(0, 10).replace_schema_metadata()
+    # the assembly from the parts (a correspondence set's, and a label set's without a stream)
+    # refuses a part that is missing, and leaves nothing half-written
+    with output.OutputTarget(tmp_path / "other", labelset.LABEL_SET) as target:
+        writer = labelset.PartsWriter(target, {"x": 1})
+        writer.write_part(0, rows)
+        writer.write_part(2, rows)
+        with pytest.raises(LabelSetError, match=r"part 1 of 3 is missing"):
+            writer.assemble(writer.schema, 3, 30)
+        assert sorted(p.name for p in target.partial.iterdir()) == ["parts", "plan.json"]
+
+
+def test_a_chunk_that_never_comes_leaves_no_label_set(tmp_path, monkeypatch):
+    from fovlabel import batch
+
+    real = batch._chunk_tables
+
+    def lose_chunk_3(*args, **kwargs):
+        for index, table in real(*args, **kwargs):
+            if index != 3:
+                yield index, table
+
+    monkeypatch.setattr(batch, "_chunk_tables", lose_chunk_3)
+    out = tmp_path / "labels"
+    with pytest.raises(LabelSetError, match=r"1 of \d+ chunk\(s\) were not labelled"):
         _run(out)
     assert not out.exists()
+    assert not (tmp_path / "labels.partial" / "pairs.parquet.tmp").exists()
 
 
 # -- 2b. a kill at each step of the commit --------------------------------------------------------

@@ -28,6 +28,7 @@ def _all_pairs(frames, radius, mode, chunk):
                                   c.anchors, c.targets, c.mode == "within")
         assert np.allclose(d, np.hypot(frames["x_m"].to_numpy()[a] - frames["x_m"].to_numpy()[b],
                                        frames["y_m"].to_numpy()[a] - frames["y_m"].to_numpy()[b]))
+        assert np.all((np.diff(a) > 0) | ((np.diff(a) == 0) & (np.diff(b) > 0)))  # (a, b) order
         pairs = set(zip(a.tolist(), b.tolist()))
         assert not (pairs & found)  # chunks never repeat a pair
         found |= pairs
@@ -48,6 +49,45 @@ def test_candidates_equal_brute_force(mode, chunk):
     ref = {(int(idx[a]), int(idx[b])) for a, b in ref}
     assert got == ref and len(got) > 500
     assert all(a != b for a, b in got)
+
+
+@pytest.mark.parametrize("within", [False, True])
+def test_the_ordering_kernel_equals_a_filter_and_a_sort(within):
+    """kept_in_order against tests/naive.py: random pairs in any order, equal distances, pairs
+    exactly at r_a + r_b (not kept: strictly closer), a = b (within: not kept), no pairs at all."""
+    from fovlabel._pairs_kernel import kept_in_order
+
+    rng = np.random.default_rng(5)
+    anchors = np.sort(rng.choice(200, 40, replace=False)).astype(np.int64)
+    targets = np.sort(rng.choice(200, 70, replace=False)).astype(np.int64)
+    radius = rng.choice([5.0, 10.0], 200)
+    grid = np.array(np.meshgrid(np.arange(40), np.arange(70), indexing="ij")).reshape(2, -1).T
+    grid = grid[rng.permutation(len(grid))[:1500]]  # unique (i, j), shuffled as a tree yields them
+    i, j = grid[:, 0].astype(np.int64), grid[:, 1].astype(np.int64)
+    v = rng.choice([1.0, 7.5, 10.0, 15.0, 19.999, 20.0], len(i))  # ties, and r_a + r_b itself
+    for n in (len(i), 0):
+        got = kept_in_order(i[:n], j[:n], v[:n], anchors, targets, radius, within)
+        ref = naive.kept_in_order(i[:n], j[:n], v[:n], anchors, targets, radius, within)
+        for g, r in zip(got, ref):
+            assert g.tolist() == r
+    assert len(ref[0]) == 0 and len(naive.kept_in_order(i, j, v, anchors, targets, radius, within)[0]) > 300
+    # strided inputs, as the KD-tree's record array gives them
+    found = np.zeros(len(i), dtype=[("i", np.intp), ("j", np.intp), ("v", np.float64)])
+    found["i"], found["j"], found["v"] = i, j, v
+    got = kept_in_order(found["i"], found["j"], found["v"], anchors, targets, radius, within)
+    assert [g.tolist() for g in got] == list(naive.kept_in_order(i, j, v, anchors, targets, radius, within))
+
+
+def test_candidates_of_anchors_given_in_any_order():
+    frames = _frames(300, seed=6, groups=1)
+    x, y = frames["x_m"].to_numpy(), frames["y_m"].to_numpy()
+    radius = np.full(len(frames), 30.0)
+    rows = np.arange(len(frames))
+    ordered = candidate_pairs(x, y, radius, rows[:100], rows[100:], False)
+    shuffled = candidate_pairs(x, y, radius, rows[:100][::-1], np.random.default_rng(1).permutation(rows[100:]), False)
+    for g, r in zip(shuffled, ordered):
+        np.testing.assert_array_equal(g, r)
+    assert len(ordered[0]) > 100
 
 
 def test_identical_positions_are_candidates():

@@ -15,6 +15,7 @@ parts are streamed into ``pairs.parquet`` and the folder is renamed to ``<out>``
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import errno
 import hashlib
@@ -182,6 +183,61 @@ def _mib(n_bytes: float) -> str:
     return f"{n_bytes / 2**20:.1f} MiB"
 
 
+class FinishedStream:
+    """A finished Parquet file written as its rows come, in order, under a temporary name.
+
+    Row groups of ROW_GROUP_ROWS rows whatever the sizes of the tables written, so the file is as
+    compact as one ``write_table`` of all its rows and the same for any chunk size or --jobs. The
+    schema metadata (the counts, known only at the end) is given to :meth:`close`: it goes into the
+    footer, both as the file's key-value metadata and inside the stored Arrow schema
+    (``ARROW:schema``, the base64 IPC schema that pyarrow restores the schema and its metadata
+    from). The file is then byte for byte what one ``pq.write_table`` of all its rows with that
+    schema writes (tests/test_labelset.py pins it).
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema):
+        self.path = path
+        self.schema = schema.remove_metadata()
+        self.rows = 0
+        self._buffer: list = []
+        self._buffered = 0
+        self._writer = pq.ParquetWriter(path, self.schema, use_dictionary=dictionary_columns(self.schema))
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        self._buffer.append(table.cast(self.schema) if table.schema != self.schema else table)
+        self._buffered += table.num_rows
+        self.rows += table.num_rows
+        while self._buffered >= ROW_GROUP_ROWS:
+            whole = pa.concat_tables(self._buffer)
+            self._writer.write_table(whole.slice(0, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
+            rest = whole.slice(ROW_GROUP_ROWS)
+            self._buffer, self._buffered = [rest], rest.num_rows
+
+    def close(self, schema: pa.Schema) -> int:
+        """Write the last row group and the footer with ``schema``'s metadata; the rows written."""
+        if self._buffered:
+            self._writer.write_table(pa.concat_tables(self._buffer), row_group_size=ROW_GROUP_ROWS)
+        self._buffer, self._buffered = [], 0
+        if schema.remove_metadata() != self.schema:
+            raise ValueError(f"{self.path}: closed with another schema than it was written with")
+        metadata = {k.decode(): v.decode() for k, v in (schema.metadata or {}).items()}
+        # the stored Arrow schema is the one with the metadata: what write_table would have stored
+        metadata["ARROW:schema"] = base64.b64encode(schema.serialize().to_pybytes()).decode("ascii")
+        self._writer.add_key_value_metadata(metadata)
+        self._writer.close()
+        return self.rows
+
+    def abort(self) -> None:
+        """Close and remove the unfinished file (after a failure)."""
+        try:
+            self._writer.close()
+        except Exception:  # the failure being handled is the one that matters
+            pass
+        self.path.unlink(missing_ok=True)
+
+
 class PartsWriter:
     """Writes one output through a resumable ``<out>.partial`` folder: a plan, one Parquet part a
     chunk, then the parts streamed into the finished file (see module docstring). Label sets and
@@ -285,6 +341,26 @@ class PartsWriter:
         if self.created and self.partial.is_dir() and not any(self.parts.glob("part-*.parquet")):
             shutil.rmtree(self.partial, ignore_errors=True)
 
+    def open_finished(self) -> "FinishedStream":
+        """The finished file, written while the chunks come (in chunk order): see FinishedStream."""
+        try:
+            return FinishedStream(self.partial / (self.finished + ".tmp"), self.schema)
+        except OSError as exc:
+            raise self.disk_error(exc, self.partial / self.finished) from None
+
+    def close_finished(self, stream: "FinishedStream", schema: pa.Schema, n_parts: int, rows: int) -> Path:
+        """Close ``stream`` with ``schema`` (which carries the metadata) as
+        ``partial/<finished>``; refuse a row count other than ``rows``."""
+        try:
+            written = stream.close(schema)
+            if written != rows:
+                raise LabelSetError(f"{stream.path}: assembled {written} rows but the parts counted {rows}; "
+                                    "nothing was written")
+            os.replace(stream.path, self.partial / self.finished)
+        except OSError as exc:
+            raise self.disk_error(exc, self.partial / self.finished, n_parts, n_parts) from None
+        return self.partial / self.finished
+
     def assemble(self, schema: pa.Schema, n_parts: int, rows: int) -> Path:
         """Stream the parts, in order, into ``partial/<finished>`` with ``schema`` (which carries the
         metadata); refuse a missing part or a row count other than ``rows``."""
@@ -292,34 +368,20 @@ class PartsWriter:
         if missing:
             raise LabelSetError(f"{self.partial}: part {missing[0]} of {n_parts} is missing "
                                 f"({len(missing)} missing); the run is incomplete, nothing was written")
-        tmp = self.partial / (self.finished + ".tmp")
+        step = current_phase()
+        stream = self.open_finished()
         try:
-            step = current_phase()
-            with pq.ParquetWriter(tmp, schema, use_dictionary=dictionary_columns(schema)) as writer:
-                # row groups of ROW_GROUP_ROWS rows whatever the parts' sizes: as compact as one
-                # write_table of all rows, and the same file for any chunk size or --jobs
-                buffer: list = []
-                buffered = 0
-                for index in range(n_parts):
-                    for batch in pq.ParquetFile(self._part(index)).iter_batches():
-                        buffer.append(batch)
-                        buffered += batch.num_rows
-                        while buffered >= ROW_GROUP_ROWS:
-                            table = pa.Table.from_batches(buffer, schema=batch.schema)
-                            writer.write_table(table.slice(0, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
-                            rest = table.slice(ROW_GROUP_ROWS)
-                            buffer, buffered = rest.to_batches(), rest.num_rows
-                    step.advance()
-                if buffered:
-                    writer.write_table(pa.Table.from_batches(buffer), row_group_size=ROW_GROUP_ROWS)
-            written = pq.ParquetFile(tmp).metadata.num_rows
-            if written != rows:
-                raise LabelSetError(f"{tmp}: assembled {written} rows but the parts counted {rows}; "
-                                    "nothing was written")
-            os.replace(tmp, self.partial / self.finished)
+            for index in range(n_parts):
+                for batch in pq.ParquetFile(self._part(index)).iter_batches():
+                    stream.write(pa.Table.from_batches([batch]))
+                step.advance()
         except OSError as exc:
-            raise self.disk_error(exc, self.partial / self.finished, n_parts, n_parts) from None
-        return self.partial / self.finished
+            stream.abort()
+            raise self.disk_error(exc, stream.path, n_parts, n_parts) from None
+        except BaseException:
+            stream.abort()
+            raise
+        return self.close_finished(stream, schema, n_parts, rows)
 
     def commit_target(self, what: str) -> Path:
         """Move the finished output into place (io.output's commit), dropping the plan and parts."""
@@ -341,9 +403,11 @@ class LabelSetWriter(PartsWriter):
         super().__init__(target, plan, schema=pairs_schema)
         self.pairs_schema = pairs_schema
 
-    def commit(self, frames: pd.DataFrame, n_parts: int, metadata: LabelSetMetadata) -> Path:
-        """Stream every part into pairs.parquet, check the count, write frames.parquet, move the set
-        into place (io.output's commit: a kill at any step loses nothing)."""
+    def commit(self, frames: pd.DataFrame, n_parts: int, metadata: LabelSetMetadata,
+               stream: FinishedStream | None = None) -> Path:
+        """Close ``stream`` as pairs.parquet (or, without one, stream every part into it), check the
+        count, write frames.parquet, move the set into place (io.output's commit: a kill at any
+        step loses nothing)."""
         if not self.complete:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -360,8 +424,11 @@ class LabelSetWriter(PartsWriter):
             # file is whole or absent, and the set counts as complete only with both
             with ThreadPoolExecutor(max_workers=1) as pool:
                 frames_written = pool.submit(write_frames)
-                self.assemble(self.pairs_schema.with_metadata(metadata.schema_metadata()), n_parts,
-                              metadata.pairs)
+                schema = self.pairs_schema.with_metadata(metadata.schema_metadata())
+                if stream is None:
+                    self.assemble(schema, n_parts, metadata.pairs)
+                else:
+                    self.close_finished(stream, schema, n_parts, metadata.pairs)
                 _output.crash_point("pairs written")
                 frames_written.result()
         return self.commit_target("label set")

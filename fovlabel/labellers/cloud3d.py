@@ -33,6 +33,7 @@ from ..geometry.poses import quat_to_matrix
 from .._threads import ordered_map
 from ..incidence import Incidence, IncidenceBuilder, shared_counts
 from ..progress import current_phase
+from .. import pairs as _pairs
 from ..pairs import candidate_pairs, pairs_table
 from .base import Labeller, LabellerParams, Prepared, param
 
@@ -74,7 +75,7 @@ class Cloud3D(Labeller):
                "fovlabel.geometry._voxel_kernels:visible_points",
                "fovlabel._incidence_kernels:fill_bitsets", "fovlabel._incidence_kernels:bitset_counts",
                "fovlabel._incidence_kernels:anchor_columns", "fovlabel._incidence_kernels:list_counts",
-               "fovlabel._incidence_kernels:list_cost")
+               "fovlabel._incidence_kernels:list_cost", _pairs.KERNEL)
     #: a chunk's pairs are in memory at once: 500 anchors of a room-sized scene are ~10^5-10^6 pairs
     chunk_frames = 500
     #: the counting kernels release the GIL: a chunk counts its anchor blocks in the run's threads
@@ -94,6 +95,7 @@ class Cloud3D(Labeller):
         incidence = Incidence.from_sets([keys, keys])
         for method in ("lists", "bitsets"):
             shared_counts(incidence, np.array([0]), np.array([1]), method=method)
+        _pairs.warm_up()  # the zero pairs of keep_zero
 
     def requires(self, frames, params):
         source = choose_source(frames, params)

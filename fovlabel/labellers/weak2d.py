@@ -17,6 +17,7 @@ from .. import schema
 from ..errors import ConfigError
 from ..geometry.camera import fov_from_intrinsics_deg
 from ..geometry.sector import MEASURES, Sectors, check_fov_radius, check_measure, check_view_angle
+from .. import pairs as _pairs
 from ..pairs import candidate_pairs, pairs_table
 from .base import Labeller, LabellerParams, Prepared, param
 
@@ -84,9 +85,10 @@ class Weak2D(Labeller):
     Params = SectorParams
     pairs_schema = schema.PAIRS_SCHEMA
     kernels = ("fovlabel.geometry._sector_kernel:sector_overlap_batch",
-               "fovlabel.geometry._sector_kernel:view_overlap_batch")
+               "fovlabel.geometry._sector_kernel:view_overlap_batch", _pairs.KERNEL)
 
     def warm_up(self) -> None:
+        _pairs.warm_up()
         sectors = Sectors([0.0, 1.0], [0.0, 0.0], [0.0, 10.0], [90.0, 90.0], 5.0)
         sectors.overlap(np.array([0]), np.array([1]), "iou")
         sectors.overlap(np.array([0]), np.array([1]), "iou", 60.0)
