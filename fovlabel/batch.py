@@ -127,6 +127,9 @@ def prepare_frames(frames: pd.DataFrame, config: RunConfig, root=None, jobs: int
     ``workdir``: a folder of this run's own where the labeller may spill state."""
     import inspect
 
+    from ._program import resume
+
+    resume()  # the program's collector, paused while it imported and read (fovlabel._program)
     labeller = get_labeller(config.labeller)
     # a labeller written before workdir existed keeps working: it is given only what it takes
     takes_workdir = "workdir" in inspect.signature(labeller.prepare).parameters
@@ -251,6 +254,8 @@ def run_to_disk(
         frames, state = prepared.frames, prepared.state
         labeller_notes, labeller_meta = prepared.notes, prepared.meta
         groups, chunks = _summary_base(frames, config)
+        # the frames are final: with more than one job frames.parquet is encoded meanwhile
+        writer.start_frames(frames, background=jobs > 1)
         done = {c.index for c in chunks if writer.has_part(c.index)}
         # the first chunks start before the kernels load (labellers that run in threads; see
         # _chunk_tables); pairs.parquet is written as the chunks come, in chunk order (the parts
@@ -297,6 +302,7 @@ def run_to_disk(
         finally:
             tables.close()
     except BaseException:
+        writer.abort_frames()
         writer.drop_spill()
         writer.discard_if_empty()
         raise

@@ -35,6 +35,12 @@ def test_pairs_file_has_full_row_groups_and_the_same_bytes_for_any_chunking(tmp_
     assert pages["a"] == pages["b"] == pages["c"] == pages["d"]
     # the same chunk size with another --jobs: the whole file is the same
     assert (tmp_path / "b" / "pairs.parquet").read_bytes() == (tmp_path / "d" / "pairs.parquet").read_bytes()
+    # frames.parquet (encoded while the chunks run with --jobs 2, at the end with --jobs 1) too,
+    # and it is what one write_table of the table with its metadata writes
+    frames_b = (tmp_path / "b" / "frames.parquet").read_bytes()
+    assert frames_b == (tmp_path / "d" / "frames.parquet").read_bytes()
+    pq.write_table(pq.read_table(tmp_path / "d" / "frames.parquet"), tmp_path / "one.parquet")
+    assert (tmp_path / "one.parquet").read_bytes() == frames_b
 
 
 def test_keep_zero_keeps_every_candidate(tmp_path):

@@ -256,3 +256,53 @@ def test_show_prints_counts_roles_flags_and_best_pairs_and_json(tmp_path):
     assert abs(info["overlap_quantiles"]["q50"] - q50) < 1e-6
     best5 = pairs.sort_values(["overlap", "frame_a", "frame_b"], ascending=[False, True, True]).head(5)
     assert [(p["key_a"], p["key_b"]) for p in info["best_pairs"]] == list(zip(best5["key_a"], best5["key_b"]))
+
+
+def test_the_program_pauses_the_collector_until_the_frames_work_and_the_library_never(tmp_path, monkeypatch):
+    """fovlabel._program: the console script turns the cyclic collector off while it imports and
+    reads, and prepare_frames turns it back on; a library caller's setting is left as it is."""
+    import gc
+    import sys
+
+    from fovlabel import _program, annotate
+    from fovlabel.labellers.weak2d import Weak2D
+
+    seen = {}
+    real = Weak2D.prepare
+
+    def look(self, *args, **kwargs):  # prepare_frames calls it right after resuming
+        seen.setdefault("enabled at prepare", gc.isenabled())
+        return real(self, *args, **kwargs)
+
+    was = gc.isenabled()
+    try:
+        monkeypatch.setattr(sys, "argv", ["fovlabel", "annotate", str(SAMPLE), "--format", "msls",
+                                          "--preset", "msls", "--out", str(tmp_path / "labels")])
+        monkeypatch.setattr(Weak2D, "prepare", look)
+        reading = {}
+        import fovlabel.api as api
+
+        real_read = api._read
+
+        def read(*args, **kwargs):
+            reading["enabled"] = gc.isenabled()
+            return real_read(*args, **kwargs)
+
+        monkeypatch.setattr(api, "_read", read)
+        with pytest.raises(SystemExit) as done:
+            _program.entry()
+        assert done.value.code in (0, None)
+        assert reading == {"enabled": False} and seen == {"enabled at prepare": True}
+        assert gc.isenabled() and (tmp_path / "labels" / "pairs.parquet").is_file()
+        # another command resumes before it runs
+        monkeypatch.setattr(sys, "argv", ["fovlabel", "show", str(tmp_path / "labels")])
+        with pytest.raises(SystemExit):
+            _program.entry()
+        assert gc.isenabled()
+        # the library: a caller who turned the collector off finds it off after a run
+        gc.disable()
+        annotate(SAMPLE, "msls", preset="msls")
+        assert not gc.isenabled()
+    finally:
+        gc.unfreeze()
+        (gc.enable if was else gc.disable)()

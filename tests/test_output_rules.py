@@ -275,6 +275,30 @@ def test_final_assembly_refuses_a_missing_part(tmp_path, monkeypatch):
         assert sorted(p.name for p in target.partial.iterdir()) == ["parts", "plan.json"]
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failing_chunk_leaves_the_finished_parts_and_nothing_half_written(tmp_path, monkeypatch, jobs):
+    """With --jobs 2 frames.parquet is being encoded and pairs.parquet streamed when a chunk
+    fails: both unfinished files go; the parts before the failure stay for a resume."""
+    from fovlabel.labellers.weak2d import Weak2D
+
+    real = Weak2D.label_chunk
+
+    def fail_at_3(self, state, chunk, run, params):
+        if chunk.index == 3:
+            raise RuntimeError("chunk 3 fails")
+        return real(self, state, chunk, run, params)
+
+    monkeypatch.setattr(Weak2D, "label_chunk", fail_at_3)
+    out = tmp_path / "labels"
+    with pytest.raises(RuntimeError, match="chunk 3 fails"):
+        _run(out, jobs=jobs)
+    partial = tmp_path / "labels.partial"
+    assert sorted(p.name for p in partial.iterdir()) == ["parts", "plan.json"]
+    assert len(list((partial / "parts").glob("part-*.parquet"))) >= 3
+    monkeypatch.setattr(Weak2D, "label_chunk", real)
+    assert _run(out, jobs=jobs).resumed_chunks >= 3
+
+
 def test_a_chunk_that_never_comes_leaves_no_label_set(tmp_path, monkeypatch):
     from fovlabel import batch
 

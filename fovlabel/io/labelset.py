@@ -195,13 +195,20 @@ class FinishedStream:
     schema writes (tests/test_labelset.py pins it).
     """
 
-    def __init__(self, path: Path, schema: pa.Schema):
+    def __init__(self, path: Path, schema: pa.Schema, use_dictionary=None):
+        """``use_dictionary``: as pyarrow's (default: :func:`dictionary_columns`)."""
         self.path = path
         self.schema = schema.remove_metadata()
         self.rows = 0
         self._buffer: list = []
         self._buffered = 0
-        self._writer = pq.ParquetWriter(path, self.schema, use_dictionary=dictionary_columns(self.schema))
+        if use_dictionary is None:
+            use_dictionary = dictionary_columns(self.schema)
+        try:
+            self._writer = pq.ParquetWriter(path, self.schema, use_dictionary=use_dictionary)
+        except BaseException:  # it may have made the file (a full disk refuses its first bytes)
+            path.unlink(missing_ok=True)
+            raise
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows == 0:
@@ -403,35 +410,94 @@ class LabelSetWriter(PartsWriter):
         super().__init__(target, plan, schema=pairs_schema)
         self.pairs_schema = pairs_schema
 
+    def start_frames(self, frames: pd.DataFrame, background: bool) -> None:
+        """Begin frames.parquet of the labeller's final ``frames`` now, in a thread when
+        ``background`` (run_to_disk: with --jobs above 1, while the chunks run); :meth:`commit`
+        closes it with the metadata."""
+        self._frames_file = _FramesFile(self, frames, background)
+
+    def abort_frames(self) -> None:
+        """After a failure: stop and remove the frames.parquet that start_frames began."""
+        frames_file, self._frames_file = getattr(self, "_frames_file", None), None
+        if frames_file is not None:
+            frames_file.abort()
+
     def commit(self, frames: pd.DataFrame, n_parts: int, metadata: LabelSetMetadata,
                stream: FinishedStream | None = None) -> Path:
         """Close ``stream`` as pairs.parquet (or, without one, stream every part into it), check the
         count, write frames.parquet, move the set into place (io.output's commit: a kill at any
         step loses nothing)."""
         if not self.complete:
-            from concurrent.futures import ThreadPoolExecutor
-
             metadata = dataclasses.replace(metadata, label_set_id=self.plan_id,
                                            frame_groups=present_groups(frames))
-
-            def write_frames():
-                try:
-                    _atomic_write_table(frames_to_arrow(frames, metadata), self.partial / FRAMES_FILE)
-                except OSError as exc:
-                    raise self.disk_error(exc, self.partial / FRAMES_FILE, n_parts, n_parts) from None
-
-            # frames.parquet is encoded beside the pairs (Parquet encoding releases the GIL); each
-            # file is whole or absent, and the set counts as complete only with both
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                frames_written = pool.submit(write_frames)
+            frames_file = getattr(self, "_frames_file", None)
+            if frames_file is None:  # encoded beside the pairs (Parquet encoding releases the GIL)
+                frames_file = _FramesFile(self, frames, background=True)
+            # each file is whole or absent, and the set counts as complete only with both
+            try:
                 schema = self.pairs_schema.with_metadata(metadata.schema_metadata())
                 if stream is None:
                     self.assemble(schema, n_parts, metadata.pairs)
                 else:
                     self.close_finished(stream, schema, n_parts, metadata.pairs)
                 _output.crash_point("pairs written")
-                frames_written.result()
+                frames_file.close(metadata, n_parts)
+            except BaseException:
+                frames_file.abort()
+                raise
         return self.commit_target("label set")
+
+
+class _FramesFile:
+    """frames.parquet: encoded when made (in a thread with ``background``, else by :meth:`close`),
+    closed with the metadata by :meth:`close` (FinishedStream: what one write_table with it
+    writes); :meth:`abort` removes what it wrote."""
+
+    def __init__(self, writer: LabelSetWriter, frames: pd.DataFrame, background: bool):
+        import threading
+
+        self._writer = writer
+        self._frames = frames
+        self._stream: FinishedStream | None = None
+        self._error: BaseException | None = None
+        self._thread = None
+        if background:
+            self._thread = threading.Thread(target=self._encode, name="fovlabel-frames", daemon=True)
+            self._thread.start()
+
+    def _encode(self) -> None:
+        try:
+            table = frames_to_arrow(self._frames)
+            self._stream = FinishedStream(self._writer.partial / (FRAMES_FILE + ".tmp"), table.schema,
+                                          use_dictionary=True)
+            self._stream.write(table)
+        except BaseException as exc:  # raised by close, in the run's thread
+            self._error = exc
+        self._frames = None
+
+    def _encoded(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        elif self._frames is not None:  # not in the background: here, once
+            self._encode()
+
+    def close(self, metadata: LabelSetMetadata, n_parts: int) -> None:
+        path = self._writer.partial / FRAMES_FILE
+        self._encoded()
+        try:
+            if self._error is not None:
+                raise self._error
+            self._stream.close(self._stream.schema.with_metadata(metadata.schema_metadata()))
+            os.replace(self._stream.path, path)
+        except OSError as exc:
+            raise self._writer.disk_error(exc, path, n_parts, n_parts) from None
+
+    def abort(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        self._frames = None  # not encoded yet: it never will be
+        if self._stream is not None:
+            self._stream.abort()
 
 
 def _open_parquet(file: Path) -> pq.ParquetFile:
