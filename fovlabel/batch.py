@@ -254,8 +254,6 @@ def run_to_disk(
         frames, state = prepared.frames, prepared.state
         labeller_notes, labeller_meta = prepared.notes, prepared.meta
         groups, chunks = _summary_base(frames, config)
-        # the frames are final: with more than one job frames.parquet is encoded meanwhile
-        writer.start_frames(frames, background=jobs > 1)
         done = {c.index for c in chunks if writer.has_part(c.index)}
         # the first chunks start before the kernels load (labellers that run in threads; see
         # _chunk_tables); pairs.parquet is written as the chunks come, in chunk order (the parts
@@ -266,6 +264,9 @@ def run_to_disk(
         try:
             if len(done) < len(chunks):
                 load_kernels(labeller)
+            # with more than one job frames.parquet is encoded while the chunks run (from now:
+            # its conversion from pandas needs the GIL, which the kernels leave free)
+            writer.start_frames(frames, background=jobs > 1)
             stream = writer.open_finished()
             with phase("labelling", total=len(chunks), unit="chunk") as step:
                 if done:

@@ -21,6 +21,7 @@ def test_pairs_file_has_full_row_groups_and_the_same_bytes_for_any_chunking(tmp_
     import fovlabel.io.labelset as labelset
 
     monkeypatch.setattr(labelset, "ROW_GROUP_ROWS", 1000)  # the sample's 2,540 pairs: 1000, 1000, 540
+    monkeypatch.setattr(labelset, "FRAMES_ROW_GROUP_ROWS", 70)  # frames in row groups of 70
     def data_pages(path):  # everything before the footer (which holds the metadata: chunk_frames)
         raw = path.read_bytes()
         footer = int.from_bytes(raw[-8:-4], "little")
@@ -39,7 +40,10 @@ def test_pairs_file_has_full_row_groups_and_the_same_bytes_for_any_chunking(tmp_
     # and it is what one write_table of the table with its metadata writes
     frames_b = (tmp_path / "b" / "frames.parquet").read_bytes()
     assert frames_b == (tmp_path / "d" / "frames.parquet").read_bytes()
-    pq.write_table(pq.read_table(tmp_path / "d" / "frames.parquet"), tmp_path / "one.parquet")
+    frames = pq.read_table(tmp_path / "d" / "frames.parquet")
+    assert frames.num_rows > 200 and pq.ParquetFile(tmp_path / "d" / "frames.parquet").metadata.num_row_groups == \
+        -(-frames.num_rows // 70)
+    pq.write_table(frames, tmp_path / "one.parquet", row_group_size=70)
     assert (tmp_path / "one.parquet").read_bytes() == frames_b
 
 

@@ -96,9 +96,10 @@ def _text_pieces(values: np.ndarray):
     return [offsets - offsets[0], data[offsets[0]:]]
 
 
-def frames_to_arrow(frames: pd.DataFrame, metadata: LabelSetMetadata | None = None) -> pa.Table:
-    """frames.parquet's table: the core and the column groups present (schema.frames_file_schema)."""
-    schema = frames_file_schema(frames)
+def frames_to_arrow(frames: pd.DataFrame, metadata: LabelSetMetadata | None = None, schema=None) -> pa.Table:
+    """frames.parquet's table: the core and the column groups present (schema.frames_file_schema;
+    ``schema``: that of the whole table, for a slice of it)."""
+    schema = frames_file_schema(frames) if schema is None else schema
     table = pa.Table.from_pandas(frames[schema.names], schema=schema, preserve_index=False)
     return table.replace_schema_metadata({} if metadata is None else metadata.schema_metadata())
 
@@ -186,8 +187,9 @@ def _mib(n_bytes: float) -> str:
 class FinishedStream:
     """A finished Parquet file written as its rows come, in order, under a temporary name.
 
-    Row groups of ROW_GROUP_ROWS rows whatever the sizes of the tables written, so the file is as
-    compact as one ``write_table`` of all its rows and the same for any chunk size or --jobs. The
+    Row groups of ``row_group_rows`` (default ROW_GROUP_ROWS) rows whatever the sizes of the tables
+    written, so the file is as compact as one ``write_table`` of all its rows and the same for any
+    chunk size or --jobs. The
     schema metadata (the counts, known only at the end) is given to :meth:`close`: it goes into the
     footer, both as the file's key-value metadata and inside the stored Arrow schema
     (``ARROW:schema``, the base64 IPC schema that pyarrow restores the schema and its metadata
@@ -195,9 +197,10 @@ class FinishedStream:
     schema writes (tests/test_labelset.py pins it).
     """
 
-    def __init__(self, path: Path, schema: pa.Schema, use_dictionary=None):
+    def __init__(self, path: Path, schema: pa.Schema, use_dictionary=None, row_group_rows: int | None = None):
         """``use_dictionary``: as pyarrow's (default: :func:`dictionary_columns`)."""
         self.path = path
+        self.row_group_rows = ROW_GROUP_ROWS if row_group_rows is None else int(row_group_rows)
         self.schema = schema.remove_metadata()
         self.rows = 0
         self._buffer: list = []
@@ -210,23 +213,31 @@ class FinishedStream:
             path.unlink(missing_ok=True)
             raise
 
-    def write(self, table: pa.Table) -> None:
-        if table.num_rows == 0:
+    def write(self, table: pa.Table, last: bool = False) -> None:
+        """Add ``table``'s rows; ``last``: no rows follow, write the last row group now (the file
+        then holds no rows in memory until :meth:`close`)."""
+        if table.num_rows == 0 and not last:
             return
         self._buffer.append(table.cast(self.schema) if table.schema != self.schema else table)
         self._buffered += table.num_rows
         self.rows += table.num_rows
-        while self._buffered >= ROW_GROUP_ROWS:
+        size = self.row_group_rows
+        while self._buffered >= size:
             whole = pa.concat_tables(self._buffer)
-            self._writer.write_table(whole.slice(0, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
-            rest = whole.slice(ROW_GROUP_ROWS)
+            self._writer.write_table(whole.slice(0, size), row_group_size=size)
+            rest = whole.slice(size)
             self._buffer, self._buffered = [rest], rest.num_rows
+        if last:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffered:
+            self._writer.write_table(pa.concat_tables(self._buffer), row_group_size=self.row_group_rows)
+        self._buffer, self._buffered = [], 0
 
     def close(self, schema: pa.Schema) -> int:
         """Write the last row group and the footer with ``schema``'s metadata; the rows written."""
-        if self._buffered:
-            self._writer.write_table(pa.concat_tables(self._buffer), row_group_size=ROW_GROUP_ROWS)
-        self._buffer, self._buffered = [], 0
+        self._flush()
         if schema.remove_metadata() != self.schema:
             raise ValueError(f"{self.path}: closed with another schema than it was written with")
         metadata = {k.decode(): v.decode() for k, v in (schema.metadata or {}).items()}
@@ -448,6 +459,11 @@ class LabelSetWriter(PartsWriter):
         return self.commit_target("label set")
 
 
+#: frames.parquet's row groups (2^17 rows: a 1.6M-frame set is converted from pandas and encoded
+#: 13 groups at a time while the chunks run, ~20 MB of Arrow at a time, not 250 MB at once)
+FRAMES_ROW_GROUP_ROWS = 1 << 17
+
+
 class _FramesFile:
     """frames.parquet: encoded when made (in a thread with ``background``, else by :meth:`close`),
     closed with the metadata by :meth:`close` (FinishedStream: what one write_table with it
@@ -467,10 +483,14 @@ class _FramesFile:
 
     def _encode(self) -> None:
         try:
-            table = frames_to_arrow(self._frames)
-            self._stream = FinishedStream(self._writer.partial / (FRAMES_FILE + ".tmp"), table.schema,
-                                          use_dictionary=True)
-            self._stream.write(table)
+            frames = self._frames
+            schema = frames_file_schema(frames)
+            self._stream = FinishedStream(self._writer.partial / (FRAMES_FILE + ".tmp"), schema,
+                                          use_dictionary=True, row_group_rows=FRAMES_ROW_GROUP_ROWS)
+            # converted and written a row group at a time: little of it is in memory as Arrow
+            for start in range(0, len(frames), FRAMES_ROW_GROUP_ROWS):
+                table = frames_to_arrow(frames.iloc[start:start + FRAMES_ROW_GROUP_ROWS], schema=schema)
+                self._stream.write(table, last=start + FRAMES_ROW_GROUP_ROWS >= len(frames))
         except BaseException as exc:  # raised by close, in the run's thread
             self._error = exc
         self._frames = None
