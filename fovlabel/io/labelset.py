@@ -8,8 +8,10 @@ read the files as they are.
 Writing is atomic and resumable. Work goes to ``<out>.partial/``: one Parquet part per chunk,
 each written under a temporary name and renamed, beside ``plan.json`` (what the parts were made
 from). A run that is killed leaves the partial folder; the next run with the same input and config
-reuses the finished parts and yields the same label set as an uninterrupted run. At the end the
-parts are streamed into ``pairs.parquet`` and the folder is renamed to ``<out>``. An existing
+reuses the finished parts and yields the same label set as an uninterrupted run. ``pairs.parquet``
+is written as the chunks come, in chunk order (a resumed run feeds it the reused parts in their
+places), under a temporary name, and closed with the metadata when the last chunk is in
+(FinishedStream); then the folder is renamed to ``<out>``. An existing
 ``<out>`` is refused unless ``overwrite``; it is only replaced once the new set is complete.
 """
 
@@ -120,7 +122,8 @@ def _atomic_write_table(table: pa.Table, path: Path, **options) -> None:
     os.replace(tmp, path)
 
 
-#: parts are read once, by the assembly: written fast (no dictionaries, lz4), not small
+#: parts are read only by a resumed run (and a correspondence set's assembly): written fast (no
+#: dictionaries, lz4), not small
 PART_OPTIONS = {"compression": "lz4", "use_dictionary": False}
 
 
@@ -258,7 +261,8 @@ class FinishedStream:
 
 class PartsWriter:
     """Writes one output through a resumable ``<out>.partial`` folder: a plan, one Parquet part a
-    chunk, then the parts streamed into the finished file (see module docstring). Label sets and
+    chunk, and the finished file, streamed as the chunks come (:meth:`open_finished`) or from the
+    parts at the end (:meth:`assemble`; see module docstring). Label sets and
     correspondence sets are written this way.
 
     ``target``: the locked :class:`~fovlabel.io.output.OutputTarget`; ``schema``: the parts';
