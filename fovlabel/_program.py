@@ -6,8 +6,8 @@ traverse again at every full collection meanwhile (0.20-0.22 s of a 200,000-fram
 gc.callbacks timed it). So the collector is paused before the first import (:func:`pause`), and
 when the work on frames begins (fovlabel.batch.prepare_frames; at once for a command other than
 ``annotate``) :func:`resume` collects once, freezes what is alive (it is never traversed again)
-and turns it back on: the loops over frames and chunks collect as usual. In a library caller's process :func:`resume` does nothing: only the program
-pauses the collector.
+and turns it back on: the loops over frames and chunks collect as usual. In a library caller's
+process :func:`resume` does nothing: only the program pauses the collector.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def resume() -> None:
     global _paused
     if _paused:
         _paused = False
-        gc.collect()  # one pass frees what the start-up and the reading left in cycles: frozen, it would stay
+        gc.collect()  # frees what the start-up and the reading left in cycles (frozen, it would stay)
         gc.freeze()
         gc.enable()
 

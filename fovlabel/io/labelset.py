@@ -192,9 +192,8 @@ class FinishedStream:
 
     Row groups of ``row_group_rows`` (default ROW_GROUP_ROWS) rows whatever the sizes of the tables
     written, so the file is as compact as one ``write_table`` of all its rows and the same for any
-    chunk size or --jobs. The
-    schema metadata (the counts, known only at the end) is given to :meth:`close`: it goes into the
-    footer, both as the file's key-value metadata and inside the stored Arrow schema
+    chunk size or --jobs. The schema metadata (the counts, known only at the end) is given to
+    :meth:`close`: it goes into the footer, both as the file's key-value metadata and inside the stored Arrow schema
     (``ARROW:schema``, the base64 IPC schema that pyarrow restores the schema and its metadata
     from). The file is then byte for byte what one ``pq.write_table`` of all its rows with that
     schema writes (tests/test_labelset.py pins it).
@@ -464,7 +463,8 @@ class LabelSetWriter(PartsWriter):
 
 
 #: frames.parquet's row groups (2^17 rows: a 1.6M-frame set is converted from pandas and encoded
-#: 13 groups at a time while the chunks run, ~20 MB of Arrow at a time, not 250 MB at once)
+#: as 13 row groups, one after the other while the chunks run: ~20 MB of Arrow at a time, where
+#: the whole table at once raised the run's peak by ~250 MB)
 FRAMES_ROW_GROUP_ROWS = 1 << 17
 
 
