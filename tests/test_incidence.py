@@ -121,6 +121,34 @@ def test_ordered_map_keeps_order_bounds_the_waiting_and_raises_the_first_failure
         list(ordered_map(slow, range(12), 2))
 
 
+def test_ordered_map_object_starts_when_made_and_close_drops_what_has_not_started():
+    """OrderedMap (the labelling's threads): the first items run before any is taken (the run
+    loads its kernels meanwhile); close() waits for what runs and drops the rest."""
+    import threading
+
+    from fovlabel._threads import OrderedMap
+
+    started, gate = [], threading.Event()
+
+    def work(i):
+        started.append(i)
+        gate.wait(5)
+        return -i
+
+    work_map = OrderedMap(work, range(10), 2, waiting=3)
+    for _ in range(100):  # the two threads pick up items 0 and 1 without being asked
+        if len(started) == 2:
+            break
+        threading.Event().wait(0.01)
+    assert sorted(started) == [0, 1]
+    gate.set()
+    assert next(work_map) == 0
+    work_map.close()
+    assert len(started) <= 4 and list(work_map) == []  # 3 waiting at most, then nothing more
+    with OrderedMap(lambda i: i + 1, range(4), 2) as results:
+        assert list(results) == [1, 2, 3, 4]
+
+
 def test_rows_in_any_order(tmp_path):
     sets = _sets()
     for matrix in (incidence.Incidence.from_sets(sets), incidence.Incidence.from_sets(sets, tmp_path)):
