@@ -133,8 +133,10 @@ class IncidenceBuilder:
             self.vocabulary = np.unique(np.concatenate([self.vocabulary, *self._pending]))
         self._pending, self._pending_keys = [], 0
 
-    def finish(self) -> Incidence:
-        """The matrix: ids are positions in the sorted vocabulary."""
+    def finish(self, threads: int = 1) -> Incidence:
+        """The matrix: ids are positions in the sorted vocabulary. ``threads``: spilled keys are
+        mapped to ids a block at a time in that many threads (numpy's searchsorted releases the
+        GIL); the file is the same for any number."""
         self._merge()
         indptr = np.zeros(len(self.sizes) + 1, np.int64)
         np.cumsum(self.sizes, out=indptr[1:])
@@ -148,13 +150,18 @@ class IncidenceBuilder:
         self._spill.close()
         keys_path = Path(self._spill.name)
         ids_path = self.folder / f"ids-{self._name}.{np.dtype(dtype).str[1:]}"
-        block = MERGE_KEYS
+        from ._threads import ordered_map
+
+        vocabulary = self.vocabulary
+
+        def blocks(src):
+            while len(keys := np.fromfile(src, np.int64, count=MERGE_KEYS)):
+                yield keys
+
         with open(keys_path, "rb") as src, open(ids_path, "wb") as dst:
-            while True:
-                keys = np.fromfile(src, np.int64, count=block)
-                if not len(keys):
-                    break
-                dst.write(np.searchsorted(self.vocabulary, keys).astype(dtype).tobytes())
+            for ids in ordered_map(lambda keys: np.searchsorted(vocabulary, keys).astype(dtype), blocks(src),
+                                   threads):
+                dst.write(ids.tobytes())
         keys_path.unlink()
         return Incidence(indptr, None, n_columns, str(ids_path), np.dtype(dtype).name)
 

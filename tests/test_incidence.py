@@ -55,6 +55,23 @@ def test_a_spilled_matrix_pickles_as_its_path(tmp_path):
     assert np.array_equal(in_memory.rows(np.arange(len(sets)))[1], matrix.rows(np.arange(len(sets)))[1])
 
 
+def test_spilled_ids_are_the_same_file_in_any_number_of_threads(tmp_path, monkeypatch):
+    """finish(threads=N) maps the spilled keys a block at a time in N threads, in order."""
+    sets = _sets()
+    monkeypatch.setattr(incidence, "MERGE_KEYS", 300)  # many blocks
+    files = []
+    for threads in (1, 2, 3):
+        builder = incidence.IncidenceBuilder(len(sets), tmp_path / f"t{threads}")
+        for i, keys in enumerate(sets):
+            if keys is not None:
+                builder.add(i, keys)
+        matrix = builder.finish(threads=threads)
+        files.append(open(matrix.path, "rb").read())
+        in_memory = incidence.Incidence.from_sets(sets)
+        assert np.array_equal(matrix.rows(np.arange(len(sets)))[1], in_memory.rows(np.arange(len(sets)))[1])
+    assert files[0] == files[1] == files[2] and len(files[0]) > 4 * 300 * 4
+
+
 def test_builder_refuses_frames_out_of_order(tmp_path):
     builder = incidence.IncidenceBuilder(3, tmp_path)
     builder.add(1, np.array([1, 2]))

@@ -119,7 +119,7 @@ class Cloud3D(Labeller):
         else:
             reach = scene_sets(frames, params, root, builder)
         current_phase().describe(note="indexing the " + ("points" if source == "tracks" else "voxels"))
-        state = _state(frames, builder.finish(), reach, params, jobs)
+        state = _state(frames, builder.finish(threads=max(1, int(jobs))), reach, params, jobs)
         notes = [f"3D source: {source}" + ("" if source == "tracks" else f", voxel {params.voxel_m:g} m")]
         frames["observed"] = np.where(frames["usable"].to_numpy(), state["sizes"], 0).astype(np.int64)
         empty = frames["usable"].to_numpy() & (state["sizes"] == 0)
