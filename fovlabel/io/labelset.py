@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -423,6 +424,7 @@ class LabelSetWriter(PartsWriter):
     def __init__(self, target: OutputTarget, plan: dict, *, pairs_schema: pa.Schema = PAIRS_SCHEMA):
         super().__init__(target, plan, schema=pairs_schema)
         self.pairs_schema = pairs_schema
+        self._frames_file: _FramesFile | None = None  # start_frames
 
     def start_frames(self, frames: pd.DataFrame, background: bool) -> None:
         """Begin frames.parquet of the labeller's final ``frames`` now, in a thread when
@@ -432,7 +434,7 @@ class LabelSetWriter(PartsWriter):
 
     def abort_frames(self) -> None:
         """After a failure: stop and remove the frames.parquet that start_frames began."""
-        frames_file, self._frames_file = getattr(self, "_frames_file", None), None
+        frames_file, self._frames_file = self._frames_file, None
         if frames_file is not None:
             frames_file.abort()
 
@@ -444,7 +446,7 @@ class LabelSetWriter(PartsWriter):
         if not self.complete:
             metadata = dataclasses.replace(metadata, label_set_id=self.plan_id,
                                            frame_groups=present_groups(frames))
-            frames_file = getattr(self, "_frames_file", None)
+            frames_file = self._frames_file
             if frames_file is None:  # encoded beside the pairs (Parquet encoding releases the GIL)
                 frames_file = _FramesFile(self, frames, background=True)
             # each file is whole or absent, and the set counts as complete only with both
@@ -474,8 +476,6 @@ class _FramesFile:
     writes); :meth:`abort` removes what it wrote."""
 
     def __init__(self, writer: LabelSetWriter, frames: pd.DataFrame, background: bool):
-        import threading
-
         self._writer = writer
         self._frames = frames
         self._stream: FinishedStream | None = None
