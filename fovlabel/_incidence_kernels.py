@@ -109,3 +109,22 @@ def list_counts(col_ptr, col_rows, slot, b_ptr, b_ids, n_anchors):
             count[a] = 0
             n += 1
     return out_i[:n], out_j[:n], out_c[:n]
+
+
+@njit(cache=True, nogil=True)
+def union_sorted(a, b):
+    """The sorted distinct values of ``a`` (sorted, distinct) and ``b`` (sorted, repeats allowed):
+    one linear merge."""
+    out = np.empty(a.shape[0] + b.shape[0], a.dtype)
+    i = j = n = 0
+    while i < a.shape[0] or j < b.shape[0]:
+        if j == b.shape[0] or (i < a.shape[0] and a[i] <= b[j]):
+            x = a[i]
+            i += 1
+        else:
+            x = b[j]
+            j += 1
+        if n == 0 or out[n - 1] != x:
+            out[n] = x
+            n += 1
+    return out[:n].copy()

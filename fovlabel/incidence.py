@@ -120,7 +120,7 @@ class IncidenceBuilder:
         if not len(keys):
             return
         if self._spill is not None:
-            self._spill.write(keys.tobytes())
+            self._spill.write(memoryview(np.ascontiguousarray(keys)))  # no copy
         else:
             self._kept.append(keys)
         self._pending.append(keys)
@@ -129,8 +129,12 @@ class IncidenceBuilder:
             self._merge()
 
     def _merge(self) -> None:
+        """The pending keys into the vocabulary: sorted (numpy releases the GIL), then merged in
+        one linear pass, so a merge costs the vocabulary's length, not a sort of it."""
         if self._pending:
-            self.vocabulary = np.unique(np.concatenate([self.vocabulary, *self._pending]))
+            from ._incidence_kernels import union_sorted
+
+            self.vocabulary = union_sorted(self.vocabulary, np.sort(np.concatenate(self._pending)))
         self._pending, self._pending_keys = [], 0
 
     def finish(self, threads: int = 1) -> Incidence:

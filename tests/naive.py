@@ -95,6 +95,11 @@ def unpack_voxel_keys(keys):
     return np.stack([((keys >> 42) & mask) - offset, ((keys >> 21) & mask) - offset, (keys & mask) - offset], 1)
 
 
+def union_sorted(a, b):
+    """The sorted distinct values of two int64 arrays, through a Python set."""
+    return np.array(sorted(set(np.asarray(a).tolist()) | set(np.asarray(b).tolist())), np.int64)
+
+
 def set_overlaps(sets):
     """{(i, j): (shared, iou)} for every pair i < j of Python sets that share something."""
     out = {}

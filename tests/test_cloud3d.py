@@ -206,6 +206,28 @@ def test_missing_depth_file(tmp_path):
         _annotate(path)
 
 
+@pytest.mark.parametrize("row, column, value, message", [
+    (1, "depth_path", "  ", r"frame 'f1' has no depth image"),
+    (1, "depth_scale", np.inf, r"frame 'f1': depth_scale inf is not a number > 0"),
+    (2, "depth_scale", -5.0, r"frame 'f2': depth_scale -5.0 is not a number > 0")])
+def test_bad_depth_columns_name_the_first_bad_frame(tmp_path, row, column, value, message):
+    """Frames handed to the labeller (not read from a file, so no reader checked them): the first
+    bad usable frame in order is named, with its column; frames left out of pairs are not checked."""
+    from fovlabel.labellers import get_labeller
+    from fovlabel.readers import read_frames
+
+    path = _rgbd_table(tmp_path, [np.full((6, 8), 1500, np.uint16)] * 4)
+    frames = read_frames(path, "csv", pose="cam_to_world")
+    frames[column] = frames[column].astype(object)
+    frames.loc[row, column] = value
+    frames.loc[3, ["depth_path", "depth_scale"]] = [None, 0.0]  # not usable: not checked
+    frames.loc[3, "usable"] = False
+    labeller = get_labeller("cloud3d")
+    with pytest.raises(InputError, match=message) as info:
+        labeller.prepare(frames, labeller.Params(source="rgbd"), root=tmp_path)
+    assert info.value.column == column and str(info.value.file).endswith("rgbd.csv")
+
+
 def test_depth_size_differs_from_intrinsics(tmp_path):
     path = _rgbd_table(tmp_path, [np.full((6, 8), 1500, np.uint16), np.full((5, 8), 1500, np.uint16)])
     with pytest.raises(InputError, match=r"d1.png: depth image is 8x5 but the intrinsics say 8x6"):

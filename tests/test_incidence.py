@@ -22,6 +22,23 @@ def _sets(seed=4, n=60, universe=3000):
     return sets
 
 
+def test_vocabulary_merge_matches_python_sets():
+    """The builder's linear merge of the vocabulary (sorted, distinct) with pending keys (sorted,
+    repeats): the union of the sets, in every degenerate case."""
+    from fovlabel._incidence_kernels import union_sorted
+
+    rng = np.random.default_rng(7)
+    empty = np.zeros(0, np.int64)
+    a = np.unique(rng.integers(-2**62, 2**62, 500))
+    b = np.sort(np.r_[rng.choice(a, 200), rng.integers(-2**62, 2**62, 300), a[:5], a[:5]])  # repeats, shared
+    cases = [(empty, empty), (a, empty), (empty, b), (a, b), (a, a), (a, np.sort(np.r_[a, a])),  # identical
+             (a, a[10:20]), (a[10:20], np.sort(a)), (np.array([1, 3]), np.array([2, 2, 4])),  # nested, interleaved
+             (np.array([5]), np.array([1, 1, 1])), (np.array([-1, 0]), np.array([0, 0, 1]))]
+    for x, y in cases:
+        got = union_sorted(x, y)
+        assert got.dtype == np.int64 and got.tolist() == naive.union_sorted(x, y).tolist()
+
+
 @pytest.mark.parametrize("spill", [False, True])
 def test_counts_match_python_sets_whatever_the_blocks(tmp_path, monkeypatch, spill):
     sets = _sets()

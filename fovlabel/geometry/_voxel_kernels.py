@@ -61,7 +61,9 @@ def _row_keys(depth_row, col_x, col_y, col_z, col_r, rx, ry, rz, rr, sx, sy, sz,
         fz_ = z * (col_z[u] + rz) + sz
         ok = (d != NO_DEPTH) & (d != NO_READING) & (z <= max_depth_m) & (fx_ >= 0.0) & (fx_ < top) \
             & (fy_ >= 0.0) & (fy_ < top) & (fz_ >= 0.0) & (fz_ < top)
-        key = (np.int64(fx_) << 42) | (np.int64(fy_) << 21) | np.int64(fz_)
+        # through int32 (exact: 0 <= coordinate < 2^21 where ok): AVX2 converts doubles to int32
+        # four at a time but has no packed conversion to int64, which would keep the loop scalar
+        key = (np.int64(np.int32(fx_)) << 42) | (np.int64(np.int32(fy_)) << 21) | np.int64(np.int32(fz_))
         out_keys[u] = key if ok else -1
         out_r2[u] = z * z * (col_r[u] + rr) if ok else 0.0
 
@@ -87,8 +89,11 @@ def _image_row_keys(depth, v, cols_u, cols, fy, cy, R, shift, to_m, max_depth_m,
     """The keys of row ``v`` (its pixels at ``cols_u``) into ``row_keys``, as _row_keys."""
     col_x, col_y, col_z, col_r, inv = cols
     b = (v - cy) / fy
-    for k in range(cols_u.shape[0]):
-        row_depth[k] = depth[v, cols_u[k]]
+    if cols_u.shape[0] == depth.shape[1]:  # every pixel (stride 1): the row itself, no copy
+        row_depth = depth[v]
+    else:
+        for k in range(cols_u.shape[0]):
+            row_depth[k] = depth[v, cols_u[k]]
     _row_keys(row_depth, col_x, col_y, col_z, col_r, (R[0, 1] * b + R[0, 2]) * inv,
               (R[1, 1] * b + R[1, 2]) * inv, (R[2, 1] * b + R[2, 2]) * inv, b * b + 1.0,
               shift[0], shift[1], shift[2], to_m, max_depth_m, row_keys, row_r2)
@@ -125,7 +130,7 @@ def backproject_voxels(depth, fx, fy, cx, cy, units_per_m, stride, max_depth_m, 
         for k in range(nu):
             key = row_keys[k]
             if key < 0:
-                d = row_depth[k]
+                d = depth[v, cols_u[k]]
                 if d != NO_DEPTH and d != NO_READING and d * to_m <= max_depth_m:
                     bad += 1  # valid but outside the key range
                 continue

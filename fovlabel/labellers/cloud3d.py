@@ -75,7 +75,8 @@ class Cloud3D(Labeller):
                "fovlabel.geometry._voxel_kernels:visible_points",
                "fovlabel._incidence_kernels:fill_bitsets", "fovlabel._incidence_kernels:bitset_counts",
                "fovlabel._incidence_kernels:anchor_columns", "fovlabel._incidence_kernels:list_counts",
-               "fovlabel._incidence_kernels:list_cost", _pairs.KERNEL)
+               "fovlabel._incidence_kernels:list_cost", "fovlabel._incidence_kernels:union_sorted",
+               _pairs.KERNEL)
     #: a chunk's pairs are in memory at once: 500 anchors of a room-sized scene are ~10^5-10^6 pairs
     chunk_frames = 500
     #: the counting kernels release the GIL: a chunk counts its anchor blocks in the run's threads
@@ -210,17 +211,20 @@ def rgbd_sets(frames, params, root: Path, jobs: int, builder: IncidenceBuilder) 
     R, t = _poses(frames)
     max_depth = np.inf if params.max_depth_m is None else params.max_depth_m
     usable = np.flatnonzero(frames["usable"].to_numpy())
-    for i in usable:  # check everything before any work
-        row = frames.iloc[i]
-        if not isinstance(row["depth_path"], str) or not row["depth_path"].strip():
+    # check everything before any work, by whole columns; the first bad frame is named
+    paths = frames["depth_path"].tolist()
+    scales = frames["depth_scale"].to_numpy(np.float64, na_value=np.nan)
+    no_path = np.array([not isinstance(paths[i], str) or not paths[i].strip() for i in usable], bool)
+    bad_scale = ~(scales[usable] > 0) | ~np.isfinite(scales[usable])
+    if (no_path | bad_scale).any():
+        first = int(np.flatnonzero(no_path | bad_scale)[0])
+        row = frames.iloc[int(usable[first])]
+        if no_path[first]:
             raise InputError(f"frame {row['key']!r} has no depth image", file=_where(row, root),
                              column="depth_path")
-        if not np.isfinite(row["depth_scale"]) or row["depth_scale"] <= 0:
-            raise InputError(f"frame {row['key']!r}: depth_scale {row['depth_scale']} is not a number > 0 "
-                             "(depth image units per metre)", file=_where(row, root), column="depth_scale")
+        raise InputError(f"frame {row['key']!r}: depth_scale {row['depth_scale']} is not a number > 0 "
+                         "(depth image units per metre)", file=_where(row, root), column="depth_scale")
     cameras = _cameras(frames)
-    scales = frames["depth_scale"].to_numpy(np.float64)
-    paths = frames["depth_path"].tolist()
 
     def one(i):
         camera = cameras[i]
