@@ -3,6 +3,8 @@ All release the GIL (threads count blocks side by side)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -44,15 +46,15 @@ def fill_bitsets(indptr, indices, slot, first, last, words):
 
 
 @njit(cache=True, nogil=True)
-def list_cost(col_ptr, slot, b_ids):
-    """The steps :func:`list_counts` takes for these target elements: for each, the anchors that
-    see it."""
+def list_cost(col_ptr, slot, b_ids, step):
+    """The steps :func:`list_counts` takes for these target elements (for each, the anchors that
+    see it), estimated from every ``step``-th element (1: exact)."""
     total = 0
-    for k in range(b_ids.shape[0]):
+    for k in range(0, b_ids.shape[0], step):
         s = slot[b_ids[k]]
         if s >= 0:
             total += col_ptr[s + 1] - col_ptr[s]
-    return total
+    return total * step
 
 
 @njit(cache=True, nogil=True)
@@ -128,3 +130,32 @@ def union_sorted(a, b):
             out[n] = x
             n += 1
     return out[:n].copy()
+
+
+@njit(cache=True, nogil=True)
+def pair_measures(a, b, shared, sizes, centre, axis, geometry):
+    """Each counted pair's IoU (float64), coverages of a and b (float32), and with ``geometry``
+    the distance between the camera centres and the angle between the optical axes in degrees
+    (float64; NaN without). One pass: shared / max(union, 1)
+    (0 when the union is empty), sqrt((dx² + dy²) + dz²), arccos of the clipped dot product
+    (ax bx + ay by) + az bz, in degrees."""
+    n = a.shape[0]
+    iou = np.empty(n)
+    cover_a = np.empty(n, np.float32)
+    cover_b = np.empty(n, np.float32)
+    dist = np.full(n, np.nan)
+    angle = np.full(n, np.nan)
+    to_deg = 180.0 / np.pi
+    for k in range(n):
+        i, j, s = a[k], b[k], np.int64(shared[k])
+        size_a, size_b = sizes[i], sizes[j]
+        union = size_a + size_b - s
+        iou[k] = s / max(union, 1) if union > 0 else 0.0
+        cover_a[k] = s / max(size_a, 1) if size_a > 0 else 0.0
+        cover_b[k] = s / max(size_b, 1) if size_b > 0 else 0.0
+        if geometry:
+            dx, dy, dz = centre[i, 0] - centre[j, 0], centre[i, 1] - centre[j, 1], centre[i, 2] - centre[j, 2]
+            dist[k] = math.sqrt(dx * dx + dy * dy + dz * dz)
+            c = axis[i, 0] * axis[j, 0] + axis[i, 1] * axis[j, 1] + axis[i, 2] * axis[j, 2]
+            angle[k] = math.acos(min(max(c, -1.0), 1.0)) * to_deg
+    return iou, cover_a, cover_b, dist, angle

@@ -27,6 +27,9 @@ import numpy as np
 #: a list walk's step costs about this many bitset words: an estimate, which changes which path a
 #: block takes (its speed), never the counts
 SPARSE_WEIGHT = 8.0
+#: the list walk's cost is estimated from every COST_STEP-th target element (the estimate took as
+#: long as a count; it picks a path, which changes the speed, never the counts)
+COST_STEP = 16
 #: bitset path: targets per block (the counts are anchors x this), and the most memory for bitsets
 TARGET_BLOCK = 4096
 BITSET_BYTES = 16 * 2**20
@@ -79,12 +82,15 @@ class Incidence:
         lengths = stop - start
         ptr = np.zeros(len(rows) + 1, np.int64)
         np.cumsum(lengths, out=ptr[1:])
-        ids = self._ids()
         if len(rows) and (np.diff(rows) == 1).all():  # consecutive rows: one slice
-            out = np.array(ids[start[0]:stop[-1]])
-        else:
-            where = np.repeat(start - ptr[:-1], lengths) + np.arange(ptr[-1])
-            out = np.asarray(ids[where])
+            if self.path is None:
+                return ptr, self.indices[start[0]:stop[-1]].copy()
+            # read, not mapped: no page faults, and nothing of the file stays in this process
+            dtype = np.dtype(self.dtype)
+            return ptr, np.fromfile(self.path, dtype, count=int(stop[-1] - start[0]),
+                                    offset=int(start[0]) * dtype.itemsize)
+        ids = self._ids()
+        out = np.asarray(ids[np.repeat(start - ptr[:-1], lengths) + np.arange(ptr[-1])])
         del ids  # unmaps a file-backed matrix: its pages leave this process's memory
         return ptr, out
 
@@ -209,7 +215,8 @@ def shared_counts(incidence: Incidence, anchors, targets, method: str = "auto"):
         b_rows = int(min(TARGET_BLOCK, n_b, max(1, BITSET_BYTES // 2 // (words * 8))))
         bitset_bytes = (len(anchors) + b_rows) * words * 8
         if method == "auto":
-            lists = list_cost(col_ptr, slot, b_ids) * SPARSE_WEIGHT <= len(anchors) * n_b * max(1.0, len(used) / 64)
+            lists = (list_cost(col_ptr, slot, b_ids, COST_STEP) * SPARSE_WEIGHT
+                     <= len(anchors) * n_b * max(1.0, len(used) / 64))
         else:
             lists = method == "lists"
         if lists or bitset_bytes > BITSET_BYTES:

@@ -100,6 +100,25 @@ def union_sorted(a, b):
     return np.array(sorted(set(np.asarray(a).tolist()) | set(np.asarray(b).tolist())), np.int64)
 
 
+def pair_measures(a, b, shared, sizes, centre, axis):
+    """IoU, coverages (float32), centre distance and axis angle (degrees; NaN without poses) of
+    counted pairs, with whole-array numpy."""
+    size_a, size_b = sizes[a], sizes[b]
+    shared = np.asarray(shared, np.int64)
+    union = size_a + size_b - shared
+    iou = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
+    cover_a = np.where(size_a > 0, shared / np.maximum(size_a, 1), 0.0).astype(np.float32)
+    cover_b = np.where(size_b > 0, shared / np.maximum(size_b, 1), 0.0).astype(np.float32)
+    if centre is None:
+        return iou, cover_a, cover_b, np.full(len(a), np.nan), np.full(len(a), np.nan)
+    d = centre[a] - centre[b]
+    dist = np.sqrt((d[:, 0] ** 2 + d[:, 1] ** 2) + d[:, 2] ** 2)
+    # the dot product term by term, x first (np.einsum adds in an order of its own)
+    cos = (axis[a, 0] * axis[b, 0] + axis[a, 1] * axis[b, 1]) + axis[a, 2] * axis[b, 2]
+    angle = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    return iou, cover_a, cover_b, dist, angle
+
+
 def set_overlaps(sets):
     """{(i, j): (shared, iou)} for every pair i < j of Python sets that share something."""
     out = {}

@@ -39,6 +39,35 @@ def test_vocabulary_merge_matches_python_sets():
         assert got.dtype == np.int64 and got.tolist() == naive.union_sorted(x, y).tolist()
 
 
+def test_pair_measures_match_numpy_bit_for_bit():
+    """The 3D pairs' columns in one kernel pass are the whole-array numpy formulas' exact values,
+    with empty sets, identical and nested sets, coincident centres and parallel, opposite and
+    nearly parallel axes (the clip of the dot product)."""
+    from fovlabel._incidence_kernels import pair_measures
+
+    rng = np.random.default_rng(3)
+    n, m = 40, 5000
+    sizes = rng.integers(0, 3000, n)
+    sizes[:3] = [0, 0, 17]
+    centre = rng.normal(size=(n, 3)) * 5
+    centre[5] = centre[6]  # the same place
+    axis = rng.normal(size=(n, 3))
+    axis /= np.linalg.norm(axis, axis=1, keepdims=True)
+    axis[7], axis[8], axis[9] = axis[10], -axis[10], axis[10] + 1e-9  # parallel, opposite, |dot| > 1
+    a, b = rng.integers(0, n, m).astype(np.int32), rng.integers(0, n, m).astype(np.int32)
+    a[:6], b[:6] = [0, 1, 2, 5, 7, 8], [1, 0, 2, 6, 10, 10]  # both empty, one empty, identical, ...
+    shared = np.minimum(sizes[a], sizes[b]) * rng.random(m) // 1
+    shared[:6] = [0, 0, 17, *np.minimum(sizes[[5, 7, 8]], sizes[[6, 10, 10]])]  # nested: all of the smaller
+    shared = shared.astype(np.int32)
+    for with_poses in (True, False):
+        got = pair_measures(a, b, shared, sizes, centre if with_poses else np.zeros((1, 3)),
+                            axis if with_poses else np.zeros((1, 3)), with_poses)
+        expected = naive.pair_measures(a, b, shared, sizes, centre if with_poses else None, axis)
+        for g, e in zip(got, expected):
+            assert g.dtype == e.dtype and np.array_equal(g, e, equal_nan=True)
+    assert got[0][2] == 1.0 and got[0][0] == got[0][1] == 0.0
+
+
 @pytest.mark.parametrize("spill", [False, True])
 def test_counts_match_python_sets_whatever_the_blocks(tmp_path, monkeypatch, spill):
     sets = _sets()

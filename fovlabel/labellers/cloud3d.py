@@ -76,7 +76,7 @@ class Cloud3D(Labeller):
                "fovlabel._incidence_kernels:fill_bitsets", "fovlabel._incidence_kernels:bitset_counts",
                "fovlabel._incidence_kernels:anchor_columns", "fovlabel._incidence_kernels:list_counts",
                "fovlabel._incidence_kernels:list_cost", "fovlabel._incidence_kernels:union_sorted",
-               _pairs.KERNEL)
+               "fovlabel._incidence_kernels:pair_measures", _pairs.KERNEL)
     #: a chunk's pairs are in memory at once: 500 anchors of a room-sized scene are ~10^5-10^6 pairs
     chunk_frames = 500
     #: the counting kernels release the GIL: a chunk counts its anchor blocks in the run's threads
@@ -97,6 +97,9 @@ class Cloud3D(Labeller):
         for method in ("lists", "bitsets"):
             shared_counts(incidence, np.array([0]), np.array([1]), method=method)
         _pairs.warm_up()  # the zero pairs of keep_zero
+        one = np.zeros(1, np.int32)
+        for centre in (np.zeros((1, 3)), None):  # the pairs' columns, with poses and without
+            _pairs_slice({"sizes": np.ones(1, np.int64), "centre": centre, "axis": centre}, one, one, one, 0.5)
 
     def requires(self, frames, params):
         source = choose_source(frames, params)
@@ -300,7 +303,7 @@ def _state(frames, incidence: Incidence, reach, params, threads: int = 1) -> dic
     R, t = _poses(frames) if np.isfinite(frames["qw"].to_numpy(np.float64)).all() else (None, None)
     return {"incidence": incidence, "sizes": incidence.sizes,
             "reach": reach + np.sqrt(3.0) * float(params.voxel_m),  # a voxel's points reach further
-            "centre": t, "axis": None if R is None else R[:, :, 2], "threads": max(1, int(threads))}
+            "centre": t, "axis": None if R is None else np.ascontiguousarray(R[:, :, 2]), "threads": max(1, int(threads))}
 
 
 #: anchors counted together inside a chunk (the chunk's threads take these blocks): at most this
@@ -350,22 +353,17 @@ def label_chunk(state, chunk, run):
 
 
 def _pairs_slice(state, a, b, shared, positive: float):
-    """The pairs table of counted pairs (a, b sorted): IoU, coverages, distance and axis angle."""
-    size_a, size_b = state["sizes"][a], state["sizes"][b]
-    shared = shared.astype(np.int64)
-    union = size_a + size_b - shared
-    iou = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
-    cover_a = np.where(size_a > 0, shared / np.maximum(size_a, 1), 0.0)
-    cover_b = np.where(size_b > 0, shared / np.maximum(size_b, 1), 0.0)
-    if state["centre"] is not None:
-        dist = np.linalg.norm(state["centre"][a] - state["centre"][b], axis=1)
-        cos = np.clip(np.einsum("ni,ni->n", state["axis"][a], state["axis"][b]), -1.0, 1.0)
-        angle = np.degrees(np.arccos(cos))
-    else:
-        dist = angle = np.full(len(a), np.nan)
+    """The pairs table of counted pairs (a, b sorted): IoU, coverages, distance and axis angle
+    (_incidence_kernels.pair_measures; its reference is tests/naive.pair_measures)."""
+    from .._incidence_kernels import pair_measures
+
+    geometry = state["centre"] is not None
+    none = np.zeros((1, 3))
+    iou, cover_a, cover_b, dist, angle = pair_measures(a, b, shared, state["sizes"],
+                                                       state["centre"] if geometry else none,
+                                                       state["axis"] if geometry else none, geometry)
     return pairs_table(schema.PAIRS_3D_SCHEMA, a, b, iou, dist, angle, positive,
-                       cover_a=cover_a.astype(np.float32), cover_b=cover_b.astype(np.float32),
-                       shared=shared.astype(np.int32))
+                       cover_a=cover_a, cover_b=cover_b, shared=shared.astype(np.int32))
 
 
 def _with_zero_pairs(state, chunk, anchors, targets, a, b, shared):
