@@ -160,9 +160,32 @@ def kernels_cached(names) -> bool | None:
         return None
 
 
-def load_kernels(labeller) -> None:
+def warm_up_in_background(labeller):
+    """A started thread loading the labeller's cached kernels while :meth:`prepare` runs, for a
+    labeller that asks for it (``warm_up_while_preparing``); else None. A first run (kernels
+    not cached) compiles them in load_kernels' own phase instead; load_kernels joins the thread."""
+    import threading
+
+    if not (labeller.warm_up_while_preparing and labeller.kernels) or not kernels_cached(labeller.kernels):
+        return None
+    thread = threading.Thread(target=_quiet_warm_up, args=(labeller,), name="fovlabel-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _quiet_warm_up(labeller) -> None:
+    try:
+        labeller.warm_up()
+    except Exception:  # noqa: BLE001 - load_kernels runs warm_up again in its phase, and it raises there
+        pass
+
+
+def load_kernels(labeller, background=None) -> None:
     """Compile (first run) or load the labeller's kernels before the chunks, as a phase of its own
-    (the chunks' time is then labelling only, and a first run says why it waits)."""
+    (the chunks' time is then labelling only, and a first run says why it waits); ``background``:
+    the thread of :func:`warm_up_in_background`, waited for first."""
+    if background is not None:
+        background.join()
     if not labeller.kernels:
         return
     if all(_dispatcher(k).signatures for k in labeller.kernels):
@@ -193,12 +216,13 @@ def label_frames(frames: pd.DataFrame, config: RunConfig, *, jobs: int = 1, root
 
     jobs = check_jobs(jobs)
     with tempfile.TemporaryDirectory(prefix="fovlabel-") as workdir:
+        warming = warm_up_in_background(get_labeller(config.labeller))
         prepared = prepare_frames(frames, config, root, jobs, workdir)
         frames = prepared.frames
         _, chunks = _summary_base(frames, config)
         results = _chunk_tables(prepared.state, config, chunks, jobs, scheduler=scheduler)  # may start now
         try:
-            load_kernels(get_labeller(config.labeller))
+            load_kernels(get_labeller(config.labeller), warming)
             with phase("labelling", total=len(chunks), unit="chunk") as step:
                 tables = []
                 for _, table in results:
@@ -250,6 +274,7 @@ def run_to_disk(
             ranks[v] += int(c)
 
     try:  # a failure before any part is written leaves no partial folder behind
+        warming = warm_up_in_background(labeller)
         prepared = prepare_frames(frames, config, root, jobs, writer.fresh_spill())
         frames, state = prepared.frames, prepared.state
         labeller_notes, labeller_meta = prepared.notes, prepared.meta
@@ -263,7 +288,9 @@ def run_to_disk(
         finished = 0
         try:
             if len(done) < len(chunks):
-                load_kernels(labeller)
+                load_kernels(labeller, warming)
+            elif warming is not None:
+                warming.join()
             # with more than one job frames.parquet is encoded while the chunks run (from now:
             # its conversion from pandas needs the GIL, which the kernels leave free)
             writer.start_frames(frames, background=jobs > 1)

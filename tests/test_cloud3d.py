@@ -228,6 +228,32 @@ def test_bad_depth_columns_name_the_first_bad_frame(tmp_path, row, column, value
     assert info.value.column == column and str(info.value.file).endswith("rgbd.csv")
 
 
+def test_cached_kernels_load_in_a_thread_while_depth_decodes(tmp_path, monkeypatch):
+    """With cached kernels, the 3D labeller's warm-up runs beside prepare (decoding depth), not
+    after it; the labels are the same as with the warm-up in its own phase."""
+    import threading
+
+    from fovlabel import batch
+    from fovlabel.labellers.cloud3d import Cloud3D
+
+    path = _rgbd_table(tmp_path, [np.full((6, 8), 1500, np.uint16)] * 3)
+    expected = _annotate(path, out=tmp_path / "before", voxel_m=1.0)
+    calls = []
+    real_warm_up, real_prepare = Cloud3D.warm_up, Cloud3D.prepare
+    monkeypatch.setattr(batch, "kernels_cached", lambda names: True)
+    monkeypatch.setattr(batch, "_dispatcher", lambda name: type("D", (), {"signatures": []}))  # "not loaded"
+    monkeypatch.setattr(Cloud3D, "warm_up", lambda self: (calls.append(("warm_up", threading.current_thread().name)),
+                                                          real_warm_up(self)))
+    monkeypatch.setattr(Cloud3D, "prepare", lambda self, *a, **k: (calls.append(("prepare", None)),
+                                                                    real_prepare(self, *a, **k))[1])
+    summary = _annotate(path, out=tmp_path / "after", voxel_m=1.0)
+    warm = [name for what, name in calls if what == "warm_up"]
+    assert warm[0] == "fovlabel-warm-up" and ("prepare", None) in calls
+    assert summary.pairs == expected.pairs and summary.ranks == expected.ranks
+    assert (pd.read_parquet(tmp_path / "after" / "pairs.parquet")
+            .equals(pd.read_parquet(tmp_path / "before" / "pairs.parquet")))
+
+
 def test_depth_size_differs_from_intrinsics(tmp_path):
     path = _rgbd_table(tmp_path, [np.full((6, 8), 1500, np.uint16), np.full((5, 8), 1500, np.uint16)])
     with pytest.raises(InputError, match=r"d1.png: depth image is 8x5 but the intrinsics say 8x6"):

@@ -105,6 +105,9 @@ class Labeller:
     kernels: ClassVar[tuple[str, ...]] = ()
     chunk_frames: ClassVar[int] = 5_000
     parallel: ClassVar[str] = "processes"
+    #: True where :meth:`prepare` takes long and leaves the main thread idle (the 3D labeller
+    #: decodes depth in threads): cached kernels then load in a thread while it runs
+    warm_up_while_preparing: ClassVar[bool] = False
 
     def warm_up(self) -> None:
         """Run every kernel of :attr:`kernels` once on a tiny input (compiling or loading it)."""

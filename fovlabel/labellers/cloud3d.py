@@ -81,6 +81,8 @@ class Cloud3D(Labeller):
     chunk_frames = 500
     #: the counting kernels release the GIL: a chunk counts its anchor blocks in the run's threads
     parallel = "inside"
+    #: decoding depth takes seconds, in threads: the counting kernels load meanwhile
+    warm_up_while_preparing = True
 
     def warm_up(self) -> None:
         from ..geometry.voxels import backproject_voxels, visible_points, voxelize_points
