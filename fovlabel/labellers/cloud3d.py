@@ -305,7 +305,7 @@ def _state(frames, incidence: Incidence, reach, params, threads: int = 1) -> dic
     R, t = _poses(frames) if np.isfinite(frames["qw"].to_numpy(np.float64)).all() else (None, None)
     return {"incidence": incidence, "sizes": incidence.sizes,
             "reach": reach + np.sqrt(3.0) * float(params.voxel_m),  # a voxel's points reach further
-            "centre": t, "axis": None if R is None else np.ascontiguousarray(R[:, :, 2]), "threads": max(1, int(threads))}
+            "centre": t, "axis": None if R is None else R[:, :, 2], "threads": max(1, int(threads))}
 
 
 #: anchors counted together inside a chunk (the chunk's threads take these blocks): at most this
@@ -361,9 +361,10 @@ def _pairs_slice(state, a, b, shared, positive: float):
 
     geometry = state["centre"] is not None
     none = np.zeros((1, 3))
-    iou, cover_a, cover_b, dist, angle = pair_measures(a, b, shared, state["sizes"],
-                                                       state["centre"] if geometry else none,
-                                                       state["axis"] if geometry else none, geometry)
+    # C order always (pandas gives the centres in Fortran order): the one compiled signature
+    centre = np.ascontiguousarray(state["centre"]) if geometry else none
+    axis = np.ascontiguousarray(state["axis"]) if geometry else none
+    iou, cover_a, cover_b, dist, angle = pair_measures(a, b, shared, state["sizes"], centre, axis, geometry)
     return pairs_table(schema.PAIRS_3D_SCHEMA, a, b, iou, dist, angle, positive,
                        cover_a=cover_a, cover_b=cover_b, shared=shared.astype(np.int32))
 
