@@ -115,7 +115,9 @@ def pair_measures(a, b, shared, sizes, centre, axis):
     dist = np.sqrt((d[:, 0] ** 2 + d[:, 1] ** 2) + d[:, 2] ** 2)
     # the dot product term by term, x first (np.einsum adds in an order of its own)
     cos = (axis[a, 0] * axis[b, 0] + axis[a, 1] * axis[b, 1]) + axis[a, 2] * axis[b, 2]
-    angle = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    # the C library's arccos, one value at a time: numpy's own arccos takes a SIMD version of a
+    # few ulp on CPUs with AVX-512 (and libm's on others), and the kernel calls the C library's
+    angle = np.array([math.degrees(math.acos(c)) for c in np.clip(cos, -1.0, 1.0)], np.float64)
     return iou, cover_a, cover_b, dist, angle
 
 
