@@ -102,7 +102,7 @@ def union_sorted(a, b):
 
 def pair_measures(a, b, shared, sizes, centre, axis):
     """IoU, coverages (float32), centre distance and axis angle (degrees; NaN without poses) of
-    counted pairs, with whole-array numpy."""
+    counted pairs, with whole-array numpy (the angle's arccos with the C library's, below)."""
     size_a, size_b = sizes[a], sizes[b]
     shared = np.asarray(shared, np.int64)
     union = size_a + size_b - shared
