@@ -220,7 +220,7 @@ def rgbd_sets(frames, params, root: Path, jobs: int, builder: IncidenceBuilder) 
     paths = frames["depth_path"].tolist()
     scales = frames["depth_scale"].to_numpy(np.float64, na_value=np.nan)
     no_path = np.array([not isinstance(paths[i], str) or not paths[i].strip() for i in usable], bool)
-    bad_scale = ~(scales[usable] > 0) | ~np.isfinite(scales[usable])
+    bad_scale = ~(np.isfinite(scales[usable]) & (scales[usable] > 0))
     if (no_path | bad_scale).any():
         first = int(np.flatnonzero(no_path | bad_scale)[0])
         row = frames.iloc[int(usable[first])]
@@ -303,9 +303,11 @@ def _state(frames, incidence: Incidence, reach, params, threads: int = 1) -> dic
     """What the chunks need: the incidence matrix, set sizes, camera centres, axes, reaches, and
     how many threads a chunk counts in."""
     R, t = _poses(frames) if np.isfinite(frames["qw"].to_numpy(np.float64)).all() else (None, None)
+    # centres and axes in C order (pandas gives Fortran order): pair_measures' one compiled signature
     return {"incidence": incidence, "sizes": incidence.sizes,
             "reach": reach + np.sqrt(3.0) * float(params.voxel_m),  # a voxel's points reach further
-            "centre": t, "axis": None if R is None else R[:, :, 2], "threads": max(1, int(threads))}
+            "centre": None if t is None else np.ascontiguousarray(t),
+            "axis": None if R is None else np.ascontiguousarray(R[:, :, 2]), "threads": max(1, int(threads))}
 
 
 #: anchors counted together inside a chunk (the chunk's threads take these blocks): at most this
@@ -361,9 +363,7 @@ def _pairs_slice(state, a, b, shared, positive: float):
 
     geometry = state["centre"] is not None
     none = np.zeros((1, 3))
-    # C order always (pandas gives the centres in Fortran order): the one compiled signature
-    centre = np.ascontiguousarray(state["centre"]) if geometry else none
-    axis = np.ascontiguousarray(state["axis"]) if geometry else none
+    centre, axis = (state["centre"], state["axis"]) if geometry else (none, none)  # C order (_state)
     iou, cover_a, cover_b, dist, angle = pair_measures(a, b, shared, state["sizes"], centre, axis, geometry)
     return pairs_table(schema.PAIRS_3D_SCHEMA, a, b, iou, dist, angle, positive,
                        cover_a=cover_a, cover_b=cover_b, shared=shared.astype(np.int32))
