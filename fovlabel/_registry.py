@@ -10,6 +10,9 @@ from .errors import ConfigError, UnknownFormatError
 
 def register(registry: dict, base: type, item, what: str, *, replace: bool = False):
     """Add ``item`` (a ``base`` subclass or instance) under its ``name``; returns the instance."""
+    from ._args import check_arg
+
+    check_arg("replace", replace, bool)
     instance = item() if isinstance(item, type) else item
     if not isinstance(instance, base):
         raise ConfigError(f"{what} must be a {base.__module__.rsplit('.', 1)[0]}.{base.__name__}; "
@@ -25,6 +28,9 @@ def register(registry: dict, base: type, item, what: str, *, replace: bool = Fal
 
 def lookup(registry: dict, name: str, unknown: str):
     """The registered instance called ``name`` (imported and made on first use)."""
+    from ._args import check_arg
+
+    check_arg("name", name, str)
     if name not in registry:
         raise UnknownFormatError(f"unknown {unknown} {name!r}; known: {', '.join(sorted(registry))}")
     entry = registry[name]

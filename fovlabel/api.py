@@ -26,8 +26,10 @@ def weak_fov_overlap(
     the two cameras meet at an angle of at most θ (two cameras facing each other share little);
     None: the plain overlap. Returns a float (scalar inputs) or a float64 array in [0, 1].
     """
+    from ._args import check_args
     from .geometry.sector import sector_overlap
 
+    check_args(measure=(measure, str), max_view_angle_deg=(max_view_angle_deg, "float?"))
     out = sector_overlap(
         x_a, y_a, heading_deg_a, x_b, y_b, heading_deg_b,
         fov_deg_a=fov_deg, radius_m_a=radius_m, fov_deg_b=fov_deg_b, radius_m_b=radius_m_b,
@@ -52,8 +54,12 @@ def strong_fov_overlap(
     """
     import numpy as np
 
+    from ._args import check_args
     from .geometry.ground import check_max_tilt_deg, check_up, project_to_ground, resolve_up
     from .geometry.poses import as_matrices, check_rigid
+
+    check_args(measure=(measure, str), up=(up, str), max_tilt_deg=(max_tilt_deg, float),
+               max_view_angle_deg=(max_view_angle_deg, "float?"))
 
     check_up(up)  # before any work
     check_max_tilt_deg(max_tilt_deg)
@@ -105,11 +111,16 @@ def annotate(
     (under the output rules of :mod:`fovlabel.io.output`) and returns the run's
     :class:`fovlabel.batch.Summary`.
     """
+    from ._args import check_args
     from .progress import Progress
 
     from .batch import check_jobs
     from .schedulers import check_scheduler
 
+    check_args(dataset=(dataset, "path"), format=(format, str), labeller=(labeller, "str?"),
+               preset=(preset, "str?"), out=(out, "path?"), overwrite=(overwrite, bool), jobs=(jobs, int),
+               reader_options=(reader_options, "dict?"), return_frames=(return_frames, bool),
+               plots=(plots, bool), scheduler=(scheduler, "str?"))
     config = make_config(preset, labeller=labeller, **params)
     jobs = check_jobs(jobs)  # before any work
     scheduler = check_scheduler(scheduler)
@@ -135,6 +146,7 @@ def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plo
         return (pairs, frames) if return_frames else pairs
     from .io.labelset import LABEL_SET
     from .io.output import OutputTarget
+    from .io.paths import sources_record
 
     scene = getattr(config.params, "scene", None)
     inputs = [dataset] + ([scene] if scene else [])
@@ -144,7 +156,10 @@ def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plo
         # absolute: the label set is read from elsewhere later (exports resolve image paths by it)
         input_info = {"path": str(Path(dataset).resolve()), "format": format, "reader_options": reader_options,
                       # image_path starts here, relative to the dataset root (COLMAP: its images/)
-                      "image_root": frames.attrs.get("image_root", ".")}
+                      "image_root": frames.attrs.get("image_root", "."),
+                      # the source files as labelled: a moved or changed dataset is noticed before
+                      # its paths are trusted (io.paths.check_dataset_root)
+                      "sources": sources_record(dataset_root(dataset), frames["source_file"].unique())}
         summary = run_to_disk(frames, config, target, input_info=input_info, jobs=jobs,
                               root=dataset_root(dataset), notes=frames.attrs.get("notes", []), scheduler=scheduler)
         if plots:  # after the commit, still under the lock: the label set is whole whatever happens

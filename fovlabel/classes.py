@@ -108,8 +108,10 @@ def class_quality(classes, a, b, overlap, min_overlap: float) -> tuple[float, fl
 
 def place_classes(labels, min_overlap: float = 0.5, min_size: int = 1) -> ClassReport:
     """Place classes of a label set (see the module docstring), with their quality report."""
+    from ._args import check_args
     from .io.labelset import read_label_frames, read_pairs
 
+    check_args(labels=(labels, "path"), min_overlap=(min_overlap, float), min_size=(min_size, int))
     if not 0.0 < min_overlap <= 1.0:
         raise ConfigError(f"min_overlap must be in (0, 1]; got {min_overlap:g}")
     if int(min_size) < 1:

@@ -136,8 +136,10 @@ def make_config(preset: str | None = None, **overrides) -> RunConfig:
     preset's value that the chosen labeller does not take is dropped (the preset was made for
     another labeller), and is not recorded.
     """
+    from ._args import check_arg
     from .labellers import LABELLERS, get_labeller
 
+    check_arg("preset", preset, "str?")
     base: dict = {}
     if preset is not None:
         if preset not in PRESETS:

@@ -344,10 +344,12 @@ def correspondences(labels, out=None, *, overwrite: bool = False, root=None, pro
     ``out`` writes ``out/correspondences.parquet`` (atomic, resumable, only over a previous
     fovlabel correspondence set) and returns a summary dict.
     """
+    from ._args import check_args
     from .io.labelset import read_label_frames, read_pairs
     from .io.output import OutputTarget
     from .progress import Progress, phase
 
+    check_args(labels=(labels, "path"), out=(out, "path?"), overwrite=(overwrite, bool), root=(root, "path?"))
     p = CorrespondenceParams(**params)
     reporter = progress if progress is not None else Progress("quiet")
     with reporter.active():
@@ -427,6 +429,9 @@ def read_correspondence_metadata(path) -> dict:
 
 def read_correspondences(path) -> pd.DataFrame:
     """A correspondence set's rows, with its metadata in ``df.attrs["fovlabel"]``."""
+    from ._args import check_args
+
+    check_args(path=(path, "path"))
     path = Path(path)
     file = path / CORRESPONDENCES_FILE if path.is_dir() else path
     meta = read_correspondence_metadata(file)

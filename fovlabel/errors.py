@@ -54,3 +54,8 @@ class OutputBusyError(OutputError):
 
 class LabelSetError(FovlabelError):
     """A label set on disk is incomplete, or its metadata is missing or of another schema version."""
+
+
+class ArgumentError(ConfigError, TypeError):
+    """A Python API argument of the wrong type (``overwrite="no"``, ``jobs=2.7``, ``labels=None``):
+    the message names the argument, what it must be and what it got."""

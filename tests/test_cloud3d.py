@@ -26,13 +26,17 @@ def redkitchen_csv(folder, invert=False, count=None):
     """A CSV listing redkitchen's depth images, 4x4 poses and intrinsics (the csv reader's RGB-D
     layout); ``invert`` writes each pose inverted (the wrong direction) to see overlaps collapse."""
     frames_dir = shared(REDKITCHEN) / "frames"
+    # depth paths are relative to the CSV's folder (fovlabel reads nothing outside a dataset): a
+    # link there to the shared frames, as a user links an images folder into a dataset
+    if not (folder / "frames").exists():
+        (folder / "frames").symlink_to(frames_dir.resolve(), target_is_directory=True)
     rows = []
     for pose in sorted(frames_dir.glob("frame-*.pose.txt"))[:count]:
         T = np.loadtxt(pose)
         if invert:
             T = np.linalg.inv(T)
         stem = pose.name[: -len(".pose.txt")]
-        rows.append(dict(key=stem, depth_path=str((frames_dir / f"{stem}.depth.png").resolve()), depth_scale=1000.0,
+        rows.append(dict(key=stem, depth_path=f"frames/{stem}.depth.png", depth_scale=1000.0,
                          **INTRINSICS, **{f"m{r}{c}": T[r, c] for r in range(4) for c in range(4)}))
     path = folder / ("redkitchen_inverted.csv" if invert else "redkitchen.csv")
     pd.DataFrame(rows).to_csv(path, index=False)
@@ -65,10 +69,10 @@ def test_kernel_matches_naive_backprojection_on_real_frames():
 
 @pytest.mark.realdata
 def test_pair_counts_match_python_sets(kitchen):
-    _, pairs, frames = kitchen
+    path, pairs, frames = kitchen
     sets = []
     for _, row in frames.iterrows():
-        depth = read_depth(row["depth_path"])
+        depth = read_depth(path.parent / row["depth_path"])
         R = quat_to_matrix(row[["qw", "qx", "qy", "qz"]].to_numpy(float))[0]
         sets.append(naive.backproject_voxels(depth, 585.0, 585.0, 320.0, 240.0, 1000.0, 1, np.inf, R,
                                              row[["tx", "ty", "tz"]].to_numpy(float), 0.05))
@@ -96,8 +100,8 @@ def test_kitchen_overlap_falls_with_frame_distance(kitchen):
 
 @pytest.mark.realdata
 def test_kitchen_ranking_agrees_with_depth_reprojection(kitchen):
-    _, pairs, frames = kitchen
-    depths = [read_depth(p) for p in frames["depth_path"]]
+    path, pairs, frames = kitchen
+    depths = [read_depth(path.parent / p) for p in frames["depth_path"]]
     T = np.zeros((len(frames), 4, 4))
     T[:, :3, :3] = quat_to_matrix(frames[["qw", "qx", "qy", "qz"]].to_numpy())
     T[:, :3, 3], T[:, 3, 3] = frames[["tx", "ty", "tz"]].to_numpy(), 1.0
@@ -171,7 +175,8 @@ def test_nyu_pgm_frames(tmp_path):
                           "tz": poses[:, 2], "qw": poses[:, 6], "qx": poses[:, 3], "qy": poses[:, 4],
                           "qz": poses[:, 5], "fx": 518.0, "fy": 519.0, "cx": 325.5, "cy": 253.5,
                           "width": 640, "height": 480, "depth_scale": 1000.0,
-                          "depth_path": [str((NYU / "depth" / f"{i}.pgm").resolve()) for i in range(1, 6)]})
+                          "depth_path": [f"depth/{i}.pgm" for i in range(1, 6)]})
+    (tmp_path / "depth").symlink_to((NYU / "depth").resolve(), target_is_directory=True)
     table.to_csv(tmp_path / "nyu.csv", index=False)
     pairs = annotate(tmp_path / "nyu.csv", "csv", labeller="cloud3d", mode="within", reader_options={"pose": "cam_to_world"})
     assert len(pairs) == 10 and (pairs["overlap"] > 0).all()

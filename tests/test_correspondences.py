@@ -165,7 +165,8 @@ def test_a_moved_dataset_is_one_line_and_leaves_nothing(tmp_path):
              reader_options={"pose": "cam_to_world"})
     room.rename(tmp_path / "moved")
     result = cli("correspondences", tmp_path / "labels", "--out", tmp_path / "c", "-q")
-    assert result.exit_code == 2 and "depth image not found" in result.output
+    assert result.exit_code == 2 and "no longer exists (was the dataset moved?)" in result.output
+    assert "--root" in result.output and len(result.output.strip().splitlines()) == 1
     assert not any((tmp_path / n).exists() for n in ("c", "c.partial", "c.lock"))
     result = cli("correspondences", tmp_path / "labels", "--out", tmp_path / "c", "-q", "--root", tmp_path / "moved")
     assert result.exit_code == 0 and read_correspondences(tmp_path / "c")["match"].all()

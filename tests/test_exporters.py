@@ -353,7 +353,7 @@ def test_d2net_and_loftr_on_redkitchen_warp_consistently(tmp_path):
     frames = read_label_frames(labels)
     close = [(i, j) for i in range(len(overlap)) for j in range(len(overlap)) if i != j and overlap[i, j] >= 0.5]
     assert len(close) > 20
-    depth = {i: read_depth(frames["depth_path"].iloc[i]) for i in range(len(frames))}
+    depth = {i: read_depth(path.parent / frames["depth_path"].iloc[i]) for i in range(len(frames))}
     K, poses = info["intrinsics"], info["poses"]
     shares = [_consistent_share(depth[i], depth[j], K[i], K[j], poses[i], poses[j], 1000.0) for i, j in close]
     assert min(shares) >= 0.7, shares  # every pair with overlap >= 0.5: >= 70% of its warped pixels agree

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE, SHARED, shared
-from fovlabel import annotate, read_frames, read_pairs
+from fovlabel import LabelSetError, annotate, read_frames, read_pairs
 
 
 def test_msls_image_paths_follow_the_msls_layout(tmp_path):
@@ -18,9 +18,12 @@ def test_msls_image_paths_follow_the_msls_layout(tmp_path):
     row = pairs.iloc[0]
     assert row["path_a"] == str((SAMPLE / "train_val" / "sampleville" / "query" / "images" / f"{row['key_a']}.jpg").resolve())
     assert row["path_b"].endswith(f"train_val/sampleville/database/images/{row['key_b']}.jpg")
-    # a moved dataset: re-rooted
+    # a moved dataset: re-rooted, where the given root holds it
+    shutil.copytree(SAMPLE, tmp_path / "elsewhere")
     moved = read_pairs(tmp_path / "labels", with_paths=True, root=tmp_path / "elsewhere")
     assert moved["path_a"].iloc[0].startswith(str(tmp_path / "elsewhere"))
+    with pytest.raises(LabelSetError, match=r"does not hold the labelled dataset: train_val/sampleville/.*--root"):
+        read_pairs(tmp_path / "labels", with_paths=True, root=tmp_path)
     # the metadata records the dataset root absolute, whatever the working folder was
     assert Path(pairs.attrs["fovlabel"]["input"]["path"]).is_absolute()
 

@@ -50,33 +50,40 @@ def make_options(exporter: Exporter, options: dict):
     return exporter.Options(**given)
 
 
-def load_input(labels) -> ExportInput:
-    """A label set, read and checked, as exporters see it."""
+def load_input(labels, root=None) -> ExportInput:
+    """A label set, read and checked, as exporters see it (``root``: the dataset's folder where it
+    has moved)."""
     from ..io.labelset import read_label_frames, read_pairs
 
     pairs = read_pairs(labels)
     folder = Path(labels)
     return ExportInput(folder if folder.is_dir() else folder.parent, pairs.attrs["fovlabel"],
-                       read_label_frames(labels), pairs)
+                       read_label_frames(labels), pairs, None if root is None else Path(root))
 
 
-def export(labels, to: str, out=None, *, overwrite: bool = False, into=None, progress=None, **options) -> Path:
+def export(labels, to: str, out=None, *, overwrite: bool = False, into=None, root=None, progress=None,
+           **options) -> Path:
     """Write the label set ``labels`` in the format ``to`` into the folder ``out``; returns it.
 
     ``options``: the exporter's own (``get_exporter(to).Options``). The folder holds the format's
     files and ``fovlabel-export.json`` (exporter, options, the label set's id, every file).
     ``into``: instead of ``out``, lay the files into an existing folder (the dataset root, where a
     trainer looks for them): only new files are added, and an existing one is never replaced.
+    ``root``: the dataset's folder where it has moved since it was labelled (paths in the export
+    start there; without it, the recorded folder must still hold the dataset).
     ``progress``: a :class:`fovlabel.progress.Progress` (reading, exporting); default silent.
     """
+    from .._args import check_args
     from ..progress import Progress
 
+    check_args(labels=(labels, "path"), to=(to, str), out=(out, "path?"), overwrite=(overwrite, bool),
+               into=(into, "path?"), root=(root, "path?"))
     reporter = progress if progress is not None else Progress("quiet")
     with reporter.active():
-        return _export(labels, to, out, overwrite, into, options)
+        return _export(labels, to, out, overwrite, into, root, options)
 
 
-def _export(labels, to, out, overwrite, into, options) -> Path:
+def _export(labels, to, out, overwrite, into, root, options) -> Path:
     from .. import __version__
     from ..io.output import OutputTarget
     from ..progress import phase
@@ -84,7 +91,7 @@ def _export(labels, to, out, overwrite, into, options) -> Path:
     exporter = get_exporter(to)
     opts = make_options(exporter, options)
     with phase("reading labels", unit="pair") as step:
-        data = load_input(labels)
+        data = load_input(labels, root)
         step.advance(len(data.pairs))
     exporter.check(data, opts)
     if (out is None) == (into is None):
@@ -99,7 +106,7 @@ def _export(labels, to, out, overwrite, into, options) -> Path:
         (partial / PARTIAL_MARK).write_text("")
         try:
             with phase(f"writing {exporter.name}", unit="file") as step:
-                files = sorted(exporter.write(partial, data, opts))
+                files = _written(partial, exporter.write(partial, data, opts))
                 step.advance(len(files))
         except BaseException:  # nothing valid was written: leave no partial folder (it is ours, marked)
             target.clear_partial()
@@ -113,34 +120,103 @@ def _export(labels, to, out, overwrite, into, options) -> Path:
         return target.commit(lambda p: (p / PARTIAL_MARK).unlink(missing_ok=True))
 
 
+def _written(folder: Path, files) -> list[str]:
+    """The exporter's list of files, sorted, each checked to lie inside ``folder`` (io.paths)."""
+    from ..io.paths import inside
+
+    files = sorted(str(f) for f in files)
+    for name in files:
+        inside(folder, name)
+    return files
+
+
+STAGING_PREFIX = ".fovlabel-into-"
+#: inside a staging folder: marks it fovlabel's, and is held (flock) by the run writing it
+STAGING_LOCK = ".fovlabel-staging.lock"
+
+
+def _remove_dead_staging(into: Path) -> None:
+    """Remove the staging folders that killed ``--into`` runs left in ``into``: only those that
+    carry fovlabel's lock file and whose run is gone (its lock is free); never anything else."""
+    import fcntl
+    import os
+    import shutil
+
+    for staging in into.glob(STAGING_PREFIX + "*"):
+        lock = staging / STAGING_LOCK
+        if staging.is_symlink() or not staging.is_dir() or not lock.is_file():
+            continue
+        fd = os.open(lock, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a run is writing it now
+        finally:
+            os.close(fd)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def _export_into(exporter, data, opts, into: Path, labels) -> Path:
     """Write into a staging folder inside ``into``, then link each file into place: every
-    destination is checked free first, and a link never replaces a file that appeared since."""
+    destination is checked free first, and a link never replaces a file that appeared since.
+    A failure while linking removes the links this run made; a killed run's staging folder is
+    removed by the next run into the same folder."""
+    import fcntl
     import os
     import tempfile
 
+    from ..io.paths import inside, refuse_inside_output
     from ..progress import phase
 
     if not into.is_dir():
         raise ConfigError(f"{into}: --into needs an existing folder (the dataset root)")
+    refuse_inside_output(into, f"{exporter.name} files", include_self=True)
+    _remove_dead_staging(into)
     planned = exporter.files(data) if hasattr(exporter, "files") else None
     if planned is not None:
-        taken = [p for p in planned if (into / p).exists()]
+        taken = [p for p in planned if inside(into, p).exists()]
         if taken:
             raise ConfigError(f"{into / taken[0]}: exists; --into adds only new files and never replaces "
                               f"one ({len(taken)} of {len(planned)} exist)")
-    with tempfile.TemporaryDirectory(prefix=".fovlabel-into-", dir=into) as staging:
+    with tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=into) as staging:
         staging = Path(staging)
-        with phase(f"writing {exporter.name}", unit="file") as step:
-            files = sorted(exporter.write(staging, data, opts))
-            step.advance(len(files))
-        taken = [p for p in files if (into / p).exists()]
-        if taken:
-            raise ConfigError(f"{into / taken[0]}: exists; --into adds only new files and never replaces one")
-        for name in files:
-            (into / name).parent.mkdir(parents=True, exist_ok=True)
-            try:  # a hard link never replaces: it fails if the name appeared meanwhile
-                os.link(staging / name, into / name)
-            except FileExistsError:
-                raise ConfigError(f"{into / name}: exists; --into adds only new files and never replaces one") from None
+        # locked before it has its name: another run never finds it unlocked while we work
+        lock = os.open(staging / (STAGING_LOCK + ".tmp"), os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        os.rename(staging / (STAGING_LOCK + ".tmp"), staging / STAGING_LOCK)
+        try:
+            with phase(f"writing {exporter.name}", unit="file") as step:
+                files = _written(staging, exporter.write(staging, data, opts))
+                step.advance(len(files))
+            targets = [inside(into, name) for name in files]
+            taken = [t for t in targets if t.exists()]
+            if taken:
+                raise ConfigError(f"{taken[0]}: exists; --into adds only new files and never replaces one")
+            _link_all(staging, files, targets)
+        finally:
+            os.close(lock)
     return into
+
+
+def _link_all(staging: Path, files, targets) -> None:
+    """Hard-link each staged file to its target (a link never replaces: it fails if the name
+    appeared meanwhile); on any failure, remove the links made so far."""
+    import os
+
+    made = []
+    try:
+        for name, target in zip(files, targets):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(staging / name, target)
+            except FileExistsError:
+                raise ConfigError(f"{target}: exists; --into adds only new files and never replaces one") from None
+            made.append((staging / name, target))
+    except BaseException:
+        for source, target in made:  # only our own links: the same file as the staged one
+            try:
+                if os.path.samefile(source, target):
+                    target.unlink()
+            except OSError:
+                pass
+        raise

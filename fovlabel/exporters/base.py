@@ -39,18 +39,21 @@ class ExportOptions(LabellerParams):
 
 @dataclass
 class ExportInput:
-    """What an exporter reads: the label set's metadata, its frames and pairs tables, its folder."""
+    """What an exporter reads: the label set's metadata, its frames and pairs tables, its folder,
+    and ``root``, the dataset's folder where it has moved (None: the recorded one)."""
 
     folder: Path
     meta: dict
     frames: pd.DataFrame
     pairs: pd.DataFrame
+    root: Path | None = None
 
     @property
     def dataset_root(self) -> Path:
+        """The dataset's folder, checked to hold the labelled dataset (never a guess)."""
         from ..io.labelset import dataset_root_of
 
-        return dataset_root_of(self.meta)
+        return dataset_root_of(self.meta, self.root, self.frames["source_file"].unique(), self.folder)
 
     @property
     def im_prefix(self) -> str:

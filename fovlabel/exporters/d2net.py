@@ -38,6 +38,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..geometry.poses import invert, quat_to_matrix
+from ..io.paths import inside, safe_name
 from .base import ExportOptions, Exporter, param
 
 
@@ -104,10 +105,10 @@ def _write_depth_h5(folder, frames, ids, scene, root):
             continue
         depth = read_depth(root / row["depth_path"], width=row["width"], height=row["height"])
         metres = np.where(np.isin(depth, DEPTH_INVALID), 0.0, depth / float(row["depth_scale"])).astype(np.float32)
-        stem = stems[k] if unique else str(row["depth_path"]).replace("/", "_").rsplit(".", 1)[0]
+        stem = safe_name(stems[k] if unique else str(row["depth_path"]).rsplit(".", 1)[0])
         name = f"depth/{scene}/{stem}.h5"
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        with h5py.File(folder / name, "w") as f:
+        inside(folder, name).parent.mkdir(parents=True, exist_ok=True)
+        with h5py.File(inside(folder, name), "w") as f:
             f.create_dataset("depth", data=metres, compression="gzip", compression_opts=1)
         out[int(i)] = name
     return out
@@ -147,7 +148,7 @@ def coverage_matrix(frames, pairs, ids, modes):
 def _scenes(labels):
     frames = labels.frames
     for group in frames["group"].unique():
-        yield str(group).replace("/", "_"), frames.index[frames["group"] == group].to_numpy(np.int64)
+        yield safe_name(group), frames.index[frames["group"] == group].to_numpy(np.int64)
 
 
 class D2Net(Exporter):
@@ -167,9 +168,9 @@ class D2Net(Exporter):
         for scene, ids in _scenes(labels):
             depth_h5 = _write_depth_h5(folder, labels.frames, ids, scene, root) if options.write_depth_h5 else None
             image_paths, depth_paths, intrinsics, poses = scene_arrays(labels.frames, ids, root, depth_h5)
-            (folder / "scene_info").mkdir(exist_ok=True)
+            inside(folder, "scene_info").mkdir(exist_ok=True)
             name = f"scene_info/{scene}.npz"
-            np.savez(folder / name, image_paths=image_paths, depth_paths=depth_paths, intrinsics=intrinsics,
+            np.savez(inside(folder, name), image_paths=image_paths, depth_paths=depth_paths, intrinsics=intrinsics,
                      poses=poses, overlap_matrix=coverage_matrix(labels.frames, labels.pairs, ids, modes))
             files.append(name)
             files += sorted((depth_h5 or {}).values())
@@ -228,11 +229,11 @@ class LoftrMegadepth(Exporter):
                 stem = f"{scene}_{lo:g}_{hi:g}"
                 record = {"image_paths": image_paths, "depth_paths": depth_paths, "intrinsics": intrinsics,
                           "poses": poses, "pair_infos": info}
-                with open(folder / f"{stem}.npz", "wb") as f:
+                with open(inside(folder, f"{stem}.npz"), "wb") as f:
                     pickle.dump(record, f, protocol=4)
                 files.append(f"{stem}.npz")
                 names.append(stem)
-        (folder / "index.txt").write_text("".join(f"{n}\n" for n in names))
+        inside(folder, "index.txt").write_text("".join(f"{n}\n" for n in names))
         return files + ["index.txt"]
 
 
@@ -262,7 +263,7 @@ class LoftrScannet(Exporter):
 
         frames, pairs = labels.frames, labels.pairs
         modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
-        (folder / "scannet_indices").mkdir()
+        inside(folder, "scannet_indices").mkdir()
         intrinsics, files = {}, []
         for scene, ids in _scenes(labels):
             scene_id, sub_id = (int(v) for v in re.fullmatch(r"scene(\d+)_(\d+)", scene).groups())
@@ -278,10 +279,10 @@ class LoftrScannet(Exporter):
                 score = sub["overlap"].to_numpy(np.float64)
             number = frames["key"].to_numpy(dtype=object)[ids].astype(np.int64)
             name = np.stack([np.full(len(a), scene_id), np.full(len(a), sub_id), number[a], number[b]], 1)
-            np.savez(folder / "scannet_indices" / f"{scene}.npz", name=name.astype(np.int64),
+            np.savez(inside(folder, f"scannet_indices/{scene}.npz"), name=name.astype(np.int64),
                      score=score.astype(np.float64))
             files.append(f"scannet_indices/{scene}.npz")
             row = frames.iloc[ids[0]]
             intrinsics[scene] = np.array([[row["fx"], 0.0, row["cx"]], [0.0, row["fy"], row["cy"]], [0.0, 0.0, 1.0]])
-        np.savez(folder / "intrinsics.npz", **intrinsics)
+        np.savez(inside(folder, "intrinsics.npz"), **intrinsics)
         return files + ["intrinsics.npz"]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
+from ..io.paths import inside, safe_name
 from .base import ExportOptions, Exporter, param
 from .hloc import image_names
 
@@ -83,10 +84,10 @@ class GclPairs(Exporter):
             k = condensed_index(n, lo, hi)
             order = np.argsort(k, kind="stable")
             k, values = k[order], sub["overlap"].to_numpy(np.float32)[order]
-            safe = str(group).replace("/", "_")
+            safe = safe_name(group)
             gt = f"{safe}_gt.h5"
             length = n * (n - 1) // 2
-            with h5py.File(folder / gt, "w") as f:
+            with h5py.File(inside(folder, gt), "w") as f:
                 packed = dict(chunks=(min(length, 1 << 18),), compression="gzip", compression_opts=1) if length else {}
                 fov = f.create_dataset("fov", shape=(length,), dtype="f4", fillvalue=0.0, **packed)
                 sim = f.create_dataset("sim", shape=(length,), dtype="u1", fillvalue=0, **packed)
@@ -102,7 +103,7 @@ class GclPairs(Exporter):
             index = {"im_prefix": labels.im_prefix, "im_paths": [str(names[x]) for x in ids]}
             if has_pose[ids].all():
                 index["poses"] = members[["tx", "ty", "tz", "qx", "qy", "qz", "qw"]].to_numpy().tolist()
-            (folder / f"{safe}.json").write_text(json.dumps(index))
+            inside(folder, f"{safe}.json").write_text(json.dumps(index))
             files += [gt, f"{safe}.json"]
         return files
 
@@ -112,18 +113,25 @@ class GclMslsOptions(ExportOptions):
     block_mb: float = param(64.0, "Dense matrix block written at a time, in MiB (memory, not the result).")
 
     def validate(self):
-        if not self.block_mb > 0:
-            raise ConfigError(f"block_mb must be > 0; got {self.block_mb:g}")
+        if not (self.block_mb > 0 and np.isfinite(self.block_mb)):
+            raise ConfigError(f"block_mb must be a finite number > 0; got {self.block_mb:g}")
+
+
+#: the MSLS split folders GCL's loader knows
+MSLS_SPLITS = ("train_val", "test")
 
 
 def _city_layout(frames, group):
     """(split prefix "train_val/" or "test/" or "" as the dataset lays the city out, city name,
-    query frame ids in raw.csv order, database ids likewise)."""
+    query frame ids in raw.csv order, database ids likewise). The names come from source_file
+    (<split>/<city>/<role>/raw.csv, <city>/<role>/raw.csv, or <role>/raw.csv): the split only
+    when it is one MSLS has, the city through io.paths.safe_name, so no part of a (tampered)
+    path can climb out of the export."""
     members = frames[frames["group"] == group]
-    first = str(members["source_file"].iloc[0]).split("/")
-    # source_file is <split>/<city>/<role>/raw.csv, <city>/<role>/raw.csv, or <role>/raw.csv
-    split = first[-4] + "/" if len(first) >= 4 else ""
-    city = first[-3] if len(first) >= 3 else str(group).split("/")[-1]
+    first = str(members["source_file"].iloc[0]).replace("\\", "/").split("/")
+    split = first[-4] + "/" if len(first) >= 4 and first[-4] in MSLS_SPLITS else ""
+    city = safe_name(first[-3] if len(first) >= 3 and first[-3] not in ("", ".", "..")
+                     else str(group).split("/")[-1])
     ids = {}
     for role in ("query", "database"):
         part = members[members["role"] == role].sort_values("source_row")
@@ -180,11 +188,11 @@ class GclMsls(Exporter):
             r, c, v = row[a_all[mine]], col[b_all[mine]], v_all[mine]
             order = np.argsort(r, kind="stable")
             r, c, v = r[order], c[order], v[order]
-            (folder / f"{split}{city}").mkdir(parents=True, exist_ok=True)
+            inside(folder, f"{split}{city}").mkdir(parents=True, exist_ok=True)
             gt = f"{split}{city}_gt.h5"
             n_q, n_db = len(query), len(database)
             rows_per_block = max(1, int(options.block_mb * 2**20 / (5 * max(n_db, 1))))  # fov f4 + sim u1
-            with h5py.File(folder / gt, "w") as f:
+            with h5py.File(inside(folder, gt), "w") as f:
                 chunks = (min(max(n_q, 1), 64), min(max(n_db, 1), 4096)) if n_q and n_db else None
                 # mostly zeros: gzip (h5py's built-in filter, which GCL's h5py reads) shrinks it ~100x
                 packed = dict(chunks=chunks, compression="gzip", compression_opts=1) if chunks else {}
@@ -204,6 +212,6 @@ class GclMsls(Exporter):
                          "im_paths": [f"{split}{city}/{role}/images/{k}.jpg" for k in sub["key"]],
                          "loc": sub[["x_m", "y_m", "heading_deg"]].to_numpy().tolist()}
                 name = f"{split}{city}/{role}.json"
-                (folder / name).write_text(json.dumps(index))
+                inside(folder, name).write_text(json.dumps(index))
                 files.append(name)
         return files

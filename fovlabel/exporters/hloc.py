@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..io.labelset import both_directions
+from ..io.paths import inside
 from .base import ExportOptions, Exporter, param
 
 PAIRS_FILE = "pairs.txt"
@@ -75,7 +76,7 @@ class Hloc(Exporter):
         top = rank < options.k
         names = image_names(labels.frames)
         lines = [f"{names[i]} {names[j]}\n" for i, j in zip(src[top].tolist(), dst[top].tolist())]
-        (folder / PAIRS_FILE).write_text("".join(lines))
+        inside(folder, PAIRS_FILE).write_text("".join(lines))
         return [PAIRS_FILE]
 
 
@@ -103,6 +104,6 @@ class Classes(Exporter):
 
         report = place_classes(labels.folder, options.min_overlap, options.min_size)
         table = classes_table(labels.folder, report)
-        pq.write_table(table, folder / "classes.parquet")
-        pacsv.write_csv(table.replace_schema_metadata(None), folder / "classes.csv")
+        pq.write_table(table, inside(folder, "classes.parquet"))
+        pacsv.write_csv(table.replace_schema_metadata(None), inside(folder, "classes.csv"))
         return ["classes.parquet", "classes.csv"]

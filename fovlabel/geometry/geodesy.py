@@ -69,8 +69,12 @@ def latlon_to_metric(lat_deg, lon_deg, epsg=None):
     """WGS84 lat/lon -> (x_m, y_m, epsg). Without ``epsg``, the UTM zone of the median point."""
     from pyproj import Transformer
 
-    lat = np.asarray(lat_deg, np.float64)
-    lon = np.asarray(lon_deg, np.float64)
+    from .._args import check_arg, check_numbers
+
+    lat = check_numbers("lat_deg", lat_deg)
+    lon = check_numbers("lon_deg", lon_deg)
+    if epsg is not None and not isinstance(epsg, str):
+        check_arg("epsg", epsg, int)
     if epsg is None:
         epsg = utm_epsg(float(np.median(lat)), float(np.median(lon)))
     crs = _projected_crs(epsg)

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .._args import check_args
 from ..errors import LabelSetError, OutputError
 from ..progress import current_phase
 from ..schema import CORE_REQUIRED, FRAMES_SCHEMA, METADATA_KEY, PAIRS_SCHEMA, frames_file_schema, present_groups
@@ -555,6 +556,7 @@ def _member(folder: Path, name: str) -> Path:
 
 def read_metadata(path) -> dict:
     """The JSON metadata of a label set (or of one of its Parquet files), validated."""
+    check_args(path=(path, "path"))
     path = Path(path)
     if not path.exists():
         raise LabelSetError(f"{path}: no such label set")
@@ -612,8 +614,11 @@ def _check_pair_values(folder: Path, pairs, n_frames: int, first_row: int = 0) -
 def read_label_frames(path) -> pd.DataFrame:
     """The frames table of a label set (checked to belong with its pairs table), with every
     canonical column (the groups the set does not have are null)."""
+    check_args(path=(path, "path"))
     folder, _, _, frames_pq = _open_label_set(path)
-    return canonical_frames(_read_all(folder / FRAMES_FILE, frames_pq))
+    frames = canonical_frames(_read_all(folder / FRAMES_FILE, frames_pq))
+    check_frame_paths(frames, folder / FRAMES_FILE)
+    return frames
 
 
 def both_directions(meta: dict) -> bool:
@@ -624,19 +629,46 @@ def both_directions(meta: dict) -> bool:
     return (meta.get("params") or meta.get("config") or {}).get("measure") == "ioa"
 
 
-def dataset_root_of(meta: dict, root=None) -> Path:
+def dataset_root_of(meta: dict, root=None, source_files=None, where=None) -> Path:
     """The folder a label set's relative image and depth paths start from: ``root`` (a moved
-    dataset), else the recorded input's folder (version 2 records it absolute)."""
+    dataset), else the recorded input's folder (version 2 records it absolute). Never a guess:
+    a recorded input that no longer exists is an error naming ``--root``; with ``source_files``
+    (the frames' ``source_file`` values) the folder must hold them, and the recorded one must
+    hold them as they were labelled (io.paths.check_dataset_root)."""
+    from .paths import check_dataset_root
+
     if root is not None:
-        return Path(root)
-    path = Path(meta["input"]["path"])
-    return path if path.is_dir() else path.parent
+        base, given = Path(root), True
+    else:
+        path = Path(meta["input"]["path"])
+        if not path.exists():
+            base = path  # checked below: missing
+        else:
+            base = path if path.is_dir() else path.parent
+        given = False
+    if source_files is None and base.is_dir():
+        return base
+    return check_dataset_root(base, [] if source_files is None else source_files,
+                              meta["input"].get("sources"), given=given, where=where or "label set")
 
 
-def image_root_of(meta: dict, root=None) -> Path:
+def image_root_of(meta: dict, root=None, source_files=None, where=None) -> Path:
     """The folder ``image_path`` starts from: the dataset root, and under it the images folder
     the reader recorded (COLMAP's), if any."""
-    return dataset_root_of(meta, root) / meta["input"].get("image_root", ".")
+    return dataset_root_of(meta, root, source_files, where) / meta["input"].get("image_root", ".")
+
+
+def check_frame_paths(frames, file) -> None:
+    """Refuse a frames table whose ``source_file``, ``image_path`` or ``depth_path`` leaves its
+    root (io.paths): a label set never makes fovlabel read outside its dataset."""
+    from .paths import PATH_COLUMNS, first_escaping
+
+    found = first_escaping(frames)
+    if found is not None:
+        column, i, value = found
+        raise LabelSetError(f"{file}: row {i + 1}, column '{column}': {value!r} leaves "
+                            f"{PATH_COLUMNS[column]} (absolute, or '..' climbing out); fovlabel reads no "
+                            "file outside the dataset")
 
 
 def read_pairs(path, with_keys: bool = False, with_paths: bool = False, root=None) -> pd.DataFrame:
@@ -650,6 +682,7 @@ def read_pairs(path, with_keys: bool = False, with_paths: bool = False, root=Non
     the dataset has moved. The metadata is in
     ``df.attrs["fovlabel"]``.
     """
+    check_args(path=(path, "path"), with_keys=(with_keys, bool), with_paths=(with_paths, bool), root=(root, "path?"))
     folder, meta, pairs_pq, frames_pq = _open_label_set(path)
     table = _read_all(folder / PAIRS_FILE, pairs_pq)
     missing = [f.name for f in PAIRS_SCHEMA if f.name not in table.column_names]
@@ -658,7 +691,8 @@ def read_pairs(path, with_keys: bool = False, with_paths: bool = False, root=Non
     _check_pair_values(folder, table, frames_pq.metadata.num_rows)
     pairs = table.to_pandas()
     if with_keys or with_paths:
-        names = [c for c in ("frame_id", "key", "group", "image_path") if c in frames_pq.schema_arrow.names]
+        names = [c for c in ("frame_id", "key", "group", "source_file", "image_path")
+                 if c in frames_pq.schema_arrow.names]
         frames = _read_all(folder / FRAMES_FILE, frames_pq, columns=names).to_pandas()
         a, b = pairs["frame_a"].to_numpy(), pairs["frame_b"].to_numpy()
         front = {}
@@ -666,7 +700,8 @@ def read_pairs(path, with_keys: bool = False, with_paths: bool = False, root=Non
             keys = frames["key"].to_numpy(dtype=object)
             front = {"group": frames["group"].to_numpy(dtype=object)[a], "key_a": keys[a], "key_b": keys[b]}
         if with_paths:
-            base = image_root_of(meta, root)
+            check_frame_paths(frames, folder / FRAMES_FILE)
+            base = image_root_of(meta, root, frames["source_file"].unique(), folder)
             image = (frames["image_path"] if "image_path" in frames.columns
                      else pd.Series([None] * len(frames))).to_numpy(dtype=object)
             absolute = np.array([None if p is None else str((base / p).resolve()) for p in image], dtype=object)
@@ -818,8 +853,11 @@ def summarize_label_set(path, rows: int = 5, batch_rows: int = 1 << 18) -> dict:
         best.insert(0, "group", frames.column("group").take(ids_a).to_pylist())
         best.insert(3, "key_a", frames.column("key").take(ids_a).to_pylist())
         best.insert(4, "key_b", frames.column("key").take(ids_b).to_pylist())
-        if "image_path" in frames.column_names:  # absolute, from the recorded dataset root
-            base = image_root_of(meta)
+        try:  # absolute, from the recorded dataset root, when it is still there
+            base = image_root_of(meta) if "image_path" in frames.column_names else None
+        except LabelSetError:
+            base = None
+        if base is not None:
             for name, ids in (("path_a", ids_a), ("path_b", ids_b)):
                 best[name] = [None if p is None else str((base / p).resolve())
                               for p in frames.column("image_path").take(ids).to_pylist()]

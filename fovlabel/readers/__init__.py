@@ -94,6 +94,9 @@ def read_frames(path, format: str | None = None, *, threads: int = 1, **options)
     ``threads``: files read at once by a reader that takes several (MSLS cities); the table is
     the same for any number.
     """
+    from .._args import check_args
+
+    check_args(path=(path, "path"), format=(format, "str?"), threads=(threads, int))
     if format is None:
         from ..io.labelset import PAIRS_FILE, read_label_frames
 
@@ -168,6 +171,7 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFra
     # into one block: 0.6 s at 1.6M frames)
     frames = pd.DataFrame(columns, copy=False)
     _check_unique_keys(frames, root)
+    _check_paths_stay(frames, root)
     frames.attrs = {**({"notes": notes} if notes else {}), **({"image_root": image_root} if image_root else {})}
     return frames
 
@@ -202,6 +206,23 @@ def _source_location(root: Path, source_file: str, source_row: int) -> tuple[Pat
     if path.suffix.lower() in (".parquet", ".pq"):
         return path, str(int(source_row))
     return path, f"line {int(source_row)}"
+
+
+def _check_paths_stay(frames: pd.DataFrame, root: Path) -> None:
+    """Refuse an image or depth path that leaves its root (io.paths: absolute, or ``..`` climbing
+    out): fovlabel reads no file outside the dataset it was given."""
+    from ..io.paths import PATH_COLUMNS, escaping
+
+    for column in ("image_path", "depth_path"):
+        bad = escaping(frames[column].to_numpy(dtype=object))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            row = frames.iloc[i]
+            path, where = _source_location(root, row["source_file"], row["source_row"])
+            raise InputError(f"{column} {row[column]!r} leaves {PATH_COLUMNS[column]}: image and depth paths "
+                             f"must be relative and stay under it (a link to another folder inside the "
+                             f"dataset is fine) ({int(bad.sum())} such row(s))",
+                             file=path, row=where, column=column)
 
 
 def _check_unique_keys(frames: pd.DataFrame, root: Path) -> None:
