@@ -18,6 +18,7 @@ them; the report says so.
 from __future__ import annotations
 
 import heapq
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -106,12 +107,14 @@ def class_quality(classes, a, b, overlap, min_overlap: float) -> tuple[float, fl
     return float(inside), float(leak)
 
 
-def place_classes(labels, min_overlap: float = 0.5, min_size: int = 1) -> ClassReport:
-    """Place classes of a label set (see the module docstring), with their quality report."""
+def place_classes(labels, min_overlap: float = 0.5, min_size: int = 1, *, root=None) -> ClassReport:
+    """Place classes of a label set (see the module docstring), with their quality report.
+    ``root``: the dataset's folder where it has moved (a cross-mode set reads the dataset again)."""
     from ._args import check_args
     from .io.labelset import read_label_frames, read_pairs
 
-    check_args(labels=(labels, "path"), min_overlap=(min_overlap, float), min_size=(min_size, int))
+    check_args(labels=(labels, "path"), min_overlap=(min_overlap, float), min_size=(min_size, int),
+               root=(root, "path?"))
     if not 0.0 < min_overlap <= 1.0:
         raise ConfigError(f"min_overlap must be in (0, 1]; got {min_overlap:g}")
     if int(min_size) < 1:
@@ -122,7 +125,7 @@ def place_classes(labels, min_overlap: float = 0.5, min_size: int = 1) -> ClassR
     modes = {g: v.get("mode") for g, v in meta.get("groups", {}).items()}
     a, b, v = (pairs[c].to_numpy() for c in ("frame_a", "frame_b", "overlap"))
     if "cross" in modes.values():
-        extra = _database_pairs(meta, frames)
+        extra = _database_pairs(meta, frames, root)
         notes.append(f"cross mode: the label set has no database-database pairs; computed {len(extra):,} of "
                      f"them ({meta['labeller']}, within mode, on {meta['input']['path']}) rather than "
                      "chaining database frames through queries")
@@ -135,17 +138,25 @@ def place_classes(labels, min_overlap: float = 0.5, min_size: int = 1) -> ClassR
     return ClassReport(classes, min_overlap, sizes, inside, leak, notes, (a, b, v), reps)
 
 
-def _database_pairs(meta, frames) -> pd.DataFrame:
-    """Database x database pairs of a cross-mode label set, computed with its own labeller."""
+def _database_pairs(meta, frames, root=None) -> pd.DataFrame:
+    """Database x database pairs of a cross-mode label set, computed with its own labeller on
+    its dataset (checked to be the one labelled: io.labelset.dataset_root_of)."""
     from .api import annotate
+    from .io.labelset import dataset_root_of
 
     run, params = meta.get("run") or {}, meta.get("params") or {}
     if not params:
         raise ConfigError("classes of a cross-mode label set need its parameters: regenerate it with "
                           "fovlabel >= 0.2 (schema version 2)")
     inp = meta["input"]
+    folder = dataset_root_of(meta, root, frames["source_file"].unique())
+    recorded = Path(inp["path"])  # a dataset file (a CSV) or folder; where it has moved, under root
+    if root is None:
+        dataset = recorded
+    else:
+        dataset = folder / recorded.name if (folder / recorded.name).is_file() else folder
     settings = {k: v for k, v in run.items() if k in ("positive", "chunk_frames")}
-    pairs = annotate(inp["path"], inp["format"], labeller=meta["labeller"], mode="within",
+    pairs = annotate(dataset, inp["format"], labeller=meta["labeller"], mode="within",
                      reader_options=inp.get("reader_options") or {}, **settings, **params)
     role = frames["role"].to_numpy(dtype=object)
     keep = (role[pairs["frame_a"].to_numpy()] == "database") & (role[pairs["frame_b"].to_numpy()] == "database")

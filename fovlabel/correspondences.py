@@ -299,7 +299,7 @@ def _source(frames, meta, root):
     if "depth_path" not in frames or frames.loc[usable, "depth_path"].isna().any():
         raise ConfigError(f"correspondences from a {source} label set need a depth image for every frame; "
                           "this one has frames without (a scene cloud alone gives no pixels)")
-    return "rgbd", _RgbdSource(frames, dataset_root_of(meta, root))
+    return "rgbd", _RgbdSource(frames, dataset_root_of(meta, root, frames["source_file"].unique()))
 
 
 def pair_correspondences(labels, a, b, *, root=None, **params) -> pd.DataFrame:

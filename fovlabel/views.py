@@ -90,7 +90,8 @@ def shared_pixels(labels, a, b, *, root=None) -> SharedPixels:
     i, j = _frame_index(frames, a), _frame_index(frames, b)
     params = make_config(labeller="cloud3d", **(meta.get("params") or {})).params
     source = (meta.get("labeller_info") or {}).get("source", "rgbd")
-    data_root, image_root = dataset_root_of(meta, root), image_root_of(meta, root)
+    sources = frames["source_file"].unique()
+    data_root, image_root = dataset_root_of(meta, root, sources), image_root_of(meta, root, sources)
     row = pairs[((pairs["frame_a"] == i) & (pairs["frame_b"] == j)) | ((pairs["frame_a"] == j) & (pairs["frame_b"] == i))]
     label_shared = int(row["shared"].iloc[0]) if len(row) else None
     compute = {"rgbd": _rgbd, "scene": _scene, "tracks": _tracks}.get(source)

@@ -154,7 +154,7 @@ def test_strong2d_commands(tmp_path, args, frames):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--labeller", "strong2d", "--fov-deg", "banana"], "error: fov_deg must be a number in (0, 360] or 'intrinsics'; got 'banana'"),
+        (["--labeller", "strong2d", "--fov-deg", "banana"], "error: fov_deg must be a number in (0, 360], 'auto' or 'intrinsics'; got 'banana'"),
         (["--labeller", "strong2d", "--up", "sideways"], "error: up must be auto or one of +x, -x, +y, -y, +z, -z; got 'sideways'"),
         (["--labeller", "strong2d", "--max-tilt-deg", "95"], "error: max_tilt_deg must be in (0, 90]; got 95"),
         (["--stride", "2"], "error: format 'msls' does not take option(s) stride; it takes: epsg"),

@@ -12,7 +12,9 @@ import click
 @click.option("--min-size", type=int, default=1, show_default=True, help="Drop classes smaller than this.")
 @click.option("--out", type=click.Path(), default=None, help="Write frame_id, key, group, class to this .parquet.")
 @click.option("--overwrite", is_flag=True, help="Replace a previous fovlabel classes file.")
-def classes(labels, min_overlap, min_size, out, overwrite):
+@click.option("--root", type=click.Path(exists=True, file_okay=False), default=None,
+              help="The dataset's folder, where it has moved since it was labelled (cross-mode sets read it).")
+def classes(labels, min_overlap, min_size, out, overwrite, root):
     """Disjoint place classes over the usable frames of LABELS, where every member overlaps its
     class's representative by at least --min-overlap; prints the class sizes, the share of
     same-class pairs above the threshold and the leakage (pairs above it across classes).
@@ -24,7 +26,7 @@ def classes(labels, min_overlap, min_size, out, overwrite):
     """
     from ..classes import place_classes, write_classes_file
 
-    report = place_classes(labels, min_overlap, min_size)
+    report = place_classes(labels, min_overlap, min_size, root=root)
     for line in report.lines():
         click.echo(line)
     if out:

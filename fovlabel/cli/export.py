@@ -12,11 +12,11 @@ def build_export() -> click.Command:
 
     options = [opt for _, opt in options_from_dataclasses((name, get_exporter(name).Options) for name in EXPORTERS)]
 
-    def callback(labels, to, out, into, overwrite, quiet, **values):
+    def callback(labels, to, out, into, root, overwrite, quiet, **values):
         from ..exporters import export
         from .annotate import progress_reporter
 
-        path = export(labels, to, out, into=into, overwrite=overwrite, progress=progress_reporter(quiet),
+        path = export(labels, to, out, into=into, root=root, overwrite=overwrite, progress=progress_reporter(quiet),
                       **{k: v for k, v in values.items() if v is not None})
         click.echo(f"written: {path} ({to})")
 
@@ -36,6 +36,8 @@ def build_export() -> click.Command:
             click.Option(["--into"], type=click.Path(),
                          help="Lay the files into this existing folder (e.g. the MSLS root) instead; only "
                               "new files are added, none is replaced."),
+            click.Option(["--root"], type=click.Path(exists=True, file_okay=False),
+                         help="The dataset's folder, where it has moved since it was labelled."),
             click.Option(["--overwrite"], is_flag=True,
                          help="Replace a previous fovlabel export at --out (never anything else)."),
             *options,

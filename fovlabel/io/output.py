@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import OutputBusyError, OutputError, OutputExistsError
+from .paths import refuse_inside_output
 
 LOCK_SUFFIX = ".lock"
 PARTIAL_SUFFIX = ".partial"
@@ -142,6 +143,7 @@ class OutputTarget:
                 raise OutputError(f"{self.out}: refusing to write here: it {what}; choose another --out")
             if _same_or_inside(out, src) and self.out.exists() and not self.out.is_dir():
                 raise OutputError(f"{self.out}: refusing to write here: it is a file of the input dataset")
+        refuse_inside_output(self.out, f"a {self.kind.name}")
         for folder in self.sealed:
             if _same_or_inside(out, folder.resolve()):
                 raise OutputError(f"{self.out}: refusing to write here: it is inside the label set {folder}; "
@@ -313,6 +315,7 @@ def write_own_file(out, suffix: str, is_ours: Callable[[Path], bool], write: Cal
     out = Path(out)
     if out.suffix.lower() != suffix:
         raise OutputError(f"{out}: {wrong_suffix}")
+    refuse_inside_output(out, ours)
     if out.exists():
         if not overwrite:
             raise OutputExistsError(f"{out}: output exists; pass --overwrite to replace it")

@@ -67,6 +67,9 @@ def inside(folder, name) -> Path:
     return target
 
 
+#: the folder of a label set that holds its pictures (annotate --plots), and nothing else
+PLOTS_DIR = "plots"
+
 #: what makes a folder a fovlabel output, by the files it holds: (kind, files it must hold)
 _OUTPUT_MARKS = (
     ("label set", ("pairs.parquet", "frames.parquet")),
@@ -114,6 +117,8 @@ def refuse_inside_output(path, what: str, *, include_self: bool = False, owner=N
     kind, folder = found
     if owner is not None and Path(owner).resolve() == folder:
         return
+    if kind == "label set" and Path(path).resolve().parent == folder / PLOTS_DIR and str(path).endswith(".png"):
+        return  # a label set's plots/ holds fovlabel's pictures of it (annotate --plots)
     raise OutputError(f"{path}: refusing to write {what} there: it is inside the fovlabel {kind} {folder}, "
                       f"which holds only its own files; choose a folder outside it")
 

@@ -26,7 +26,9 @@ from .base import Labeller, LabellerParams, Prepared, param
 class SectorParams(LabellerParams):
     """The sectors: opening, radius, and what the overlap divides by."""
 
-    fov_deg: float | str = param(90.0, "Camera FoV in degrees, (0, 360], or 'intrinsics' (2 atan(width / 2 fx)).")
+    fov_deg: float | str = param(
+        "auto", "Camera FoV in degrees, (0, 360]; 'intrinsics' (2 atan(width / 2 fx), required); or 'auto': each "
+                "camera's own (the reader's fov_deg, else its intrinsics), 90 where the reader knows neither.")
     radius_m: float = param(50.0, "Sector radius in metres, (0, 1e7].")
     measure: str = param("iou", "iou: |A∩B|/|A∪B|; ioa: |A∩B|/|A| (A = the query).", choices=MEASURES)
     fx: float | None = param(None, "Focal length in pixels for --fov-deg intrinsics (else the reader's).")
@@ -37,8 +39,8 @@ class SectorParams(LabellerParams):
 
     def validate(self) -> None:
         if isinstance(self.fov_deg, str):
-            if self.fov_deg != "intrinsics":
-                raise ConfigError(f"fov_deg must be a number in (0, 360] or 'intrinsics'; got {self.fov_deg!r}")
+            if self.fov_deg not in FOV_WORDS:
+                raise ConfigError(f"fov_deg must be a number in (0, 360], 'auto' or 'intrinsics'; got {self.fov_deg!r}")
             check_fov_radius(90.0, self.radius_m)
         else:
             check_fov_radius(self.fov_deg, self.radius_m)
@@ -50,33 +52,79 @@ class SectorParams(LabellerParams):
         check_view_angle(self.max_view_angle_deg)
 
 
-def camera_fov_deg(frames, params: SectorParams) -> np.ndarray:
-    """Each camera's FoV in degrees: its own ``fov_deg`` (camera group) or the run's number, or
-    with ``fov_deg="intrinsics"`` 2·atan(width / 2 fx) from the reader's intrinsics or the given
-    ``fx``/``width``. Kept in the labeller's state: the frames table is not written back."""
+#: the words fov_deg takes besides a number
+FOV_WORDS = ("auto", "intrinsics")
+#: the FoV assumed where ``auto`` finds nothing: a typical street or phone camera (80-100°)
+ASSUMED_FOV_DEG = 90.0
+#: where each camera's FoV came from (camera_fov's codes)
+FOV_SOURCES = ("given", "the reader's fov_deg", "intrinsics (2 atan(width / 2 fx))", "assumed")
+
+
+def camera_fov(frames, params: SectorParams) -> tuple[np.ndarray, np.ndarray]:
+    """(each camera's FoV in degrees, where it came from as a code into FOV_SOURCES).
+
+    A number is every camera's (given: it wins). ``"intrinsics"``: 2·atan(width / 2 fx) from the
+    reader's intrinsics or the given ``fx``/``width``, refused where a usable frame has none.
+    ``"auto"``: the frame's own ``fov_deg`` (camera group), else its intrinsics, else
+    ASSUMED_FOV_DEG. Kept in the labeller's state: the frames table is not written back."""
     n = len(frames)
-    if params.fov_deg != "intrinsics":
-        own = frames["fov_deg"].to_numpy(dtype=np.float64, na_value=np.nan)
-        return np.where(np.isnan(own), params.fov_deg, own)
+    if not isinstance(params.fov_deg, str):
+        return np.full(n, float(params.fov_deg)), np.zeros(n, np.int8)
     fx = frames["fx"].to_numpy(np.float64, na_value=np.nan) if params.fx is None else np.full(n, params.fx)
     width = (frames["width"].to_numpy(np.float64, na_value=np.nan) if params.width is None
              else np.full(n, params.width))
-    known = np.isfinite(fx) & np.isfinite(width)
-    missing = ~known & frames["usable"].to_numpy()
-    if missing.any():
-        row = frames.iloc[int(np.flatnonzero(missing)[0])]
-        raise ConfigError(f"fov_deg 'intrinsics' needs fx and width: frame {row['key']!r} "
-                          f"({row['source_file']}) has none from the reader; pass --fx and --width")
-    return np.where(known, fov_from_intrinsics_deg(np.where(known, fx, 1.0), np.where(known, width, 1.0)), np.nan)
+    known = np.isfinite(fx) & np.isfinite(width) & (fx > 0) & (width > 0)
+    from_k = np.where(known, fov_from_intrinsics_deg(np.where(known, fx, 1.0), np.where(known, width, 1.0)), np.nan)
+    if params.fov_deg == "intrinsics":
+        missing = ~known & frames["usable"].to_numpy()
+        if missing.any():
+            row = frames.iloc[int(np.flatnonzero(missing)[0])]
+            raise ConfigError(f"fov_deg 'intrinsics' needs fx and width: frame {row['key']!r} "
+                              f"({row['source_file']}) has none from the reader; pass --fx and --width")
+        return from_k, np.full(n, 2, np.int8)
+    own = frames["fov_deg"].to_numpy(dtype=np.float64, na_value=np.nan)
+    has_own = np.isfinite(own)
+    fov = np.where(has_own, own, np.where(known, from_k, ASSUMED_FOV_DEG))
+    source = np.where(has_own, 1, np.where(known, 2, 3)).astype(np.int8)
+    return fov, source
+
+
+def camera_fov_deg(frames, params: SectorParams) -> np.ndarray:
+    """Each camera's FoV in degrees (camera_fov without where it came from)."""
+    return camera_fov(frames, params)[0]
+
+
+def fov_report(frames, fov, source) -> tuple[list[str], dict]:
+    """(summary lines, metadata) of the FoV each group's usable cameras got and where it came
+    from; groups alike are one line."""
+    usable = frames["usable"].to_numpy()
+    groups = frames["group"].to_numpy(dtype=object)
+    per_group, lines = {}, {}
+    for group in dict.fromkeys(groups[usable]):
+        mine = usable & (groups == group)
+        lo, hi = float(fov[mine].min()), float(fov[mine].max())
+        used = sorted({int(s) for s in np.unique(source[mine])})
+        how = " and ".join(FOV_SOURCES[s] for s in used)
+        per_group[str(group)] = {"fov_deg": [lo, hi], "source": how}
+        text = f"{lo:.2f}°" + (f" to {hi:.2f}°" if hi > lo else "") + f" ({how})"
+        if 3 in used:
+            text += ": the reader knows no intrinsics; pass --fov-deg to set it"
+        lines.setdefault(text, []).append(str(group))
+    notes = []
+    for text, names in lines.items():
+        which = names[0] if len(names) == 1 else f"{len(names)} groups"
+        notes.append(f"fov: {text} [{which}]" if len(lines) > 1 or len(names) == 1 else f"fov: {text}")
+    return notes, per_group
 
 
 def sector_state(frames, params: SectorParams, placement: dict) -> dict:
     """What the chunks need, as plain arrays (cheap to send to worker processes): the sectors,
     validated and converted once per frame (geometry.sector.Sectors), and the grid headings."""
     heading = np.asarray(placement["heading_deg"], np.float64)
-    sectors = Sectors(placement["x_m"], placement["y_m"], heading, camera_fov_deg(frames, params),
+    fov, source = camera_fov(frames, params)
+    sectors = Sectors(placement["x_m"], placement["y_m"], heading, fov,
                       float(params.radius_m), usable=frames["usable"].to_numpy())
-    return {"sectors": sectors, "heading_deg": heading}
+    return {"sectors": sectors, "heading_deg": heading, "fov_source": source}
 
 
 class Weak2D(Labeller):
@@ -110,13 +158,8 @@ class Weak2D(Labeller):
     def prepare(self, frames, params, root=None, jobs=1, workdir=None) -> Prepared:
         frames, placement, notes, meta = self.place_sectors(frames, params)
         state = sector_state(frames, params, placement)
-        if params.fov_deg == "intrinsics":
-            fov = np.degrees(state["sectors"].fov_rad[frames["usable"].to_numpy()])
-            if len(fov):
-                meta = {**meta, "fov_deg_from_intrinsics": [float(fov.min()), float(fov.max())]}
-                notes = [*notes, f"fov from intrinsics: {fov.min():.2f}°" +
-                         (f" to {fov.max():.2f}°" if fov.max() > fov.min() else "")]
-        return Prepared(frames, state, notes, meta)
+        fov_notes, per_group = fov_report(frames, np.degrees(state["sectors"].fov_rad), state.pop("fov_source"))
+        return Prepared(frames, state, [*notes, *fov_notes], {**meta, "fov": per_group})
 
     #: the sector kernels release the GIL, and enough of the KD-tree search and the table building:
     #: chunks run in threads, with no copy of the state and no worker processes to start
