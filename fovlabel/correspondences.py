@@ -63,6 +63,11 @@ PIXEL_CONVENTION = "OpenCV: integer pixel coordinates are pixel centres; (0, 0) 
 BY = ("overlap", "cover")
 
 
+#: negatives drawn per match at most (each is a row: more only repeats the same pixels' ways to
+#: be wrong, and 1e12 would ask for petabytes)
+MAX_NEGATIVES = 100
+
+
 @dataclass(frozen=True)
 class CorrespondenceParams:
     min_overlap: float = 0.3
@@ -90,8 +95,10 @@ class CorrespondenceParams:
             raise ConfigError(f"per_pair and chunk_pairs must be >= 1; got {self.per_pair}, {self.chunk_pairs}")
         if not self.depth_tol > 0:
             raise ConfigError(f"depth_tol must be > 0; got {self.depth_tol:g}")
-        if not (self.negatives >= 0 and math.isfinite(self.negatives)):
-            raise ConfigError(f"negatives must be a number >= 0; got {self.negatives:g}")
+        if not 0 <= self.negatives <= MAX_NEGATIVES:
+            raise ConfigError(f"negatives (per match) must be in [0, {MAX_NEGATIVES}]; got {self.negatives:g}")
+        if not 0 <= self.seed < 2**63:
+            raise ConfigError(f"seed must be in [0, 2^63); got {self.seed}")
         if not self.neg_radius_px > 0:
             raise ConfigError(f"neg_radius_px must be > 0; got {self.neg_radius_px:g}")
         if not self.max_reproj_px > 0:
@@ -250,6 +257,21 @@ class _TrackSource:
         return rows, rng, (lambda u, v: np.full(len(u), np.nan)), (int(row["width"]), int(row["height"]))
 
 
+def _check_room_for_negatives(frames, chosen, p) -> None:
+    """Refuse a ``neg_radius_px`` that leaves no pixel of frame b far enough from every match
+    to draw a negative: the run would silently write none of the negatives asked for."""
+    if p.negatives == 0 or not len(chosen):
+        return
+    b = chosen["frame_b"].to_numpy()
+    w = frames["width"].to_numpy(np.float64, na_value=np.nan)[b]
+    h = frames["height"].to_numpy(np.float64, na_value=np.nan)[b]
+    diagonal = np.hypot(w, h)
+    if np.isfinite(diagonal).any() and p.neg_radius_px >= np.nanmax(diagonal):
+        k = int(np.nanargmax(diagonal))
+        raise ConfigError(f"neg_radius_px {p.neg_radius_px:g} leaves no pixel for a negative: the largest image "
+                          f"is {w[k]:.0f} x {h[k]:.0f} px (diagonal {diagonal[k]:.0f} px); choose a smaller one")
+
+
 def _with_negatives(rows, rng, depth_of, size, params):
     """The matches, then ``negatives`` non-matching rows per match (drawn, never within
     ``neg_radius_px`` of the true match)."""
@@ -359,6 +381,7 @@ def correspondences(labels, out=None, *, overwrite: bool = False, root=None, pro
         meta = pairs.attrs["fovlabel"]
         kind_name, source = _source(frames, meta, root)
         chosen = selected_pairs(pairs, p)
+        _check_room_for_negatives(frames, chosen, p)
         chunks = [chosen.iloc[k:k + p.chunk_pairs] for k in range(0, len(chosen), p.chunk_pairs)]
 
         def run_chunk(chunk) -> pa.Table:

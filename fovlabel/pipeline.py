@@ -51,6 +51,10 @@ TYPES = {"dataset": "str", "format": "str", "out": "str", "labeller": "str", "pr
          "description": "str", "jobs": "int", "scheduler": "str"}
 
 
+#: keys that stand at the top of the file, never under [params]
+TOP_ONLY = frozenset({"labeller", "preset", "jobs", "scheduler"})
+
+
 def _check_types(path: Path, spec: dict) -> None:
     """Every value of the file has the type its key takes; errors name the file and the key."""
     from .config import check_type, make_config
@@ -75,6 +79,13 @@ def _check_types(path: Path, spec: dict) -> None:
         if table in spec and not isinstance(spec[table], dict):
             raise ConfigError(f"{path}: key {table!r} must be a table ([{table}]); got "
                               f"{type(spec[table]).__name__} {spec[table]!r}")
+    for key in ("dataset", "out"):
+        if key in spec and ("\x00" in spec[key] or not spec[key].strip()):
+            raise ConfigError(f"{path}: key {key!r}: a path must be non-empty and hold no NUL character; "
+                              f"got {spec[key]!r}")
+    for key in sorted(set(spec.get("params", {})) & TOP_ONLY):
+        raise ConfigError(f"{path}: key 'params.{key}': {key} is a top-level key (it is given there"
+                          f"{' too' if key in spec else ''}); write it once, above [params]")
     for key, value in spec.get("reader", {}).items():
         if isinstance(value, (dict, list)):
             raise ConfigError(f"{path}: key 'reader.{key}' must be a single value; got {value!r}")

@@ -156,8 +156,13 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None, matches:
     > 0 that many pixel correspondences (fovlabel.correspondences) as lines between the images."""
     import shapely
 
+    from ._args import check_args
     from .io.labelset import read_label_frames, read_pairs
 
+    check_args(labels=(labels, "path"), out=(out, "path"), overwrite=(overwrite, bool), root=(root, "path?"),
+               matches=(matches, int))
+    if matches < 0:
+        raise ConfigError(f"matches must be >= 0 (how many correspondences to draw); got {matches}")
     plt = _pyplot()
     pairs, frames = read_pairs(labels), read_label_frames(labels)
     meta = pairs.attrs["fovlabel"]

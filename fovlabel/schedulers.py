@@ -24,8 +24,21 @@ from contextlib import contextmanager
 from .errors import ConfigError
 
 _LOCAL = re.compile(r"^dask-local:(\d+)$")
-_TCP = re.compile(r"^tcp://[^:/\s]+:\d+$")
+#: tcp://HOST:PORT, HOST a name, an IPv4 address or a bracketed IPv6 one ([::1])
+_TCP = re.compile(r"^tcp://(\[[0-9A-Fa-f:.]+\]|[^:/\s\[\]]+):(\d+)$")
 CONNECT_TIMEOUT_S = 10
+#: a Dask scheduler sends its handshake as soon as a connection opens; a service that sends
+#: nothing this long after is not one (an HTTP server waits for a request: Dask would wait forever)
+HANDSHAKE_TIMEOUT_S = 5
+
+
+def _cores() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def check_scheduler(scheduler) -> str | None:
@@ -35,10 +48,36 @@ def check_scheduler(scheduler) -> str | None:
     text = str(scheduler)
     m = _LOCAL.match(text)
     if m and int(m.group(1)) >= 1:
+        if int(m.group(1)) > _cores():  # single-threaded workers: more than the cores only wait
+            raise ConfigError(f"dask-local:{m.group(1)} asks for more workers than this machine's {_cores()} "
+                              f"core(s); use at most dask-local:{_cores()}, or a cluster (tcp://HOST:PORT)")
         return text
-    if _TCP.match(text):
+    t = _TCP.match(text)
+    if t and 0 < int(t.group(2)) < 65536:
         return text
-    raise ConfigError(f"scheduler must be 'local', 'dask-local:N' (N >= 1) or 'tcp://HOST:PORT'; got {text!r}")
+    raise ConfigError(f"scheduler must be 'local', 'dask-local:N' (N >= 1) or 'tcp://HOST:PORT' (an IPv6 host "
+                      f"in brackets: tcp://[::1]:8786); got {text!r}")
+
+
+def probe_scheduler(address: str) -> None:
+    """Refuse, within seconds, an address where no Dask scheduler answers: nothing listening, or a
+    service that sends no handshake (Dask's own client would wait for it forever)."""
+    import socket
+
+    host, port = _TCP.match(address).groups()
+    host = host.strip("[]")
+    try:
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S) as sock:
+            sock.settimeout(HANDSHAKE_TIMEOUT_S)
+            try:
+                first = sock.recv(1)
+            except socket.timeout:
+                first = None
+    except OSError as exc:
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from None
+    if not first:
+        raise ConfigError(f"{address} answered but sent no Dask handshake within {HANDSHAKE_TIMEOUT_S} s: it is "
+                          "not a Dask scheduler (start one with 'dask scheduler')")
 
 
 def _distributed():
@@ -61,6 +100,7 @@ def dask_client(scheduler: str):
                                                dashboard_address=None)
             client = distributed.Client(cluster)
         else:
+            probe_scheduler(scheduler)
             client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT_S)
     except OSError as exc:
         if cluster is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 
@@ -16,13 +18,28 @@ def plot():
     """
 
 
+class _FrameArgs(click.Command):
+    """A command whose arguments name frames: a negative number there is no option click does not
+    know but a frame id that cannot be, said plainly."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            if re.fullmatch(r"-\d+", exc.option_name or ""):
+                raise click.UsageError(f"{exc.option_name} is no frame: frame ids are 0 or more; a key that "
+                                       f"starts with '-' goes after '--' (fovlabel plot ... LABELS -- KEY)",
+                                       ctx) from None
+            raise
+
+
 def _png_output(command):
     """--out and --overwrite, as every picture takes them."""
     command = click.option("--overwrite", is_flag=True, help="Replace a picture fovlabel drew before.")(command)
     return click.option("--out", required=True, type=click.Path(), help="PNG file to write.")(command)
 
 
-@plot.command("pair")
+@plot.command("pair", cls=_FrameArgs)
 @click.argument("labels", type=click.Path())
 @click.argument("a")
 @click.argument("b")
@@ -62,7 +79,7 @@ def histogram(labels, out, overwrite):
     click.echo(f"written: {plot_histogram(labels, out, overwrite=overwrite)}")
 
 
-@plot.command("query")
+@plot.command("query", cls=_FrameArgs)
 @click.argument("labels", type=click.Path())
 @click.argument("key")
 @_png_output

@@ -570,6 +570,7 @@ def _open_label_set(path):
     pairs_file = _member(folder, PAIRS_FILE)
     pairs_pq = _open_parquet(pairs_file)
     meta = _decode_metadata(pairs_file, pairs_pq)
+    _check_pairs_schema(pairs_file, pairs_pq.schema_arrow)
     frames_file = _member(folder, FRAMES_FILE)
     frames_pq = _open_parquet(frames_file)
     frames_meta = _decode_metadata(frames_file, frames_pq)
@@ -583,6 +584,24 @@ def _open_label_set(path):
             raise LabelSetError(f"{file}: holds {rows} rows but the metadata says {meta[key]} {key}; "
                                 "the file is incomplete or was replaced")
     return folder, meta, pairs_pq, frames_pq
+
+
+#: the pairs columns every reader relies on, and the kind of type each must have
+_PAIR_COLUMN_KINDS = {"frame_a": pa.types.is_integer, "frame_b": pa.types.is_integer,
+                      "overlap": pa.types.is_floating, "rank": pa.types.is_integer}
+
+
+def _check_pairs_schema(file: Path, schema: pa.Schema) -> None:
+    """The pairs file has the columns readers rely on, of the right kinds (a string frame id or a
+    missing overlap is a one-line error, not a TypeError deep inside)."""
+    for name, ok in _PAIR_COLUMN_KINDS.items():
+        if name not in schema.names:
+            raise LabelSetError(f"{file}: column '{name}' is missing (a label set's pairs table has "
+                                f"{', '.join(_PAIR_COLUMN_KINDS)})")
+        kind = schema.field(name).type
+        if not ok(kind):
+            want = "whole numbers" if ok is pa.types.is_integer else "floating-point numbers"
+            raise LabelSetError(f"{file}: column '{name}' holds {kind}, not {want}")
 
 
 def _read_all(file: Path, parquet: pq.ParquetFile, **kwargs) -> pa.Table:
