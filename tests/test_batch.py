@@ -43,7 +43,7 @@ def test_pairs_file_has_full_row_groups_and_the_same_bytes_for_any_chunking(tmp_
     frames = pq.read_table(tmp_path / "d" / "frames.parquet")
     assert frames.num_rows > 200 and pq.ParquetFile(tmp_path / "d" / "frames.parquet").metadata.num_row_groups == \
         -(-frames.num_rows // 70)
-    pq.write_table(frames, tmp_path / "one.parquet", row_group_size=70)
+    pq.write_table(frames, tmp_path / "one.parquet", row_group_size=70, write_page_checksum=True)
     assert (tmp_path / "one.parquet").read_bytes() == frames_b
 
 

@@ -131,7 +131,7 @@ def test_streamed_file_is_what_one_write_table_writes(tmp_path, monkeypatch):
         stream.write(table.slice(start, size))
         start += size
     assert start == n and stream.close(final) == n
-    pq.write_table(table.replace_schema_metadata(final.metadata), tmp_path / "one.parquet",
+    pq.write_table(table.replace_schema_metadata(final.metadata), tmp_path / "one.parquet", write_page_checksum=True,
                    row_group_size=1000, use_dictionary=labelset.dictionary_columns(PAIRS_SCHEMA))
     assert (tmp_path / "streamed.parquet").read_bytes() == (tmp_path / "one.parquet").read_bytes()
     meta = pq.ParquetFile(tmp_path / "streamed.parquet").metadata

@@ -118,6 +118,72 @@ def canonical_frames(table: pa.Table) -> pd.DataFrame:
     return frames[FRAMES_SCHEMA.names]
 
 
+#: the finished files carry a CRC32 checksum a page (Parquet's page checksums): every reader
+#: verifies the pages it decodes (_open_parquet), so a flipped byte is an error, never a value
+FINISHED_OPTIONS = {"write_page_checksum": True}
+
+
+class TableDigest:
+    """A sha256 of a table's data (not its metadata), the same however its rows are split into
+    tables or chunks: each column's validity, value bytes, text lengths and text bytes (and a
+    list column's lengths and items) are fed, in row order, to hashers of their own, and the
+    column names and those hashes make the digest."""
+
+    def __init__(self):
+        self._hashers: dict = {}
+
+    def _hasher(self, key: str):
+        hasher = self._hashers.get(key)
+        if hasher is None:
+            hasher = self._hashers[key] = hashlib.sha256()
+        return hasher
+
+    def update(self, table: pa.Table) -> None:
+        for name, column in zip(table.column_names, table.columns):
+            for chunk in column.chunks:
+                self._feed(name, chunk)
+
+    def _feed(self, key: str, array: pa.Array) -> None:
+        if pa.types.is_dictionary(array.type):
+            array = array.dictionary_decode()
+        valid = array.is_valid().to_numpy(zero_copy_only=False)
+        self._hasher(key + "/valid").update(valid.view(np.uint8))
+        kind = array.type
+        if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+            lengths = pc.fill_null(pc.list_value_length(array), 0).to_numpy(zero_copy_only=False)
+            self._hasher(key + "/lengths").update(lengths.astype(np.int64))
+            self._feed(key + "/items", pc.list_flatten(array))
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind) \
+                or pa.types.is_large_binary(kind):
+            filled = pc.fill_null(array, "" if pa.types.is_string(kind) or pa.types.is_large_string(kind) else b"")
+            lengths = pc.binary_length(filled).to_numpy(zero_copy_only=False).astype(np.int64)
+            self._hasher(key + "/lengths").update(lengths)
+            wide = pa.types.is_large_string(kind) or pa.types.is_large_binary(kind)
+            _, offsets, data = filled.buffers()
+            offsets = np.frombuffer(offsets, np.int64 if wide else np.int32)[filled.offset:filled.offset + len(filled) + 1]
+            if data is not None and len(offsets):
+                self._hasher(key + "/bytes").update(np.frombuffer(data, np.uint8)[offsets[0]:offsets[-1]])
+        else:
+            zero = False if pa.types.is_boolean(kind) else 0
+            values = pc.fill_null(array, pa.scalar(zero, kind)) if array.null_count else array
+            values = values.to_numpy(zero_copy_only=False)
+            self._hasher(key + "/values").update(np.ascontiguousarray(values).view(np.uint8))
+
+    def hexdigest(self) -> str:
+        digest = hashlib.sha256()
+        for key in sorted(self._hashers):
+            digest.update(key.encode() + b"\0" + self._hashers[key].digest())
+        return "sha256:" + digest.hexdigest()
+
+
+def table_digest(parquet: pq.ParquetFile, batch_rows: int = 1 << 18) -> str:
+    """The TableDigest of a Parquet file's data, read a batch at a time."""
+    digest = TableDigest()
+    for batch in parquet.iter_batches(batch_size=batch_rows):
+        digest.update(pa.Table.from_batches([batch]))
+    return digest.hexdigest()
+
+
 def _atomic_write_table(table: pa.Table, path: Path, **options) -> None:
     tmp = path.with_name(path.name + ".tmp")
     pq.write_table(table, tmp, **options)
@@ -211,8 +277,11 @@ class FinishedStream:
         self._buffered = 0
         if use_dictionary is None:
             use_dictionary = dictionary_columns(self.schema)
+        #: the hash of the data written so far (TableDigest): recorded in the label set's metadata
+        self.digest = TableDigest()
         try:
-            self._writer = pq.ParquetWriter(path, self.schema, use_dictionary=use_dictionary)
+            self._writer = pq.ParquetWriter(path, self.schema, use_dictionary=use_dictionary,
+                                            **FINISHED_OPTIONS)
         except BaseException:  # it may have made the file (a full disk refuses its first bytes)
             path.unlink(missing_ok=True)
             raise
@@ -222,7 +291,9 @@ class FinishedStream:
         then holds no rows in memory until :meth:`close`)."""
         if table.num_rows == 0 and not last:
             return
-        self._buffer.append(table.cast(self.schema) if table.schema != self.schema else table)
+        table = table.cast(self.schema) if table.schema != self.schema else table
+        self.digest.update(table)
+        self._buffer.append(table)
         self._buffered += table.num_rows
         self.rows += table.num_rows
         size = self.row_group_rows
@@ -387,6 +458,11 @@ class PartsWriter:
     def assemble(self, schema: pa.Schema, n_parts: int, rows: int) -> Path:
         """Stream the parts, in order, into ``partial/<finished>`` with ``schema`` (which carries the
         metadata); refuse a missing part or a row count other than ``rows``."""
+        return self.close_finished(self.stream_parts(n_parts), schema, n_parts, rows)
+
+    def stream_parts(self, n_parts: int) -> "FinishedStream":
+        """The parts, in order, streamed into the finished file (open: close_finished closes it);
+        a missing part is refused."""
         missing = [i for i in range(n_parts) if not self.has_part(i)]
         if missing:
             raise LabelSetError(f"{self.partial}: part {missing[0]} of {n_parts} is missing "
@@ -404,7 +480,7 @@ class PartsWriter:
         except BaseException:
             stream.abort()
             raise
-        return self.close_finished(stream, schema, n_parts, rows)
+        return stream
 
     def commit_target(self, what: str) -> Path:
         """Move the finished output into place (io.output's commit), dropping the plan and parts."""
@@ -452,11 +528,13 @@ class LabelSetWriter(PartsWriter):
                 frames_file = _FramesFile(self, frames, background=True)
             # each file is whole or absent, and the set counts as complete only with both
             try:
-                schema = self.pairs_schema.with_metadata(metadata.schema_metadata())
                 if stream is None:
-                    self.assemble(schema, n_parts, metadata.pairs)
-                else:
-                    self.close_finished(stream, schema, n_parts, metadata.pairs)
+                    stream = self.stream_parts(n_parts)
+                # both tables' data hashes go into both files' metadata (verify checks them)
+                data_hash = {"frames": frames_file.digest(), "pairs": stream.digest.hexdigest()}
+                metadata = dataclasses.replace(metadata, data_hash=data_hash)
+                schema = self.pairs_schema.with_metadata(metadata.schema_metadata())
+                self.close_finished(stream, schema, n_parts, metadata.pairs)
                 _output.crash_point("pairs written")
                 frames_file.close(metadata, n_parts)
             except BaseException:
@@ -506,6 +584,13 @@ class _FramesFile:
         elif self._frames is not None:  # not in the background: here, once
             self._encode()
 
+    def digest(self) -> str:
+        """The frames table's data hash (TableDigest), once it is encoded."""
+        self._encoded()
+        if self._error is not None:
+            raise self._error
+        return self._stream.digest.hexdigest()
+
     def close(self, metadata: LabelSetMetadata, n_parts: int) -> None:
         path = self._writer.partial / FRAMES_FILE
         self._encoded()
@@ -527,7 +612,7 @@ class _FramesFile:
 
 def _open_parquet(file: Path) -> pq.ParquetFile:
     try:
-        return pq.ParquetFile(file)
+        return pq.ParquetFile(file, page_checksum_verification=True)
     except (pa.ArrowException, OSError) as exc:
         size = file.stat().st_size if file.is_file() else 0
         what = "empty" if size == 0 else "truncated or not Parquet"
@@ -824,7 +909,25 @@ def verify_label_set(path) -> tuple[dict, list[str]]:
             i = int(np.flatnonzero(bad_within)[0])
             problems.append(f"{pairs_file}: row {i + 1}: within mode has frame_a < frame_b; "
                             f"got {a[i]} and {b[i]}")
+    problems += _data_hash_problems(meta, ((frames_file, frames_pq, "frames"), (pairs_file, pairs_pq, "pairs")))
+    names = [c for c in ("source_file", "image_path", "depth_path") if c in frames.column_names]
+    try:
+        check_frame_paths(frames.select(names).to_pandas(), frames_file)
+    except LabelSetError as exc:
+        problems.append(str(exc))
     return meta, problems
+
+
+def _data_hash_problems(meta: dict, files) -> list[str]:
+    """Each file whose data no longer hashes to what its metadata recorded (a value changed, rows
+    moved: the metadata kept, so nothing else would tell)."""
+    recorded = meta.get("data_hash") or {}
+    problems = []
+    for file, parquet, key in files:
+        if key in recorded and table_digest(parquet) != recorded[key]:
+            problems.append(f"{file}: its data differs from the hash recorded when it was written "
+                            f"({recorded[key][:19]}...): it was changed since; regenerate the label set")
+    return problems
 
 
 def summarize_label_set(path, rows: int = 5, batch_rows: int = 1 << 18) -> dict:

@@ -58,6 +58,9 @@ class LabelSetMetadata:
     pairs: int = 0
     ranks: dict = field(default_factory=dict)
     absent_pairs: str = ""
+    #: {"frames": ..., "pairs": ...}: each table's data hash (io.labelset.TableDigest), which
+    #: verify checks; empty in label sets written before it was recorded
+    data_hash: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)  # keys of a newer minor layout, kept as they are
 
     def to_dict(self) -> dict:
