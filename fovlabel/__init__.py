@@ -9,6 +9,7 @@ import importlib
 
 from ._version import __version__
 from .errors import (
+    ArgumentError,
     ConfigError,
     FovlabelError,
     InputError,
@@ -41,6 +42,7 @@ _LAZY = {
 
 __all__ = [
     "__version__",
+    "ArgumentError",
     "ConfigError",
     "FovlabelError",
     "InputError",

@@ -25,7 +25,10 @@ def classes(labels, min_overlap, min_size, out, overwrite, root):
       fovlabel classes labels/munich --min-size 4 --out labels/munich_classes.parquet
     """
     from ..classes import place_classes, write_classes_file
+    from ..io.paths import refuse_inside_output
 
+    if out:  # before the work: a refusal costs nothing
+        refuse_inside_output(out, "a fovlabel classes file")
     report = place_classes(labels, min_overlap, min_size, root=root)
     for line in report.lines():
         click.echo(line)

@@ -531,7 +531,11 @@ class LabelSetWriter(PartsWriter):
                 if stream is None:
                     stream = self.stream_parts(n_parts)
                 # both tables' data hashes go into both files' metadata (verify checks them)
-                data_hash = {"frames": frames_file.digest(), "pairs": stream.digest.hexdigest()}
+                try:
+                    data_hash = {"frames": frames_file.digest(n_parts), "pairs": stream.digest.hexdigest()}
+                except BaseException:
+                    stream.abort()  # not closed yet: no half-written pairs file stays behind
+                    raise
                 metadata = dataclasses.replace(metadata, data_hash=data_hash)
                 schema = self.pairs_schema.with_metadata(metadata.schema_metadata())
                 self.close_finished(stream, schema, n_parts, metadata.pairs)
@@ -584,11 +588,14 @@ class _FramesFile:
         elif self._frames is not None:  # not in the background: here, once
             self._encode()
 
-    def digest(self) -> str:
+    def digest(self, n_parts: int) -> str:
         """The frames table's data hash (TableDigest), once it is encoded."""
         self._encoded()
         if self._error is not None:
-            raise self._error
+            error, self._error = self._error, None
+            if isinstance(error, OSError):
+                raise self._writer.disk_error(error, self._writer.partial / FRAMES_FILE, n_parts, n_parts) from None
+            raise error
         return self._stream.digest.hexdigest()
 
     def close(self, metadata: LabelSetMetadata, n_parts: int) -> None:

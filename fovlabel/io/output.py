@@ -143,11 +143,11 @@ class OutputTarget:
                 raise OutputError(f"{self.out}: refusing to write here: it {what}; choose another --out")
             if _same_or_inside(out, src) and self.out.exists() and not self.out.is_dir():
                 raise OutputError(f"{self.out}: refusing to write here: it is a file of the input dataset")
-        refuse_inside_output(self.out, f"a {self.kind.name}")
         for folder in self.sealed:
             if _same_or_inside(out, folder.resolve()):
                 raise OutputError(f"{self.out}: refusing to write here: it is inside the label set {folder}; "
                                   "choose a folder outside it")
+        refuse_inside_output(self.out, ("an " if self.kind.name[0] in "aeiou" else "a ") + self.kind.name)
         if self.out.is_symlink():
             raise OutputError(f"{self.out}: refusing to write through it: it is a symbolic link; "
                               "give the folder it points to")
