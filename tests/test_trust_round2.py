@@ -124,8 +124,10 @@ def test_a_group_named_dotdot_exports_inside(tmp_path):
 # -- 2. reading never wanders --------------------------------------------------------------------
 
 def test_escaping_paths():
-    values = ["a/b.jpg", "images/../b.jpg", "../b.jpg", "a/../../b", "/etc/hostname", "C:/x", None, "a..b/c"]
-    assert escaping(values).tolist() == [False, False, True, True, True, True, False, False]
+    values = ["a/b.jpg", "images/../b.jpg", "../b.jpg", "a/../../b", "/etc/hostname", "C:/x", None, "a..b/c",
+              "./x/./y", "x/..", "x/../.."]
+    assert escaping(values).tolist() == [False, False, True, True, True, False, False, False, False, False, True]
+    assert not escaping([f"q/images/{i}.jpg" for i in range(1000)]).any()
 
 
 def test_an_msls_key_that_climbs_out_is_refused(tmp_path):

@@ -119,7 +119,8 @@ def refuse_inside_output(path, what: str, *, include_self: bool = False, owner=N
         return
     if kind == "label set" and Path(path).resolve().parent == folder / PLOTS_DIR and str(path).endswith(".png"):
         return  # a label set's plots/ holds fovlabel's pictures of it (annotate --plots)
-    raise OutputError(f"{path}: refusing to write {what} there: it is inside the fovlabel {kind} {folder}, "
+    where = "is" if Path(path).resolve() == folder else "is inside"
+    raise OutputError(f"{path}: refusing to write {what} there: it {where} the fovlabel {kind} {folder}, "
                       f"which holds only its own files; choose a folder outside it")
 
 
@@ -127,24 +128,19 @@ def refuse_inside_output(path, what: str, *, include_self: bool = False, owner=N
 
 def escaping(values) -> np.ndarray:
     """Mask of the relative paths in ``values`` (str or None) that leave their root: absolute
-    ones, and those whose ``..`` climb above it. Vectorised: only the few paths that hold ``..``
-    or start with a separator are looked at one by one."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    array = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
-    suspect = pc.or_(pc.or_(pc.match_substring(array, ".."), pc.starts_with(array, "/")),
-                     pc.or_(pc.starts_with(array, "\\"), pc.match_substring_regex(array, r"^[A-Za-z]:")))
-    suspect = pc.fill_null(suspect, False).to_numpy(zero_copy_only=False)
-    out = np.zeros(len(array), bool)
-    for i in np.flatnonzero(suspect):
-        out[i] = _leaves(str(array[i].as_py()))
-    return out
+    ones, and those whose ``..`` climb above it (POSIX paths: a backslash is a character).
+    One pass over all the text finds whether any path may (a ``..``, or a leading ``/``); only
+    then is each looked at (1.6M image paths: about 0.3 s, where per-path checks took 1.5 s)."""
+    values = np.asarray(values, dtype=object)
+    texts = [v for v in values.tolist() if isinstance(v, str)]
+    joined = "\n".join(texts)
+    if ".." not in joined and not joined.startswith("/") and "\n/" not in joined:
+        return np.zeros(len(values), bool)
+    return np.fromiter((isinstance(v, str) and _leaves(v) for v in values.tolist()), bool, len(values))
 
 
 def _leaves(text: str) -> bool:
-    text = text.replace("\\", "/")
-    if text.startswith("/") or re.match(r"^[A-Za-z]:", text):
+    if text.startswith("/"):
         return True
     depth = 0
     for part in text.split("/"):
