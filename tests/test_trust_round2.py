@@ -438,3 +438,6 @@ def test_a_flipped_byte_in_a_page_is_an_error_for_every_reader(city, tmp_path):
     file.write_bytes(bytes(raw))
     with pytest.raises(LabelSetError, match="pairs.parquet: cannot be read whole"):
         read_pairs(labels)
+    for command in ("show", "verify"):
+        result = cli(command, labels)
+        assert result.exit_code == 2 and "pairs.parquet: cannot be read whole (damaged)" in error_line(result)

@@ -952,7 +952,7 @@ def summarize_label_set(path, rows: int = 5, batch_rows: int = 1 << 18) -> dict:
     filled = 0
     try:
         # without pre-buffering, a pass holds one batch, not the file (16M pairs: 160 MB, not 420)
-        stream = pq.ParquetFile(folder / PAIRS_FILE, pre_buffer=False)
+        stream = pq.ParquetFile(folder / PAIRS_FILE, pre_buffer=False, page_checksum_verification=True)
         for batch in stream.iter_batches(batch_size=batch_rows):
             _check_pair_values(folder, batch, frames.num_rows, filled)
             values = batch.column("overlap").to_numpy()
