@@ -20,6 +20,12 @@ Poses (6DoF labellers)
     ``tx, ty, tz`` are the camera centre in the world. Quaternions are stored scalar-first
     (``qw, qx, qy, qz``, Hamilton). Camera axes follow OpenCV: x right, y down, z forward.
     Readers convert every format into this once (COLMAP stores world-to-camera, TUM scalar-last).
+
+Pixels
+    Intrinsics follow OpenCV: integer pixel coordinates are pixel centres, the centre of the
+    top-left pixel is (0, 0). COLMAP (and MegaDepth's ``scene_info``, glue-factory) put it at
+    (0.5, 0.5): readers subtract ``COLMAP_PIXEL_SHIFT`` from such a principal point, exporters to
+    those formats add it back.
     The strong 2D labeller places its sectors on a ground plane (see :mod:`fovlabel.geometry.ground`)
     and writes that placement as ``plane_x_m, plane_y_m, plane_heading_deg``; ``x_m, y_m`` always
     mean projected coordinates in ``crs``.
@@ -47,6 +53,8 @@ SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 
 #: Key of the JSON metadata inside the Parquet schema metadata.
+#: COLMAP's pixel coordinates minus OpenCV's: COLMAP's top-left pixel centre is (0.5, 0.5)
+COLMAP_PIXEL_SHIFT = 0.5
 METADATA_KEY = b"fovlabel"
 
 #: Roles a frame can have. ``None`` (null) means the dataset does not split query/database.

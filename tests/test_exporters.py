@@ -303,7 +303,11 @@ def test_d2net_equals_d2nets_definition_on_maupertuis(tmp_path):
     assert np.array_equal(info["overlap_matrix"], expected)  # exactly, in float64
     names = {int(l.split()[0]): l.split()[-1] for l in (MAUPERTUIS / "images.txt").read_text().splitlines()
              if l and not l.startswith("#") and l.split()[-1].endswith(".jpg")}
-    assert info["image_paths"].tolist() == [names[i] for i in ids]
+    # the export is the data root: its images/ links to the dataset's images, relatively
+    assert info["image_paths"].tolist() == [f"images/maupertuis/{names[i]}" for i in ids]
+    for i, path in zip(ids, info["image_paths"]):
+        assert (out / path).resolve() == (MAUPERTUIS.parents[1] / "images" / names[i]).resolve()
+        assert not (out / path).readlink().is_absolute()
     # poses are world-to-camera: COLMAP's own QW..TZ of images.txt
     from fovlabel.geometry.poses import quat_to_matrix
 
@@ -315,14 +319,17 @@ def test_d2net_equals_d2nets_definition_on_maupertuis(tmp_path):
 
 
 def _consistent_share(depth_i, depth_j, K_i, K_j, cw_i, cw_j, scale, stride=4):
-    """From the exported values only (K and world-to-camera poses): the share of frame i's valid
+    """From the exported values only (K, COLMAP's pixels, and world-to-camera poses): the share of frame i's valid
     depth pixels that, warped into frame j, land on a valid depth pixel of j and agree with it
     within 5% (relative)."""
     v, u = np.mgrid[0:depth_i.shape[0]:stride, 0:depth_i.shape[1]:stride]
     d = depth_i[v, u].astype(np.float64)
     ok = (d > 0) & (d < 65535)
     z = d[ok] / scale
-    cam = np.stack([(u[ok] - K_i[0, 2]) * z / K_i[0, 0], (v[ok] - K_i[1, 2]) * z / K_i[1, 1], z, np.ones_like(z)])
+    # the exported K is COLMAP's: pixel (u, v) has its centre at (u + 0.5, v + 0.5), and a point at
+    # x lies in pixel floor(x)
+    cam = np.stack([(u[ok] + 0.5 - K_i[0, 2]) * z / K_i[0, 0], (v[ok] + 0.5 - K_i[1, 2]) * z / K_i[1, 1], z,
+                    np.ones_like(z)])
     in_j = cw_j @ np.linalg.inv(cw_i) @ cam  # world-to-camera j after camera-to-world i
     front = in_j[2] > 1e-6
     uj = np.floor(K_j[0, 0] * in_j[0][front] / in_j[2][front] + K_j[0, 2]).astype(int)
@@ -339,24 +346,26 @@ def _consistent_share(depth_i, depth_j, K_i, K_j, cw_i, cw_j, scale, stride=4):
 def test_d2net_and_loftr_on_redkitchen_warp_consistently(tmp_path):
     import pickle
 
-    from test_cloud3d import redkitchen_csv
-
     from fovlabel.io.depth import read_depth
 
-    path = redkitchen_csv(tmp_path, count=20)
+    kitchen = shared(SHARED / "rgbd" / "7scenes_redkitchen_every20")
     labels = tmp_path / "kitchen"
-    annotate(path, "csv", labeller="cloud3d", mode="within", reader_options={"pose": "cam_to_world"}, out=labels)
-    d2 = export(labels, "d2net", tmp_path / "d2", write_depth_h5=True)
-    info = np.load(d2 / "scene_info" / "redkitchen.npz", allow_pickle=True)
+    annotate(kitchen, "7scenes", labeller="cloud3d", mode="within", out=labels)
+    d2 = export(labels, "d2net", tmp_path / "d2")
+    scene = "7scenes_redkitchen_every20"
+    assert (d2 / "train_scenes.txt").read_text() == scene + "\n"
+    info = np.load(d2 / "scene_info" / f"{scene}.npz", allow_pickle=True)
     overlap = info["overlap_matrix"]
     assert (np.diag(overlap) == -1).all() and ((overlap >= 0) | (np.eye(len(overlap)) == 1)).all()
     frames = read_label_frames(labels)
     close = [(i, j) for i in range(len(overlap)) for j in range(len(overlap)) if i != j and overlap[i, j] >= 0.5]
     assert len(close) > 20
-    depth = {i: read_depth(path.parent / frames["depth_path"].iloc[i]) for i in range(len(frames))}
+    depth = {i: read_depth(kitchen / frames["depth_path"].iloc[i]) for i in range(len(frames))}
     K, poses = info["intrinsics"], info["poses"]
     shares = [_consistent_share(depth[i], depth[j], K[i], K[j], poses[i], poses[j], 1000.0) for i, j in close]
-    assert min(shares) >= 0.7, shares  # every pair with overlap >= 0.5: >= 70% of its warped pixels agree
+    # pairs with overlap >= 0.5: most agree on >= 90% of their warped pixels, nearly all on >= 70%
+    # (the README's 50 kitchen frames hold one pair at 65%: the depth sensor's own noise)
+    assert np.median(shares) >= 0.9 and np.percentile(shares, 5) >= 0.7, shares
     # the check can fail: read as camera-to-world (the wrong direction), the poses do not agree
     wrong = [_consistent_share(depth[i], depth[j], K[i], K[j], np.linalg.inv(poses[i]), np.linalg.inv(poses[j]),
                                1000.0) for i, j in close]
@@ -371,14 +380,14 @@ def test_d2net_and_loftr_on_redkitchen_warp_consistently(tmp_path):
     # LoFTR: pickled dicts per bin; the loader deletes a key, which a real npz refuses
     lo = export(labels, "loftr-megadepth", tmp_path / "loftr", bins="0.1,0.3,0.5,0.7")
     names = (lo / "index.txt").read_text().split()
-    assert names == ["redkitchen_0.1_0.3", "redkitchen_0.3_0.5", "redkitchen_0.5_0.7"]
+    assert names == [f"{scene}_0.1_0.3", f"{scene}_0.3_0.5", f"{scene}_0.5_0.7"]
     total = 0
     for name in names:
         d = np.load(lo / f"{name}.npz", allow_pickle=True)
         assert isinstance(d, dict)
         infos = d["pair_infos"]
         del d["pair_infos"]  # what LoFTR's loader does
-        lo_edge, hi_edge = (float(v) for v in name.split("_")[1:])
+        lo_edge, hi_edge = (float(v) for v in name.split("_")[-2:])
         for (ij, score, central) in infos:
             i, j = ij
             assert lo_edge < score <= hi_edge and score == min(overlap[i, j], overlap[j, i])

@@ -114,11 +114,13 @@ def test_a_group_named_dotdot_exports_inside(tmp_path):
     (data / "frames.csv").write_text("\n".join(rows) + "\n")
     annotate(data / "frames.csv", "csv", labeller="cloud3d", mode="within", out=tmp_path / "labels",
              reader_options={"pose": "cam_to_world"})
-    out = export(tmp_path / "labels", "d2net", tmp_path / "d2", write_depth_h5=True)
+    out = export(tmp_path / "labels", "loftr-megadepth", tmp_path / "d2")
     manifest = json.loads((out / "fovlabel-export.json").read_text())
-    assert "scene_info/_..npz" in manifest["files"] and any(f.startswith("depth/_./") for f in manifest["files"])
+    assert "_._0.1_0.3.npz" in manifest["files"]
+    export(tmp_path / "labels", "d2net", tmp_path / "d2b")
+    assert (tmp_path / "d2b" / "scene_info" / "_..npz").is_file()
     assert all(inside(out, f).is_file() for f in manifest["files"])
-    assert not (tmp_path / "d2.partial").exists() and not (tmp_path / "depth").exists()
+    assert not (tmp_path / "d2.partial").exists() and not (tmp_path / "scene_info").exists()
 
 
 # -- 2. reading never wanders --------------------------------------------------------------------

@@ -18,6 +18,12 @@ def build_export() -> click.Command:
 
         path = export(labels, to, out, into=into, root=root, overwrite=overwrite, progress=progress_reporter(quiet),
                       **{k: v for k, v in values.items() if v is not None})
+        manifest = path / "fovlabel-export.json"
+        if manifest.is_file():
+            import json
+
+            for note in json.loads(manifest.read_text()).get("notes", []):
+                click.echo(note)
         click.echo(f"written: {path} ({to})")
 
     listing = "\n".join(f"  {name:<10} {get_exporter(name).summary}" for name in EXPORTERS)

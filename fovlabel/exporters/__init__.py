@@ -22,6 +22,7 @@ EXPORTERS: dict = {
     "gcl-pairs": "fovlabel.exporters.gcl:GclPairs",
     "gcl-msls": "fovlabel.exporters.gcl:GclMsls",
     "d2net": "fovlabel.exporters.d2net:D2Net",
+    "glue-factory": "fovlabel.exporters.d2net:GlueFactory",
     "loftr-megadepth": "fovlabel.exporters.d2net:LoftrMegadepth",
     "loftr-scannet": "fovlabel.exporters.d2net:LoftrScannet",
 }
@@ -100,6 +101,7 @@ def _export(labels, to, out, overwrite, into, root, options) -> Path:
         return _export_into(exporter, data, opts, Path(into), labels)
     dataset = Path(data.meta["input"]["path"])
     inputs = [data.folder] + ([dataset] if dataset.is_absolute() and dataset.exists() else [])
+    data.destination = Path(out)
     with OutputTarget(out, EXPORT, overwrite=overwrite, inputs=inputs, sealed=[data.folder]) as target:
         target.clear_partial()
         partial = target.make_partial()
@@ -113,7 +115,8 @@ def _export(labels, to, out, overwrite, into, root, options) -> Path:
             raise
         manifest = {"exporter": exporter.name, "options": opts.to_dict(), "fovlabel_version": __version__,
                     "label_set": str(Path(labels).resolve()), "label_set_id": data.meta.get("label_set_id"),
-                    "files": files}
+                    "files": files, **({"conventions": exporter.conventions} if exporter.conventions else {}),
+                    **({"notes": data.notes} if data.notes else {})}
         tmp = partial / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
         tmp.replace(partial / MANIFEST)
@@ -124,9 +127,11 @@ def _written(folder: Path, files) -> list[str]:
     """The exporter's list of files, sorted, each checked to lie inside ``folder`` (io.paths)."""
     from ..io.paths import inside
 
+    import os
+
     files = sorted(str(f) for f in files)
     for name in files:
-        inside(folder, name)
+        inside(folder, name, link=os.path.islink(folder / name))
     return files
 
 
@@ -172,6 +177,7 @@ def _export_into(exporter, data, opts, into: Path, labels) -> Path:
         raise ConfigError(f"{into}: --into needs an existing folder (the dataset root)")
     refuse_inside_output(into, f"{exporter.name} files", include_self=True)
     _remove_dead_staging(into)
+    data.destination = into
     planned = exporter.files(data) if hasattr(exporter, "files") else None
     if planned is not None:
         taken = [p for p in planned if inside(into, p).exists()]
@@ -188,8 +194,8 @@ def _export_into(exporter, data, opts, into: Path, labels) -> Path:
             with phase(f"writing {exporter.name}", unit="file") as step:
                 files = _written(staging, exporter.write(staging, data, opts))
                 step.advance(len(files))
-            targets = [inside(into, name) for name in files]
-            taken = [t for t in targets if t.exists()]
+            targets = [inside(into, name, link=os.path.islink(staging / name)) for name in files]
+            taken = [t for t in targets if os.path.lexists(t)]
             if taken:
                 raise ConfigError(f"{taken[0]}: exists; --into adds only new files and never replaces one")
             _link_all(staging, files, targets)
@@ -200,22 +206,27 @@ def _export_into(exporter, data, opts, into: Path, labels) -> Path:
 
 def _link_all(staging: Path, files, targets) -> None:
     """Hard-link each staged file to its target (a link never replaces: it fails if the name
-    appeared meanwhile); on any failure, remove the links made so far."""
+    appeared meanwhile; a staged symbolic link is linked itself, not followed); on any failure,
+    remove the links made so far."""
     import os
+
+    def same(a, b) -> bool:
+        sa, sb = os.lstat(a), os.lstat(b)
+        return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
     made = []
     try:
         for name, target in zip(files, targets):
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                os.link(staging / name, target)
+                os.link(staging / name, target, follow_symlinks=False)
             except FileExistsError:
                 raise ConfigError(f"{target}: exists; --into adds only new files and never replaces one") from None
             made.append((staging / name, target))
     except BaseException:
         for source, target in made:  # only our own links: the same file as the staged one
             try:
-                if os.path.samefile(source, target):
+                if same(source, target):
                     target.unlink()
             except OSError:
                 pass

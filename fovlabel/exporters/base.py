@@ -18,6 +18,7 @@ came from (its ``label_set_id``), the options and every file written.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,11 @@ class ExportInput:
     frames: pd.DataFrame
     pairs: pd.DataFrame
     root: Path | None = None
+    #: where the export's files finally are (the --out folder, or the --into one): relative links
+    #: are made relative to it
+    destination: Path | None = None
+    #: what the exporter wants the user to know (recorded in the manifest, printed by the CLI)
+    notes: list = dataclasses.field(default_factory=list)
 
     @property
     def dataset_root(self) -> Path:
@@ -56,9 +62,29 @@ class ExportInput:
         return dataset_root_of(self.meta, self.root, self.frames["source_file"].unique(), self.folder)
 
     @property
+    def image_root(self) -> Path:
+        """The folder ``image_path`` starts from (the dataset root, or the images folder under it)."""
+        return self.dataset_root / self.meta["input"].get("image_root", ".")
+
+    @property
     def im_prefix(self) -> str:
         """The dataset root, absolute, ending in "/" (GCL joins it by string concatenation)."""
         return str(self.dataset_root.resolve()).rstrip("/") + "/"
+
+
+def link_into(folder: Path, name: str, target: Path, destination: Path) -> str:
+    """A relative symbolic link ``folder/name`` -> ``target`` (a dataset file), relative to where
+    it will finally be (``destination/name``: the export after its commit), so that an export
+    moves with its dataset. Returns ``name``."""
+    import os
+
+    from ..io.paths import inside
+
+    link = inside(folder, name, link=True)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    final_dir = (destination.resolve() / name).parent
+    link.symlink_to(os.path.relpath(target.resolve(), final_dir))
+    return name
 
 
 class Exporter:
@@ -67,6 +93,8 @@ class Exporter:
     name: ClassVar[str]
     summary: ClassVar[str] = ""
     Options: ClassVar[type[ExportOptions]] = ExportOptions
+    #: what the consumer's conventions are in this format (recorded in the manifest)
+    conventions: ClassVar[dict] = {}
 
     def check(self, labels: ExportInput, options) -> None:
         """Raise ConfigError when this label set cannot be exported to this format."""

@@ -1,50 +1,66 @@
-"""D2-Net's MegaDepth ``scene_info`` (what glue-factory's MegaDepth dataset also reads), and
-LoFTR's MegaDepth index, from a 3D label set.
+"""The MegaDepth family: D2-Net's ``scene_info`` (what glue-factory's MegaDepth dataset reads) and
+LoFTR's MegaDepth index, from a 3D label set; and LoFTR's ScanNet index.
 
-``d2net``: per group (scene) ``scene_info/<scene>.npz`` (``np.savez``; load with
-``allow_pickle=True``):
+**One data root.** A MegaDepth-family export folder is the trainer's data root: every path in
+it is relative to the folder, and the folder holds or links to everything the trainer opens:
 
-- ``image_paths``, ``depth_paths``: object arrays (N,), relative to the dataset root, ``None``
-  for unusable frames (and for depth where the frame has none);
-- ``intrinsics``: object array of (3, 3) K, ``poses``: object array of (4, 4) **world-to-camera**
-  (the frames table holds camera-to-world: inverted here), ``None`` where unknown;
-- ``overlap_matrix`` (N, N) float: ``[i, j]`` = |Vi ∩ Vj| / |Vi|, the directional coverage of i by
-  j (the label set's ``cover_a`` / ``cover_b``; for a COLMAP tracks set exactly D2-Net's
-  definition from shared 3D points); pairs the label set never computed (cross mode's query-query
-  and database-database pairs, unusable frames) and the diagonal are -1, as in D2-Net (a diagonal
-  of 1 would make self-pairs positives).
+- ``images/<scene>/<name>``: a relative symbolic link to each usable frame's image in the dataset
+  (so the export moves with its dataset); names are the images' own where their stems are unique
+  in the scene, else made from the whole image path (io.paths.safe_name), so no two images of a
+  scene share a stem;
+- ``depth_undistorted/<scene>/<stem>.h5``: each depth image as dataset ``depth`` (float32 metres,
+  invalid 0, the image's size), where glue-factory looks by default (``depth_subpath``) and where
+  ``depth_paths`` point (LoFTR opens those);
+- ``scene_info/<scene>.npz`` (``d2net``, alias ``glue-factory``) and ``train_scenes.txt``, the
+  scene list (one name a line).
 
-With ``write_depth_h5`` the depth images are also written as ``depth/<scene>/<image stem>.h5``
-(dataset ``depth``, float32 metres, invalid 0, same size), where glue-factory looks, and
-``depth_paths`` point to them (where image stems repeat in a scene, several sequences with the
-same frame names, the name comes from the whole depth path instead).
+A frame without an image (a CSV of depth images alone) has ``image_paths`` None: the trainers
+skip it. **Pixels**: ``intrinsics`` follow MegaDepth's (COLMAP's) convention, the centre of the
+top-left pixel at (0.5, 0.5): fovlabel's OpenCV cx, cy + schema.COLMAP_PIXEL_SHIFT (glue-factory
+adds 0.5 to its pixel coordinates to match). ``poses`` are **world-to-camera** 4x4 (the frames
+table holds camera-to-world: inverted here).
+
+``d2net``: ``overlap_matrix`` (N, N) float: ``[i, j]`` = |Vi ∩ Vj| / |Vi|, the directional
+coverage of i by j (exact from the set sizes; for a COLMAP tracks set D2-Net's own definition from
+shared 3D points). A pair the label set computed and did not write shares nothing: 0 (the
+candidate search is lossless). -1 marks what D2-Net's format marks -1: the diagonal, and pairs
+that were never labelled (cross mode's query-query and database-database pairs, unusable frames).
+glue-factory draws negatives as entries ``<= 0``, so it can draw those -1 entries, the diagonal
+included; fovlabel's ``OverlapBinSampler`` does not.
 
 ``loftr-megadepth``: per scene and overlap bin ``(lo, hi]`` of ``bins``, a **pickled dict** named
 ``<scene>_<lo>_<hi>.npz`` (LoFTR deletes a key from what ``np.load`` returns, which a real npz
 archive refuses) with the same ``image_paths``, ``depth_paths``, ``intrinsics``, ``poses`` and
 ``pair_infos``: a list of ``((i, j), score, central_matches)``, score = min(cover_a, cover_b)
 (the pair's smaller directional coverage, so that both views share that much), central_matches
-zeros (LoFTR does not use them); plus ``index.txt`` naming the files without ``.npz``. LoFTR
-reads depth from ``.h5`` files (dataset ``depth``): ``write_depth_h5`` (on by default) writes them
-as for d2net and ``depth_paths`` point to them.
+zeros (LoFTR does not use them); plus ``index.txt`` naming the files without ``.npz``.
 """
 
 from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..errors import ConfigError
 from ..geometry.poses import invert, quat_to_matrix
 from ..io.paths import inside, safe_name
-from .base import ExportOptions, Exporter, param
+from ..schema import COLMAP_PIXEL_SHIFT
+from .base import ExportOptions, Exporter, link_into, param
 
-
-@dataclass(frozen=True)
-class D2NetOptions(ExportOptions):
-    write_depth_h5: bool = param(False, "Also write each depth image as depth/<scene>/<stem>.h5 (float32 m).")
+IMAGES_DIR = "images"
+DEPTH_DIR = "depth_undistorted"
+INFO_DIR = "scene_info"
+SCENES_FILE = "train_scenes.txt"
+#: what the manifest says of a MegaDepth-family export's conventions
+MEGADEPTH_CONVENTIONS = {
+    "data_root": "this folder: image_paths and depth_paths are relative to it",
+    "intrinsics": "COLMAP/MegaDepth pixels: the centre of the top-left pixel is (0.5, 0.5) "
+                  "(fovlabel's OpenCV cx, cy + 0.5)",
+    "poses": "world-to-camera 4x4",
+}
 
 
 def _check_3d(name, labels):
@@ -53,65 +69,90 @@ def _check_3d(name, labels):
                           f"coverages; this one is {labels.meta.get('labeller')}")
 
 
-def scene_arrays(frames, ids, root, depth_h5=None):
-    """image_paths, depth_paths, intrinsics, poses (world-to-camera) for the frames ``ids``."""
-    n = len(ids)
+def colmap_intrinsics(row) -> np.ndarray:
+    """K of a frames-table row in COLMAP's pixel convention (schema: OpenCV's principal point +
+    COLMAP_PIXEL_SHIFT)."""
+    return np.array([[row["fx"], 0.0, row["cx"] + COLMAP_PIXEL_SHIFT],
+                     [0.0, row["fy"], row["cy"] + COLMAP_PIXEL_SHIFT], [0.0, 0.0, 1.0]])
+
+
+def _link_names(image_paths) -> list:
+    """Each image's name in images/<scene>/: its own where stems are unique in the scene, else
+    one made from its whole path (two sequences with the same frame names)."""
+    stems = [Path(p).stem for p in image_paths if p is not None]
+    unique = len(set(stems)) == len(stems)
+    out = []
+    for p in image_paths:
+        if p is None:
+            out.append(None)
+        elif unique:
+            out.append(safe_name(Path(p).name))
+        else:
+            out.append(safe_name(str(Path(p).with_suffix("")).replace("/", "_")) + Path(p).suffix)
+    return out
+
+
+def megadepth_scene(folder: Path, labels, ids, scene: str) -> tuple[dict, list[str]]:
+    """The scene's arrays (image_paths, depth_paths, intrinsics, poses: see the module docstring)
+    and the files written for it (image links, depth .h5)."""
+    from ..io.depth import read_depth
+    from ..schema import DEPTH_INVALID
+    from .gcl import _h5py
+
+    frames = labels.frames
     sub = frames.iloc[ids]
     usable = sub["usable"].to_numpy()
-    image_paths = np.array([p if u and isinstance(p, str) else None for p, u in zip(sub["image_path"], usable)],
-                           dtype=object)
-    if depth_h5 is not None:
-        depth_paths = np.array([depth_h5.get(int(i)) for i in ids], dtype=object)
-    else:
-        depth_paths = np.array([p if u and isinstance(p, str) else None for p, u in zip(sub["depth_path"], usable)],
-                               dtype=object)
-    intrinsics = np.empty(n, dtype=object)
-    poses = np.empty(n, dtype=object)
+    own = [p if u and isinstance(p, str) else None for p, u in zip(sub["image_path"], usable)]
+    names = _link_names(own)
+    n = len(ids)
+    image_paths = np.full(n, None, dtype=object)
+    depth_paths = np.full(n, None, dtype=object)
+    intrinsics = np.full(n, None, dtype=object)
+    poses = np.full(n, None, dtype=object)
+    files = []
     has_k = sub[["fx", "fy", "cx", "cy"]].notna().all(axis=1).to_numpy() & usable
     has_pose = sub[["tx", "qw"]].notna().all(axis=1).to_numpy() & usable
+    R_cw = t_cw = None
     if has_pose.any():
         R = quat_to_matrix(sub.loc[has_pose, ["qw", "qx", "qy", "qz"]].to_numpy())
         R_cw, t_cw = invert(R, sub.loc[has_pose, ["tx", "ty", "tz"]].to_numpy())
+    image_root = labels.image_root if any(p is not None for p in own) else None
+    data_root = labels.dataset_root if sub["depth_path"].notna().any() else None
+    h5py = None
+    missing = []
     k = 0
     for i in range(n):
         row = sub.iloc[i]
         if has_k[i]:
-            intrinsics[i] = np.array([[row["fx"], 0.0, row["cx"]], [0.0, row["fy"], row["cy"]], [0.0, 0.0, 1.0]])
+            intrinsics[i] = colmap_intrinsics(row)
         if has_pose[i]:
             T = np.eye(4)
             T[:3, :3], T[:3, 3] = R_cw[k], t_cw[k]
             poses[i] = T
             k += 1
-    return image_paths, depth_paths, intrinsics, poses
-
-
-def _write_depth_h5(folder, frames, ids, scene, root):
-    """depth/<scene>/<stem>.h5 of each usable frame with a depth image; {frame id: relative path}."""
-    from ..io.depth import read_depth
-    from ..schema import DEPTH_INVALID
-    from .gcl import _h5py
-
-    from pathlib import Path
-
-    h5py = _h5py()
-    out = {}
-    # glue-factory looks for depth/<scene>/<image stem>.h5: image stems where they are unique in the
-    # scene, else (several sequences with the same frame names) a name from the whole depth path
-    stems = [Path(p).stem if isinstance(p, str) else None for p in frames["image_path"].to_numpy(dtype=object)[ids]]
-    unique = len(set(stems)) == len(stems) and None not in stems
-    for k, i in enumerate(ids):
-        row = frames.iloc[int(i)]
-        if not (row["usable"] and isinstance(row["depth_path"], str)):
+        if names[i] is not None and not (image_root / own[i]).is_file():
+            missing.append(own[i])
+            names[i] = None
+        if names[i] is None:
             continue
-        depth = read_depth(root / row["depth_path"], width=row["width"], height=row["height"])
-        metres = np.where(np.isin(depth, DEPTH_INVALID), 0.0, depth / float(row["depth_scale"])).astype(np.float32)
-        stem = safe_name(stems[k] if unique else str(row["depth_path"]).rsplit(".", 1)[0])
-        name = f"depth/{scene}/{stem}.h5"
-        inside(folder, name).parent.mkdir(parents=True, exist_ok=True)
-        with h5py.File(inside(folder, name), "w") as f:
-            f.create_dataset("depth", data=metres, compression="gzip", compression_opts=1)
-        out[int(i)] = name
-    return out
+        image_paths[i] = link_into(folder, f"{IMAGES_DIR}/{scene}/{names[i]}", image_root / own[i],
+                                   labels.destination)
+        files.append(image_paths[i])
+        if isinstance(row["depth_path"], str):
+            h5py = h5py or _h5py()
+            depth = read_depth(data_root / row["depth_path"], width=row["width"], height=row["height"])
+            metres = np.where(np.isin(depth, DEPTH_INVALID), 0.0, depth / float(row["depth_scale"]))
+            name = f"{DEPTH_DIR}/{scene}/{Path(names[i]).stem}.h5"
+            inside(folder, name).parent.mkdir(parents=True, exist_ok=True)
+            with h5py.File(inside(folder, name), "w") as f:
+                f.create_dataset("depth", data=metres.astype(np.float32), compression="gzip", compression_opts=1)
+            depth_paths[i] = name
+            files.append(name)
+    if missing:
+        labels.notes.append(f"{scene}: {len(missing)} image(s) missing in the dataset (first: {missing[0]}): "
+                            "image_paths None there, so the trainers skip those frames")
+    arrays = dict(image_paths=image_paths, depth_paths=depth_paths, intrinsics=intrinsics, poses=poses)
+    return arrays, files
 
 
 def coverage_matrix(frames, pairs, ids, modes):
@@ -151,36 +192,44 @@ def _scenes(labels):
         yield safe_name(group), frames.index[frames["group"] == group].to_numpy(np.int64)
 
 
+def _modes(labels) -> dict:
+    return {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
+
+
 class D2Net(Exporter):
     name = "d2net"
-    summary = "D2-Net / glue-factory MegaDepth scene_info/<scene>.npz (overlap_matrix: directional coverage)"
-    Options = D2NetOptions
+    summary = ("D2-Net / glue-factory MegaDepth data root: scene_info/<scene>.npz, depth_undistorted/, "
+               "image links, train_scenes.txt")
+    conventions = MEGADEPTH_CONVENTIONS
 
     def check(self, labels, options):
         _check_3d(self.name, labels)
-        if options.write_depth_h5 and not labels.frames["depth_path"].notna().any():
-            raise ConfigError("d2net --write-depth-h5 needs a label set with depth images; this one has none")
 
     def write(self, folder, labels, options):
-        modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
-        root = labels.dataset_root
-        files = []
+        modes = _modes(labels)
+        files, scenes = [], []
         for scene, ids in _scenes(labels):
-            depth_h5 = _write_depth_h5(folder, labels.frames, ids, scene, root) if options.write_depth_h5 else None
-            image_paths, depth_paths, intrinsics, poses = scene_arrays(labels.frames, ids, root, depth_h5)
-            inside(folder, "scene_info").mkdir(exist_ok=True)
-            name = f"scene_info/{scene}.npz"
-            np.savez(inside(folder, name), image_paths=image_paths, depth_paths=depth_paths, intrinsics=intrinsics,
-                     poses=poses, overlap_matrix=coverage_matrix(labels.frames, labels.pairs, ids, modes))
-            files.append(name)
-            files += sorted((depth_h5 or {}).values())
-        return files
+            arrays, written = megadepth_scene(folder, labels, ids, scene)
+            inside(folder, INFO_DIR).mkdir(exist_ok=True)
+            name = f"{INFO_DIR}/{scene}.npz"
+            np.savez(inside(folder, name), **arrays,
+                     overlap_matrix=coverage_matrix(labels.frames, labels.pairs, ids, modes))
+            files += [name, *written]
+            scenes.append(scene)
+        inside(folder, SCENES_FILE).write_text("".join(f"{s}\n" for s in scenes))
+        return files + [SCENES_FILE]
+
+
+class GlueFactory(D2Net):
+    """``glue-factory``: the ``d2net`` export under the name glue-factory users look for."""
+
+    name = "glue-factory"
+    summary = "alias of d2net: the folder is glue-factory's MegaDepth data_dir (set data_dir and the scenes)"
 
 
 @dataclass(frozen=True)
 class LoftrMegadepthOptions(ExportOptions):
     bins: str = param("0.1,0.3,0.5,0.7", "Overlap bin edges: files for (lo, hi] of each neighbour pair.")
-    write_depth_h5: bool = param(True, "Also write each depth image as depth/<scene>/<stem>.h5 (float32 m).")
 
     def validate(self):
         edges = self.edges()
@@ -196,8 +245,9 @@ class LoftrMegadepthOptions(ExportOptions):
 
 class LoftrMegadepth(Exporter):
     name = "loftr-megadepth"
-    summary = "LoFTR MegaDepth index: pickled dicts per scene and overlap bin, with pair_infos"
+    summary = "LoFTR MegaDepth data root: pickled dicts per scene and overlap bin, index.txt, depth .h5, image links"
     Options = LoftrMegadepthOptions
+    conventions = MEGADEPTH_CONVENTIONS
 
     def check(self, labels, options):
         _check_3d(self.name, labels)
@@ -208,14 +258,11 @@ class LoftrMegadepth(Exporter):
     def write(self, folder, labels, options):
         edges = options.edges()
         pairs = labels.pairs
-        modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
+        modes = _modes(labels)
         files, names = [], []
         for scene, ids in _scenes(labels):
-            depth_h5 = (_write_depth_h5(folder, labels.frames, ids, scene, labels.dataset_root)
-                        if options.write_depth_h5 else None)
-            files += sorted((depth_h5 or {}).values())
-            image_paths, depth_paths, intrinsics, poses = scene_arrays(labels.frames, ids, labels.dataset_root,
-                                                                       depth_h5)
+            record, written = megadepth_scene(folder, labels, ids, scene)
+            files += written
             local = np.full(len(labels.frames), -1, np.int64)
             local[ids] = np.arange(len(ids))
             mine = (local[pairs["frame_a"].to_numpy()] >= 0) & (local[pairs["frame_b"].to_numpy()] >= 0)
@@ -227,10 +274,8 @@ class LoftrMegadepth(Exporter):
                 keep = np.flatnonzero((score > lo) & (score <= hi))
                 info = [(np.array([a[k], b[k]], np.int64), float(score[k]), np.zeros(4)) for k in keep]
                 stem = f"{scene}_{lo:g}_{hi:g}"
-                record = {"image_paths": image_paths, "depth_paths": depth_paths, "intrinsics": intrinsics,
-                          "poses": poses, "pair_infos": info}
                 with open(inside(folder, f"{stem}.npz"), "wb") as f:
-                    pickle.dump(record, f, protocol=4)
+                    pickle.dump({**record, "pair_infos": info}, f, protocol=4)
                 files.append(f"{stem}.npz")
                 names.append(stem)
         inside(folder, "index.txt").write_text("".join(f"{n}\n" for n in names))

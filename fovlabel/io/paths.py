@@ -49,9 +49,11 @@ def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def inside(folder, name) -> Path:
+def inside(folder, name, *, link: bool = False) -> Path:
     """``folder / name``, or an OutputError when that leaves ``folder`` once resolved (an absolute
-    name, a ``..`` that climbs out, a symbolic link on the way that leads out)."""
+    name, a ``..`` that climbs out, a symbolic link on the way that leads out). ``link``: the
+    name is a symbolic link fovlabel makes (to a dataset file): its folder must be inside, the
+    link itself is not followed."""
     folder = Path(folder)
     text = os.fspath(name)
     if "\x00" in text:
@@ -61,7 +63,8 @@ def inside(folder, name) -> Path:
         raise OutputError(f"{folder}: refusing to write {text!r}: not a name relative to the output's folder")
     target = folder / text
     base = folder.resolve()
-    if not _within(target.resolve(), base) or target.resolve() == base:
+    where = target.parent.resolve() / target.name if link else target.resolve()
+    if not _within(where, base) or where == base:
         raise OutputError(f"{target}: refusing to write there: it leads outside {folder} "
                           "(fovlabel writes only inside its output's folder)")
     return target

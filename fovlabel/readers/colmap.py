@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..geometry.poses import invert
+from ..schema import COLMAP_PIXEL_SHIFT
 from ._poses import check_translations, data_lines, pose_rows, relative, rotations_from_quaternions
 
 #: model id -> (name, number of parameters), as in COLMAP's src/colmap/sensor/models.h
@@ -27,8 +28,7 @@ CAMERA_MODELS = {
     8: ("SIMPLE_RADIAL_FISHEYE", 4), 9: ("RADIAL_FISHEYE", 5), 10: ("THIN_PRISM_FISHEYE", 12),
 }
 MODEL_PARAMS = {name: n for name, n in CAMERA_MODELS.values()}
-#: COLMAP's pixel coordinates minus OpenCV's: COLMAP's top-left pixel centre is (0.5, 0.5)
-PIXEL_SHIFT = 0.5
+PIXEL_SHIFT = COLMAP_PIXEL_SHIFT  # schema.py: COLMAP's top-left pixel centre is (0.5, 0.5)
 SINGLE_FOCAL = {"SIMPLE_PINHOLE", "SIMPLE_RADIAL", "RADIAL", "SIMPLE_RADIAL_FISHEYE", "RADIAL_FISHEYE"}
 
 
