@@ -310,3 +310,37 @@ def test_images_with_the_same_stem_get_distinct_links(tmp_path):
         for p in paths:
             assert (out / p).is_file()
             assert (out / "depth_undistorted" / npz.stem / (Path(p).stem + ".h5")).is_file()
+
+
+# -- GCL -----------------------------------------------------------------------------------------
+
+def test_gcl_msls_into_needs_the_msls_root_gcl_reads(tmp_path):
+    """GCL's src/datasets.py MSLSDataSet joins root_dir + "train_val/" + city + "_gt.h5" (and the
+    city's json and raw.csv there): --into anything else is refused with that layout."""
+    import h5py as h5
+    import json
+
+    from conftest import SAMPLE, write_msls_city
+    from fovlabel import ConfigError, annotate, export
+
+    annotate(SAMPLE, "msls", preset="msls", out=tmp_path / "labels")
+    (tmp_path / "not_msls").mkdir()
+    with pytest.raises(ConfigError, match=r"reads <root>/train_val/<city>_gt.h5.*has no train_val/sampleville/"
+                                          r"query/raw.csv: give the MSLS root"):
+        export(tmp_path / "labels", "gcl-msls", into=tmp_path / "not_msls")
+    assert list((tmp_path / "not_msls").iterdir()) == []
+    flat = write_msls_city(tmp_path / "flat", "town", [("q0", 11.5, 48.1, 0.0)], [("d0", 11.5, 48.10001, 0.0)])
+    annotate(flat.parent, "msls", preset="msls", out=tmp_path / "flat_labels")
+    with pytest.raises(ConfigError, match=r"city 'town' is not under train_val/ \(town/query/raw.csv\)"):
+        export(tmp_path / "flat_labels", "gcl-msls", into=flat.parent)
+    root = shutil.copytree(SAMPLE, tmp_path / "msls")
+    export(tmp_path / "labels", "gcl-msls", into=root)
+    # as MSLSDataSet(root_dir=str(root) + "/", cities=...) reads them, with the city added to its list
+    root_dir = str(root) + "/"
+    with h5.File(root_dir + "train_val/" + "sampleville" + "_gt.h5", "r") as f:
+        n_query, n_database = f["fov"].shape
+    q = json.load(open(root_dir + "train_val/" + "sampleville" + "/query.json"))
+    m_pano = np.genfromtxt(root_dir + "train_val/sampleville/database/raw.csv", dtype=bool, skip_header=1,
+                           delimiter=",")[:, -1]
+    assert len(q["im_paths"]) == n_query and len(m_pano) == n_database
+    assert q["im_prefix"] == str(SAMPLE.resolve()) + "/"  # the labelled dataset (GCL uses only im_paths)

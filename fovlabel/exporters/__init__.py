@@ -176,6 +176,7 @@ def _export_into(exporter, data, opts, into: Path, labels) -> Path:
     if not into.is_dir():
         raise ConfigError(f"{into}: --into needs an existing folder (the dataset root)")
     refuse_inside_output(into, f"{exporter.name} files", include_self=True)
+    exporter.check_into(data, into)
     _remove_dead_staging(into)
     data.destination = into
     planned = exporter.files(data) if hasattr(exporter, "files") else None

@@ -99,6 +99,10 @@ class Exporter:
     def check(self, labels: ExportInput, options) -> None:
         """Raise ConfigError when this label set cannot be exported to this format."""
 
+    def check_into(self, labels: ExportInput, into: Path) -> None:
+        """Raise ConfigError when ``--into`` this folder would put the files where the trainer does
+        not look (the layout it expects is in the message)."""
+
     def write(self, folder: Path, labels: ExportInput, options) -> list[str]:
         raise NotImplementedError
 

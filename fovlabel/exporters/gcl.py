@@ -165,6 +165,24 @@ class GclMsls(Exporter):
             raise ConfigError(f"gcl-msls needs cross mode (query x database); group {other[0]!r} is in "
                               f"{modes[other[0]]} mode")
 
+    def check_into(self, labels, into):
+        """GCL reads <root>/train_val/<city>_gt.h5, <root>/train_val/<city>/{query,database}.json
+        and the pano column of <root>/train_val/<city>/{query,database}/raw.csv (src/datasets.py
+        joins them to its root by string concatenation): ``into`` must be that root."""
+        layout = ("GCL's MSLSDataSet reads <root>/train_val/<city>_gt.h5, <root>/train_val/<city>/query.json, "
+                  "database.json and <root>/train_val/<city>/{query,database}/raw.csv")
+        for group in labels.frames["group"].unique():
+            split, city, _, _ = _city_layout(labels.frames, group)
+            source = labels.frames.loc[labels.frames["group"] == group, "source_file"].iloc[0]
+            if split != "train_val/":
+                raise ConfigError(f"{layout}; this label set's city {city!r} is not under train_val/ ({source}): "
+                                  f"label the MSLS root that holds train_val/{city}/, or use --out and lay the "
+                                  "files out yourself")
+            missing = [r for r in ("query", "database") if not (into / "train_val" / city / r / "raw.csv").is_file()]
+            if missing:
+                raise ConfigError(f"{layout}; {into} has no train_val/{city}/{missing[0]}/raw.csv: give the MSLS "
+                                  f"root (the folder that holds train_val/{city}/)")
+
     def files(self, labels) -> list[str]:
         out = []
         for group in labels.frames["group"].unique():
