@@ -61,7 +61,7 @@ def test_hloc_round_trip(poses_set, tmp_path):
     assert parsed == {q: rs for q, rs in _best_partners(poses_set, 3, 0.2).items()}
     assert max(len(v) for v in parsed.values()) == 3 and len(parsed) == 40
     manifest = json.loads((out / "fovlabel-export.json").read_text())
-    assert manifest["files"] == ["pairs.txt"] and manifest["options"] == {"k": 3, "min_overlap": 0.2}
+    assert manifest["files"] == ["pairs.txt"] and manifest["options"] == {"k": 3, "min_overlap": 0.2, "image_root": None}
     assert manifest["label_set_id"] == read_pairs(poses_set).attrs["fovlabel"]["label_set_id"]
 
 

@@ -344,3 +344,23 @@ def test_gcl_msls_into_needs_the_msls_root_gcl_reads(tmp_path):
                            delimiter=",")[:, -1]
     assert len(q["im_paths"]) == n_query and len(m_pano) == n_database
     assert q["im_prefix"] == str(SAMPLE.resolve()) + "/"  # the labelled dataset (GCL uses only im_paths)
+
+
+# -- hloc ----------------------------------------------------------------------------------------
+
+@pytest.mark.realdata
+def test_hloc_names_are_relative_to_the_image_root(tmp_path):
+    """hloc.utils.parsers.parse_retrieval: line.split() into two names, opened under its image dir."""
+    from fovlabel import ConfigError, annotate, export
+
+    annotate(shared(KITCHEN), "7scenes", labeller="cloud3d", mode="within", out=tmp_path / "labels")
+    out = export(tmp_path / "labels", "hloc", tmp_path / "h", k=3, image_root=str(KITCHEN))
+    lines = (out / "pairs.txt").read_text().splitlines()
+    assert len(lines) == 50 * 3
+    for line in lines:
+        name0, name1 = line.split()
+        assert name0.startswith("frames/") and (KITCHEN / name0).is_file() and (KITCHEN / name1).is_file()
+    out = export(tmp_path / "labels", "hloc", tmp_path / "h2", k=3, image_root=str(KITCHEN / "frames"))
+    assert (out / "pairs.txt").read_text().splitlines()[0].split()[0] == "frame-000000.color.jpg"
+    with pytest.raises(ConfigError, match="lies outside --image-root"):
+        export(tmp_path / "labels", "hloc", tmp_path / "h3", image_root=str(tmp_path))

@@ -27,6 +27,8 @@ class HlocOptions(ExportOptions):
     k: int = param(10, "Partners per image, best overlap first (>= 1).")
     min_overlap: float = param(0.0, "The least overlap that counts (hloc: partners above it; classes: "
                                     "members at least it, default 0.5).")
+    image_root: str | None = param(None, "hloc's image folder: names in pairs.txt relative to it (default: the "
+                                         "dataset's images folder; frames without an image: their key).")
 
     def validate(self):
         if self.k < 1:
@@ -41,19 +43,46 @@ def image_names(frames):
                     frames["key"].to_numpy(dtype=object))
 
 
+def names_under(labels, image_root) -> np.ndarray:
+    """Each frame's image path relative to ``image_root`` (hloc's image folder), else its key;
+    an image outside that folder is refused, naming it."""
+    import os
+    from pathlib import Path
+
+    frames = labels.frames
+    names = image_names(frames)
+    known = frames["image_path"].notna().to_numpy()
+    if not known.any():
+        return names
+    base, folder = labels.image_root.resolve(), Path(image_root).resolve()
+    for i in np.flatnonzero(known):
+        relative = os.path.relpath(base / names[i], folder)
+        if relative.startswith(".."):
+            raise ConfigError(f"image {base / names[i]} (frame {frames['key'].iloc[i]!r}) lies outside --image-root "
+                              f"{folder}: name the folder hloc reads the images from")
+        names[i] = relative
+    return names
+
+
 class Hloc(Exporter):
     name = "hloc"
     summary = "hloc pairs.txt: each image's top-k partners by overlap (name0 name1 a line)"
     Options = HlocOptions
 
     def check(self, labels, options):
-        names = image_names(labels.frames)
+        names = self.names(labels, options)
         usable = labels.frames["usable"].to_numpy()
         for i in np.flatnonzero(usable):
             if any(c.isspace() for c in str(names[i])):
                 row = labels.frames.iloc[i]
                 raise ConfigError(f"hloc cannot take image name {names[i]!r} (frame {row['frame_id']}, "
                                   f"{row['source_file']}): hloc splits pairs-file lines on white space")
+
+    @staticmethod
+    def names(labels, options):
+        if options.image_root is None:
+            return image_names(labels.frames)
+        return names_under(labels, options.image_root)
 
     def write(self, folder, labels, options):
         pairs = labels.pairs
@@ -74,7 +103,7 @@ class Hloc(Exporter):
         src, dst = src[order], dst[order]
         rank = np.arange(len(src)) - np.searchsorted(src, src, side="left")
         top = rank < options.k
-        names = image_names(labels.frames)
+        names = self.names(labels, options)
         lines = [f"{names[i]} {names[j]}\n" for i, j in zip(src[top].tolist(), dst[top].tolist())]
         inside(folder, PAIRS_FILE).write_text("".join(lines))
         return [PAIRS_FILE]
