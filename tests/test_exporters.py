@@ -169,7 +169,7 @@ def test_exports_follow_the_output_rules(poses_set, tmp_path):
     with pytest.raises(OutputError, match="it is the input dataset"):
         export(poses_set, "hloc", poses_set, overwrite=True)
     assert snapshot(poses_set) == before
-    with pytest.raises(ConfigError, match="hloc does not take block_rows; it takes: k, min_overlap"):
+    with pytest.raises(ConfigError, match="hloc does not take block_rows; it takes: image_root, k, min_overlap"):
         export(poses_set, "hloc", tmp_path / "x", block_rows=3)
 
 
