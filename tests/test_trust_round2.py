@@ -119,6 +119,9 @@ def test_a_group_named_dotdot_exports_inside(tmp_path):
     assert "_._0.1_0.3.npz" in manifest["files"]
     export(tmp_path / "labels", "d2net", tmp_path / "d2b")
     assert (tmp_path / "d2b" / "scene_info" / "_..npz").is_file()
+    notes = json.loads((tmp_path / "d2b" / "fovlabel-export.json").read_text())["notes"]
+    assert notes == ["_.: 16 usable frame(s) have no image in the dataset: image_paths None there, so the "
+                     "trainers skip them (they open an image for every frame)"]
     assert all(inside(out, f).is_file() for f in manifest["files"])
     assert not (tmp_path / "d2.partial").exists() and not (tmp_path / "scene_info").exists()
 

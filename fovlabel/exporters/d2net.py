@@ -148,6 +148,10 @@ def megadepth_scene(folder: Path, labels, ids, scene: str) -> tuple[dict, list[s
                 f.create_dataset("depth", data=metres.astype(np.float32), compression="gzip", compression_opts=1)
             depth_paths[i] = name
             files.append(name)
+    no_image = int(sum(u and p is None for u, p in zip(usable, own)))
+    if no_image:
+        labels.notes.append(f"{scene}: {no_image} usable frame(s) have no image in the dataset: image_paths None "
+                            "there, so the trainers skip them (they open an image for every frame)")
     if missing:
         labels.notes.append(f"{scene}: {len(missing)} image(s) missing in the dataset (first: {missing[0]}): "
                             "image_paths None there, so the trainers skip those frames")
