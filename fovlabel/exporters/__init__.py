@@ -25,6 +25,7 @@ EXPORTERS: dict = {
     "glue-factory": "fovlabel.exporters.d2net:GlueFactory",
     "loftr-megadepth": "fovlabel.exporters.d2net:LoftrMegadepth",
     "loftr-scannet": "fovlabel.exporters.d2net:LoftrScannet",
+    "vpr-folders": "fovlabel.exporters.vpr_folders:VprFolders",
 }
 
 __all__ = ["EXPORTERS", "Exporter", "ExportInput", "ExportOptions", "export", "get_exporter", "register_exporter"]

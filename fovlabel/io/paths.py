@@ -201,7 +201,7 @@ def check_dataset_root(root: Path, names, recorded: dict | None, *, given: bool,
         raise LabelSetError(f"{where}: the dataset root {root} {'is not a folder' if root.exists() else 'no longer exists'}"
                             f" (was the dataset moved?); {fix}")
     names = sorted({str(n) for n in names if n is not None})
-    missing = [n for n in names if not (root / n).is_file()]
+    missing = [n for n in names if not (root / n).exists()]  # a file, or a folder (vpr-folders' image folders)
     if missing:
         raise LabelSetError(f"{where}: {root} does not hold the labelled dataset: {missing[0]} is missing "
                             f"({len(missing)} of {len(names)} source file(s)); {fix}")

@@ -145,6 +145,10 @@ class Weak2D(Labeller):
         return ("x_m", "y_m", "grid_heading_deg")
 
     def missing_hint(self, row):
+        if row["flag"] == "no heading":  # vpr-folders: an @UTM name whose field 9 is empty
+            return (" (its @UTM name's field 9, the heading, is empty, as in Pitts30k, Tokyo 24/7 and MSLS as "
+                    "converted by datasets_vg: weak2d needs a heading, strong2d and cloud3d a pose, so no "
+                    "labeller of fovlabel runs on these positions alone)")
         return " (it has a 6DoF pose: use --labeller strong2d)" if np.isfinite(row["qw"]) else ""
 
     def place_sectors(self, frames, params) -> tuple:
