@@ -26,6 +26,7 @@ EXPORTERS: dict = {
     "loftr-megadepth": "fovlabel.exporters.d2net:LoftrMegadepth",
     "loftr-scannet": "fovlabel.exporters.d2net:LoftrScannet",
     "vpr-folders": "fovlabel.exporters.vpr_folders:VprFolders",
+    "vpr-eval": "fovlabel.exporters.vpr_eval:VprEval",
 }
 
 __all__ = ["EXPORTERS", "Exporter", "ExportInput", "ExportOptions", "export", "get_exporter", "register_exporter"]
