@@ -62,7 +62,7 @@ def test_bad_parameters_exit_2_and_write_nothing(tiny_city, tmp_path, extra, mes
 def test_unknown_format(tiny_city, tmp_path):
     result = _invoke("annotate", tiny_city, "--format", "kitty", "--out", tmp_path / "x")
     assert result.exit_code == 2
-    assert result.output.strip() == "error: unknown format 'kitty'; known: 7scenes, colmap, csv, kitti, msls, scannet, tbplaces, tum"
+    assert result.output.strip() == "error: unknown format 'kitty'; known: 7scenes, colmap, csv, kitti, msls, scannet, tbplaces, tum, vpr-folders"
 
 
 def test_bad_row_names_file_row_and_column(tmp_path):
