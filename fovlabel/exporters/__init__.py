@@ -27,6 +27,7 @@ EXPORTERS: dict = {
     "loftr-scannet": "fovlabel.exporters.d2net:LoftrScannet",
     "vpr-folders": "fovlabel.exporters.vpr_folders:VprFolders",
     "vpr-eval": "fovlabel.exporters.vpr_eval:VprEval",
+    "gsv-cities": "fovlabel.exporters.gsv_cities:GsvCities",
 }
 
 __all__ = ["EXPORTERS", "Exporter", "ExportInput", "ExportOptions", "export", "get_exporter", "register_exporter"]

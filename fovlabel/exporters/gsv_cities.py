@@ -1,0 +1,193 @@
+"""``gsv-cities``: places defined by overlap, in the GSV-Cities layout (amaralibey/gsv-cities),
+which MixVPR, SALAD, BoQ, CliqueMining and OpenVPRLab train on.
+
+GSV-Cities trains by batches of P places x K images, every other place of the batch a negative.
+So a place must be a set of images that truly show one place, and two places of one city must
+share nothing, or the loss learns from false negatives. Here (:func:`overlap_places`):
+
+- a place is a set of ``min_images`` to ``max_images`` frames in which **every pair overlaps by at
+  least** ``min_overlap``;
+- **no pair of frames from two different places of one city overlaps at all**; frames that overlap
+  a place without belonging to it are left out (the summary counts them).
+
+Places are grown greedily: seeds in order of how many frames they overlap by ``min_overlap``
+(most first, ties by frame id); each place takes the seed's free partners in order of overlap
+with the seed while every pair stays above ``min_overlap``; a place that reaches ``min_images``
+is kept and the frames overlapping it are retired. Within-mode label sets only (a place's every
+pair must have been labelled), with a symmetric measure (iou).
+
+Files: ``Dataframes/<city_id>.csv`` (``place_id, year, month, northdeg, city_id, lat, lon,
+panoid``; ``place_id`` < 100,000 a city, as the loader concatenates cities with
+``place_id += i * 10^5``) and ``Images/<city_id>/<name>``, a relative link (or ``copy``) per
+frame, named as ``GSVCitiesDataset.get_img_name`` builds it from the CSV **as pandas reads it
+back**: ``city_id + '_' + str(place_id % 10^5).zfill(7) + '_' + str(year).zfill(4) + '_' +
+str(month).zfill(2) + '_' + str(northdeg).zfill(3) + '_' + str(lat) + '_' + str(lon) + '_' +
+panoid + '.jpg'``. The loader joins these by string concatenation, so ``city_id`` and ``panoid``
+must read back as text: ``panoid`` is ``k`` + the escaped frame key (MSLS keys are digits, which
+pandas reads as numbers), and a city whose name reads as a number gets a ``c`` in front. ``year``
+and ``month`` come from the frame's time (UTC), 0 where unknown; ``northdeg`` is the compass
+heading in whole degrees.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from ..io.paths import inside, safe_name
+from ..io.utm_names import escape_key
+from .base import ExportOptions, Exporter, link_into, param
+
+MAX_PLACES = 100_000
+
+
+@dataclass(frozen=True)
+class GsvCitiesOptions(ExportOptions):
+    min_overlap: float = param(0.5, "Every pair of a place overlaps at least this much, (0, 1].")
+    min_images: int = param(4, "Images a place at least (GSV-Cities' loader drops smaller places).")
+    max_images: int = param(20, "Images a place at most.")
+    copy: bool = param(False, "Copy the images instead of linking them.")
+
+    def validate(self):
+        if not 0.0 < self.min_overlap <= 1.0:
+            raise ConfigError(f"min_overlap must be in (0, 1]; got {self.min_overlap:g}")
+        if not 2 <= self.min_images <= self.max_images:
+            raise ConfigError(f"need 2 <= min_images <= max_images; got {self.min_images}, {self.max_images}")
+
+
+def overlap_places(n: int, a, b, overlap, usable, min_overlap: float, min_images: int, max_images: int):
+    """Place of each of ``n`` frames (-1: none) from symmetric pairs (a, b, overlap) (module
+    docstring): every pair inside a place >= ``min_overlap``, no pair across places > 0."""
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    overlap = np.asarray(overlap, np.float64)
+    strong = overlap >= min_overlap
+    touching = overlap > 0
+    partners: list[dict] = [dict() for _ in range(n)]
+    for i, j, v in zip(a[strong].tolist(), b[strong].tolist(), overlap[strong].tolist()):
+        partners[i][j] = v
+        partners[j][i] = v
+    neighbours: list[list] = [[] for _ in range(n)]
+    for i, j in zip(a[touching].tolist(), b[touching].tolist()):
+        neighbours[i].append(j)
+        neighbours[j].append(i)
+    place = np.full(n, -1, np.int64)
+    retired = ~np.asarray(usable, bool).copy()
+    degree = np.array([len(p) for p in partners])
+    order = np.lexsort((np.arange(n), -degree))
+    count = 0
+    for seed in order.tolist():
+        if retired[seed] or degree[seed] + 1 < min_images:
+            continue
+        members = [seed]
+        for j, _ in sorted(partners[seed].items(), key=lambda kv: (-kv[1], kv[0])):
+            if len(members) == max_images:
+                break
+            if not retired[j] and all(j in partners[m] for m in members[1:]):
+                members.append(j)
+        if len(members) < min_images:
+            continue
+        place[members] = count
+        retired[members] = True
+        for m in members:  # whatever overlaps this place can belong to no other
+            for j in neighbours[m]:
+                retired[j] = True
+        count += 1
+    return place
+
+
+def _text_safe(value: str, prefix: str) -> str:
+    """``value`` as text pandas reads back as text (not a number, a bool or a missing value)."""
+    probe = pd.read_csv(io.StringIO(f"x\n{value}\n"))["x"]
+    return value if isinstance(probe.iloc[0], str) and probe.iloc[0] == value else prefix + value
+
+
+class GsvCities(Exporter):
+    name = "gsv-cities"
+    summary = "GSV-Cities places by overlap: Dataframes/<city>.csv + Images/<city>/ (MixVPR, SALAD, BoQ)"
+    Options = GsvCitiesOptions
+
+    def check(self, labels, options):
+        modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
+        other = sorted(g for g, m in modes.items() if m != "within")
+        if other:
+            raise ConfigError(f"gsv-cities needs every pair of a city labelled: a within-mode label set "
+                              f"(annotate --mode within); group {other[0]!r} is in {modes[other[0]]} mode")
+        measure = (labels.meta.get("params") or labels.meta.get("config") or {}).get("measure", "iou")
+        if measure != "iou":
+            raise ConfigError(f"gsv-cities needs a symmetric measure (iou); this label set uses {measure}")
+        frames = labels.frames
+        usable = frames["usable"].to_numpy()
+        if not frames.loc[usable, "image_path"].notna().any():
+            raise ConfigError("gsv-cities links the frames' images; this label set's frames name none")
+
+    def places(self, labels, options) -> np.ndarray:
+        frames, pairs = labels.frames, labels.pairs
+        return overlap_places(len(frames), pairs["frame_a"], pairs["frame_b"], pairs["overlap"],
+                              frames["usable"].to_numpy() & frames["image_path"].notna().to_numpy(),
+                              options.min_overlap, options.min_images, options.max_images)
+
+    def write(self, folder, labels, options):
+        frames = labels.frames
+        place = self.places(labels, options)
+        files, kept, places_total = [], 0, 0
+        lat = frames["lat"].to_numpy(np.float64, na_value=np.nan)
+        lon = frames["lon"].to_numpy(np.float64, na_value=np.nan)
+        heading = frames["heading_deg"].to_numpy(np.float64, na_value=np.nan)
+        if np.isnan(heading).all():
+            heading = frames["plane_heading_deg"].to_numpy(np.float64, na_value=np.nan)
+        stamps = pd.to_datetime(frames["timestamp_s"].to_numpy(np.float64, na_value=np.nan), unit="s", utc=True)
+        for group in dict.fromkeys(frames["group"]):
+            mine = np.flatnonzero((frames["group"] == group).to_numpy() & (place >= 0))
+            usable = int(((frames["group"] == group) & frames["usable"]).sum())
+            ids = {p: k for k, p in enumerate(dict.fromkeys(place[mine].tolist()))}
+            if len(ids) >= MAX_PLACES:
+                raise ConfigError(f"city {group!r} has {len(ids):,} places; GSV-Cities' loader takes fewer than "
+                                  f"{MAX_PLACES:,} a city: split the city into groups")
+            city = _text_safe(safe_name(group), "c")
+            table = pd.DataFrame({
+                "place_id": [ids[p] for p in place[mine]],
+                "year": np.where(stamps[mine].isna(), 0, stamps[mine].year.fillna(0)).astype(int),
+                "month": np.where(stamps[mine].isna(), 0, stamps[mine].month.fillna(0)).astype(int),
+                "northdeg": np.where(np.isfinite(heading[mine]), np.round(np.nan_to_num(heading[mine])) % 360, 0)
+                .astype(int),
+                "city_id": city,
+                "lat": np.where(np.isfinite(lat[mine]), lat[mine], 0.0),
+                "lon": np.where(np.isfinite(lon[mine]), lon[mine], 0.0),
+                "panoid": ["k" + escape_key(k) for k in frames["key"].to_numpy(dtype=object)[mine]],
+            })
+            csv = f"Dataframes/{city}.csv"
+            inside(folder, csv).parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(inside(folder, csv), index=False)
+            files.append(csv)
+            back = pd.read_csv(inside(folder, csv))  # the names come from what the loader reads
+            for k, (_, row) in enumerate(back.iterrows()):
+                name = image_name(row)
+                relative = f"Images/{city}/{name}"
+                source = labels.image_root / frames["image_path"].iloc[mine[k]]
+                if options.copy:
+                    inside(folder, relative).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, inside(folder, relative))
+                else:
+                    link_into(folder, relative, source, labels.destination)
+                files.append(relative)
+            kept += len(mine)
+            places_total += len(ids)
+            labels.notes.append(f"{city}: {len(ids):,} places of {options.min_images}-{options.max_images} frames "
+                                f"({len(mine):,} of {usable:,} usable frames); {usable - len(mine):,} left out "
+                                f"(between places, or in no place of {options.min_images})")
+        return files
+
+
+def image_name(row) -> str:
+    """The image name GSV-Cities' loader builds from one CSV row as pandas reads it (row.place_id
+    in a column here; the loader has it as the index)."""
+    place = str(int(row["place_id"]) % 10**5).zfill(7)
+    return (row["city_id"] + "_" + place + "_" + str(row["year"]).zfill(4) + "_" + str(row["month"]).zfill(2) + "_" +
+            str(row["northdeg"]).zfill(3) + "_" + str(row["lat"]) + "_" + str(row["lon"]) + "_" + row["panoid"] +
+            ".jpg")

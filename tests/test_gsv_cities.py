@@ -1,0 +1,92 @@
+"""``gsv-cities``: places by overlap, loaded as GSVCitiesDataset loads them, and the place rules
+checked pair by pair against fovlabel's own overlap computed here independently
+(amaralibey/gsv-cities ``dataloaders/train/GSVCitiesDataset.py``: the CSV read with
+``pd.read_csv``, cities concatenated with ``place_id += i * 10**5``, places with fewer than
+``min_img_per_place`` dropped, ``set_index('place_id')``, and the image name built by string
+concatenation in ``get_img_name``)."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from conftest import MUNICH, SAMPLE, shared
+from fovlabel import ConfigError, annotate, export, read_label_frames, weak_fov_overlap
+from fovlabel.exporters.gsv_cities import overlap_places
+
+
+def get_img_name(row) -> str:
+    """GSVCitiesDataset.get_img_name, as written there (row.name is the place id)."""
+    city = row["city_id"]
+    pl_id = str(row.name % 10**5).zfill(7)
+    name = (city + "_" + pl_id + "_" + str(row["year"]).zfill(4) + "_" + str(row["month"]).zfill(2) + "_" +
+            str(row["northdeg"]).zfill(3) + "_" + str(row["lat"]) + "_" + str(row["lon"]) + "_" + row["panoid"] + ".jpg")
+    return name
+
+
+def load_gsv(base_path: str, cities, min_img_per_place=4):
+    df = pd.read_csv(base_path + "Dataframes/" + f"{cities[0]}.csv")
+    for i in range(1, len(cities)):
+        tmp = pd.read_csv(base_path + "Dataframes/" + f"{cities[i]}.csv")
+        tmp["place_id"] = tmp["place_id"] + i * 10**5
+        df = pd.concat([df, tmp], ignore_index=True)
+    df = df[df.groupby("place_id")["place_id"].transform("size") >= min_img_per_place]
+    return df.set_index("place_id")
+
+
+@pytest.mark.parametrize("which", ["sample", "munich"])
+def test_places_load_as_gsv_cities_and_keep_the_rules(which, tmp_path):
+    source = SAMPLE if which == "sample" else shared(MUNICH)
+    data = shutil.copytree(source, tmp_path / "data")
+    labels = tmp_path / "labels"
+    annotate(data, "msls", preset="msls", mode="within", out=labels)
+    frames = read_label_frames(labels)
+    for path in frames["image_path"]:
+        (data / path).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (4, 4)).save(data / path)
+    out = export(labels, "gsv-cities", tmp_path / "gsv", min_overlap=0.5)
+    cities = [p.stem for p in sorted((out / "Dataframes").glob("*.csv"))]
+    df = load_gsv(str(out) + "/", cities)
+    assert len(pd.unique(df.index)) > 5
+    for _, row in df.iterrows():
+        path = str(out) + "/" + "Images/" + row["city_id"] + "/" + get_img_name(row)
+        assert Image.open(path).convert("RGB").size == (4, 4)
+    sizes = df.groupby(level=0).size()
+    assert sizes.between(4, 20).all()
+    # the rules, pair by pair, with fovlabel's overlap computed here from the frames alone
+    key_of = {"k" + k: i for i, k in enumerate(frames["key"])}
+    ids = np.array([key_of[p] for p in df["panoid"]])
+    place = df.index.to_numpy()
+    x, y = frames["x_m"].to_numpy(), frames["y_m"].to_numpy()
+    h = frames["grid_heading_deg"].to_numpy()
+    i, j = np.triu_indices(len(ids), 1)
+    a, b = ids[i], ids[j]
+    v = weak_fov_overlap(x[a], y[a], h[a], x[b], y[b], h[b], fov_deg=90.0, radius_m=50.0)
+    same = place[i] == place[j]
+    assert (v[same] >= 0.5 - 1e-6).all()  # every pair inside a place
+    assert (v[~same] == 0).all()  # no pair across places of the city
+    assert (np.hypot(x[a] - x[b], y[a] - y[b])[~same] < 100).any()  # and some of those are within reach
+
+
+def test_overlap_places_on_a_hand_made_graph():
+    # frames 0-3 overlap each other strongly; 4 touches 3; 5-8 a second clique; 9 alone
+    pairs = [(i, j, 0.8) for i in range(4) for j in range(i + 1, 4)] + [(3, 4, 0.1)]
+    pairs += [(i, j, 0.7) for i in range(5, 9) for j in range(i + 1, 9)] + [(4, 5, 0.05)]
+    a, b, v = (np.array(c) for c in zip(*pairs))
+    place = overlap_places(10, a, b, v, np.ones(10, bool), 0.5, 4, 20)
+    assert place.tolist() == [0, 0, 0, 0, -1, 1, 1, 1, 1, -1]
+
+
+def test_gsv_cities_needs_within_mode_and_text_ids(tmp_path):
+    cross = tmp_path / "cross"
+    annotate(SAMPLE, "msls", preset="msls", out=cross)
+    with pytest.raises(ConfigError, match="gsv-cities needs every pair of a city labelled: a within-mode label set"):
+        export(cross, "gsv-cities", tmp_path / "x")
+    from fovlabel.exporters.gsv_cities import _text_safe
+
+    assert [_text_safe(v, "c") for v in ("06", "munich_4s", "NA", "True", "1e5")] == \
+        ["c06", "munich_4s", "cNA", "cTrue", "c1e5"]
