@@ -90,3 +90,31 @@ def test_gsv_cities_needs_within_mode_and_text_ids(tmp_path):
 
     assert [_text_safe(v, "c") for v in ("06", "munich_4s", "NA", "True", "1e5")] == \
         ["c06", "munich_4s", "cNA", "cTrue", "c1e5"]
+
+
+@pytest.mark.realdata
+def test_places_on_kitti06_keep_the_rules_against_an_independent_overlap(tmp_path):
+    """KITTI 06 (strong 2D; its frames name no images, so no export): the places, checked pair by
+    pair with fovlabel.strong_fov_overlap on the poses read again from the file."""
+    from conftest import SHARED
+    from fovlabel import read_pairs, strong_fov_overlap
+
+    path = shared(SHARED / "poses" / "kitti_odometry" / "06.txt")
+    labels = tmp_path / "kitti"
+    annotate(path, "kitti", labeller="strong2d", fov_deg="intrinsics", fx=707.09, width=1226.0, radius_m=30.0,
+             mode="within", out=labels)
+    frames, pairs = read_label_frames(labels), read_pairs(labels)
+    place = overlap_places(len(frames), pairs["frame_a"], pairs["frame_b"], pairs["overlap"],
+                           frames["usable"].to_numpy(), 0.5, 4, 20)
+    members = np.flatnonzero(place >= 0)
+    assert len(np.unique(place[members])) >= 10
+    poses = np.loadtxt(path).reshape(-1, 3, 4)
+    T = np.tile(np.eye(4), (len(poses), 1, 1))
+    T[:, :3, :] = poses
+    fov = float(np.degrees(2 * np.arctan(1226.0 / (2 * 707.09))))
+    i, j = np.triu_indices(len(members), 1)
+    a, b = members[i], members[j]
+    v = strong_fov_overlap(T[a], T[b], fov_deg=fov, radius_m=30.0)
+    # the labeller's ground plane is fitted to all cameras; the pairwise call fits its own: close
+    same = place[a] == place[b]
+    assert (v[same] >= 0.5 - 0.02).all() and (v[~same] == 0).all()

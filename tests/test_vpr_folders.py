@@ -141,3 +141,12 @@ def test_a_broken_name_is_one_line_naming_file_and_line(tmp_path):
     (split / "queries_images_paths.txt").write_text(good.replace("0584000.00", "east") .format("q1") + "\n")
     with pytest.raises(InputError, match=r"line 1, column 'utm_east': .* field 1 \(UTM east\) is not a number"):
         read_frames(tmp_path / "v", "vpr-folders")
+
+
+def test_copy_writes_files_not_links(tmp_path):
+    data = shutil.copytree(SAMPLE, tmp_path / "data")
+    annotate(data, "msls", preset="msls", out=tmp_path / "labels")
+    _with_images(data, tmp_path / "labels")
+    out = export(tmp_path / "labels", "vpr-folders", tmp_path / "vpr", copy=True, split="val")
+    images = list((out / "images" / "val").rglob("*.jpg"))
+    assert len(images) == 502 and not any(p.is_symlink() for p in images)
