@@ -72,6 +72,16 @@ class ExportInput:
         return str(self.dataset_root.resolve()).rstrip("/") + "/"
 
 
+def require_mode(labels: ExportInput, mode: str, needs: str) -> None:
+    """ConfigError "<needs>; group 'g' is in <m> mode" for the first group not in ``mode``."""
+    from ..errors import ConfigError
+
+    modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
+    other = sorted(g for g, m in modes.items() if m != mode)
+    if other:
+        raise ConfigError(f"{needs}; group {other[0]!r} is in {modes[other[0]]} mode")
+
+
 def link_into(folder: Path, name: str, target: Path, destination: Path) -> str:
     """A relative symbolic link ``folder/name`` -> ``target`` (a dataset file), relative to where
     it will finally be (``destination/name``: the export after its commit), so that an export

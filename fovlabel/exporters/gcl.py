@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..io.paths import inside, safe_name
-from .base import ExportOptions, Exporter, param
+from .base import ExportOptions, Exporter, param, require_mode
 from .hloc import image_names
 
 
@@ -159,11 +159,7 @@ class GclMsls(Exporter):
         fmt = labels.meta["input"].get("format")
         if fmt != "msls":
             raise ConfigError(f"gcl-msls needs a label set of an MSLS dataset (--format msls); this one is {fmt}")
-        modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
-        other = sorted(g for g, m in modes.items() if m != "cross")
-        if other:
-            raise ConfigError(f"gcl-msls needs cross mode (query x database); group {other[0]!r} is in "
-                              f"{modes[other[0]]} mode")
+        require_mode(labels, "cross", "gcl-msls needs cross mode (query x database)")
 
     def check_into(self, labels, into):
         """GCL reads <root>/train_val/<city>_gt.h5, <root>/train_val/<city>/{query,database}.json

@@ -42,7 +42,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..io.paths import inside, safe_name
 from ..io.utm_names import escape_key
-from .base import ExportOptions, Exporter, link_into, param
+from .base import ExportOptions, Exporter, link_into, param, require_mode
 
 MAX_PLACES = 100_000
 
@@ -140,11 +140,8 @@ class GsvCities(Exporter):
     Options = GsvCitiesOptions
 
     def check(self, labels, options):
-        modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
-        other = sorted(g for g, m in modes.items() if m != "within")
-        if other:
-            raise ConfigError(f"gsv-cities needs every pair of a city labelled: a within-mode label set "
-                              f"(annotate --mode within); group {other[0]!r} is in {modes[other[0]]} mode")
+        require_mode(labels, "within", "gsv-cities needs every pair of a city labelled: a within-mode label set "
+                                       "(annotate --mode within)")
         measure = (labels.meta.get("params") or labels.meta.get("config") or {}).get("measure", "iou")
         if measure != "iou":
             raise ConfigError(f"gsv-cities needs a symmetric measure (iou); this label set uses {measure}")

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..io.paths import inside, safe_name
-from .base import ExportOptions, Exporter, param
+from .base import ExportOptions, Exporter, param, require_mode
 
 #: the distance rule the benchmarks use, which the report compares with
 RADIUS_M = 25.0
@@ -56,11 +56,7 @@ class VprEval(Exporter):
     Options = VprEvalOptions
 
     def check(self, labels, options):
-        modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
-        other = sorted(g for g, m in modes.items() if m != "cross")
-        if other:
-            raise ConfigError(f"vpr-eval needs queries and a database: a cross-mode label set; group "
-                              f"{other[0]!r} is in {modes[other[0]]} mode")
+        require_mode(labels, "cross", "vpr-eval needs queries and a database: a cross-mode label set")
 
     def write(self, folder, labels, options):
         from scipy.spatial import cKDTree

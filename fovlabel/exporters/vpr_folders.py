@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..io.paths import inside, safe_name
 from ..io.utm_names import escape_key, format_name, timestamp_text, utm_epsg, utm_zone
-from .base import ExportOptions, Exporter, link_into, param
+from .base import ExportOptions, Exporter, link_into, param, require_mode
 
 FOLDERS = {"database": "database", "query": "queries"}
 
@@ -59,11 +59,7 @@ class VprFolders(Exporter):
                             "field 9: compass heading, whole degrees (truncated)"}
 
     def check(self, labels, options):
-        modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
-        other = sorted(g for g, m in modes.items() if m != "cross")
-        if other:
-            raise ConfigError(f"vpr-folders needs queries and a database: a cross-mode label set; group "
-                              f"{other[0]!r} is in {modes[other[0]]} mode")
+        require_mode(labels, "cross", "vpr-folders needs queries and a database: a cross-mode label set")
         frames = labels.frames
         usable = frames["usable"].to_numpy()
         missing = usable & ~(frames["lat"].notna() & frames["lon"].notna()).to_numpy()
