@@ -34,7 +34,6 @@ where there is none), ``match``. Written like a label set: one self-describing P
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 

@@ -7,7 +7,6 @@ import fcntl
 import json
 import os
 import shutil
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer

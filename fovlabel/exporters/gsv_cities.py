@@ -34,7 +34,6 @@ from __future__ import annotations
 import io
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
