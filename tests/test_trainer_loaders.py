@@ -364,3 +364,16 @@ def test_hloc_names_are_relative_to_the_image_root(tmp_path):
     assert (out / "pairs.txt").read_text().splitlines()[0].split()[0] == "frame-000000.color.jpg"
     with pytest.raises(ConfigError, match="lies outside --image-root"):
         export(tmp_path / "labels", "hloc", tmp_path / "h3", image_root=str(tmp_path))
+
+
+@pytest.mark.realdata
+def test_into_a_folder_the_image_links_still_resolve(kitchen, tmp_path):
+    """--into stages the links elsewhere, then hard-links them in place: a relative link made for
+    the final place resolves there."""
+    into = tmp_path / "data_root"
+    into.mkdir()
+    run("export", kitchen / "labels" / "kitchen", "--to", "glue-factory", "--into", into, "-q")
+    links = sorted((into / "images").rglob("*.jpg"))
+    assert len(links) == 50 and all(p.is_symlink() and not p.readlink().is_absolute() for p in links)
+    assert all(p.resolve() == (KITCHEN / "frames" / p.name).resolve() for p in links)
+    assert [p.name for p in into.iterdir() if p.name.startswith(".")] == []
