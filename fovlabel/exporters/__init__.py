@@ -18,13 +18,13 @@ from .base import EXPORT, MANIFEST, PARTIAL_MARK, Exporter, ExportInput, ExportO
 #: name -> "module:Class" (imported on first use) or a registered instance
 EXPORTERS: dict = {
     "hloc": "fovlabel.exporters.hloc:Hloc",
-    "classes": "fovlabel.exporters.hloc:Classes",
-    "gcl-pairs": "fovlabel.exporters.gcl:GclPairs",
-    "gcl-msls": "fovlabel.exporters.gcl:GclMsls",
+    "classes": "fovlabel.exporters.classes:Classes",
+    "gcl-pairs": "fovlabel.exporters.gcl_pairs:GclPairs",
+    "gcl-msls": "fovlabel.exporters.gcl_msls:GclMsls",
     "d2net": "fovlabel.exporters.d2net:D2Net",
     "glue-factory": "fovlabel.exporters.d2net:GlueFactory",
-    "loftr-megadepth": "fovlabel.exporters.d2net:LoftrMegadepth",
-    "loftr-scannet": "fovlabel.exporters.d2net:LoftrScannet",
+    "loftr-megadepth": "fovlabel.exporters.loftr:LoftrMegadepth",
+    "loftr-scannet": "fovlabel.exporters.loftr:LoftrScannet",
     "vpr-folders": "fovlabel.exporters.vpr_folders:VprFolders",
     "vpr-eval": "fovlabel.exporters.vpr_eval:VprEval",
     "gsv-cities": "fovlabel.exporters.gsv_cities:GsvCities",
@@ -182,7 +182,7 @@ def _export_into(exporter, data, opts, into: Path, labels) -> Path:
     exporter.check_into(data, into)
     _remove_dead_staging(into)
     data.destination = into
-    planned = exporter.files(data) if hasattr(exporter, "files") else None
+    planned = exporter.files(data)
     if planned is not None:
         taken = [p for p in planned if inside(into, p).exists()]
         if taken:

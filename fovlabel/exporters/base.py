@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from ..labellers.base import LabellerParams, param  # noqa: F401  (param: for exporters' Options)
@@ -72,6 +73,31 @@ class ExportInput:
         return str(self.dataset_root.resolve()).rstrip("/") + "/"
 
 
+def h5py_module():
+    """h5py, or a ConfigError saying which extra installs it (the GCL and MegaDepth exports)."""
+    from ..errors import ConfigError
+
+    try:
+        import h5py
+    except ImportError as exc:
+        raise ConfigError(f"this export writes HDF5 with h5py ({exc}): pip install 'fovlabel[h5]'") from None
+    return h5py
+
+
+def local_index(n: int, ids) -> np.ndarray:
+    """Each of ``n`` frame ids' position in ``ids`` (-1: not there): the remap from frame ids to
+    a scene's or city's own rows."""
+    local = np.full(n, -1, np.int64)
+    local[np.asarray(ids, np.int64)] = np.arange(len(ids))
+    return local
+
+
+def image_names(frames) -> np.ndarray:
+    """Each frame's name for a list of images: image_path where known, else key."""
+    return np.where(frames["image_path"].notna().to_numpy(), frames["image_path"].to_numpy(dtype=object),
+                    frames["key"].to_numpy(dtype=object))
+
+
 def require_mode(labels: ExportInput, mode: str, needs: str) -> None:
     """ConfigError "<needs>; group 'g' is in <m> mode" for the first group not in ``mode``."""
     from ..errors import ConfigError
@@ -108,6 +134,11 @@ class Exporter:
 
     def check(self, labels: ExportInput, options) -> None:
         """Raise ConfigError when this label set cannot be exported to this format."""
+
+    def files(self, labels: ExportInput) -> list[str] | None:
+        """The files :meth:`write` will write, where known before writing (``--into`` checks them
+        free first); None: not known ahead."""
+        return None
 
     def check_into(self, labels: ExportInput, into: Path) -> None:
         """Raise ConfigError when ``--into`` this folder would put the files where the trainer does

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..io.labelset import both_directions
 from ..io.paths import inside
-from .base import ExportOptions, Exporter, param
+from .base import ExportOptions, Exporter, image_names, param
 
 PAIRS_FILE = "pairs.txt"
 
@@ -25,8 +25,7 @@ PAIRS_FILE = "pairs.txt"
 @dataclass(frozen=True)
 class HlocOptions(ExportOptions):
     k: int = param(10, "Partners per image, best overlap first (>= 1).")
-    min_overlap: float = param(0.0, "The least overlap that counts (hloc: partners above it; classes: "
-                                    "members at least it, default 0.5).")
+    min_overlap: float = param(0.0, "hloc: an image's partners overlap it by more than this, [0, 1).")
     image_root: str | None = param(None, "hloc's image folder: names in pairs.txt relative to it (default: the "
                                          "dataset's images folder; frames without an image: their key).")
 
@@ -35,12 +34,6 @@ class HlocOptions(ExportOptions):
             raise ConfigError(f"k must be >= 1; got {self.k}")
         if not 0.0 <= self.min_overlap < 1.0:
             raise ConfigError(f"min_overlap must be in [0, 1); got {self.min_overlap:g}")
-
-
-def image_names(frames):
-    """Each frame's name for a pairs file: image_path where known, else key."""
-    return np.where(frames["image_path"].notna().to_numpy(), frames["image_path"].to_numpy(dtype=object),
-                    frames["key"].to_numpy(dtype=object))
 
 
 def names_under(labels, image_root) -> np.ndarray:
@@ -109,30 +102,5 @@ class Hloc(Exporter):
         return [PAIRS_FILE]
 
 
-@dataclass(frozen=True)
-class ClassesOptions(ExportOptions):
-    min_overlap: float = param(0.5, "The least overlap that counts (hloc: partners above it; classes: "
-                                    "members at least it, default 0.5).")
-    min_size: int = param(1, "Classes smaller than this are dropped (class -1) (classes).")
-
-
-class Classes(Exporter):
-    """``classes``: place classes (fovlabel.classes) as ``classes.parquet`` and ``classes.csv``:
-    frame_id, key, group, class (-1: none), for pytorch-metric-learning's ``MPerClassSampler``
-    (``labels=table["class"]``) and CosPlace-style training."""
-
-    name = "classes"
-    summary = "place classes (every member overlaps its representative): classes.parquet + classes.csv"
-    Options = ClassesOptions
-
-    def write(self, folder, labels, options):
-        import pyarrow.csv as pacsv
-        import pyarrow.parquet as pq
-
-        from ..classes import classes_table, place_classes
-
-        report = place_classes(labels.folder, options.min_overlap, options.min_size)
-        table = classes_table(labels.folder, report)
-        pq.write_table(table, inside(folder, "classes.parquet"))
-        pacsv.write_csv(table.replace_schema_metadata(None), inside(folder, "classes.csv"))
-        return ["classes.parquet", "classes.csv"]
+# kept for one version: classes lived here before (fovlabel.exporters.classes now)
+from .classes import Classes, ClassesOptions  # noqa: E402,F401

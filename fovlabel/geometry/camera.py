@@ -36,11 +36,16 @@ class PinholeCamera:
     @property
     def matrix(self) -> np.ndarray:
         """The 3x3 intrinsic matrix K."""
-        return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
+        return intrinsic_matrix(self.fx, self.fy, self.cx, self.cy)
 
     @property
     def fov_x_deg(self) -> float:
         return float(fov_from_intrinsics_deg(self.fx, self.width))
+
+
+def intrinsic_matrix(fx, fy, cx, cy) -> np.ndarray:
+    """The 3x3 intrinsic matrix K of focal lengths and principal point in pixels."""
+    return np.array([[float(fx), 0.0, float(cx)], [0.0, float(fy), float(cy)], [0.0, 0.0, 1.0]])
 
 
 def fov_from_intrinsics_deg(fx, width) -> np.ndarray:
