@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
+from .io.metadata import LabelSetMetadata
 
 
 @dataclass
@@ -122,7 +123,7 @@ def place_classes(labels, min_overlap: float = 0.5, min_size: int = 1, *, root=N
     pairs, frames = read_pairs(labels), read_label_frames(labels)
     meta = pairs.attrs["fovlabel"]
     notes = []
-    modes = {g: v.get("mode") for g, v in meta.get("groups", {}).items()}
+    modes = LabelSetMetadata.from_dict(meta).modes
     a, b, v = (pairs[c].to_numpy() for c in ("frame_a", "frame_b", "overlap"))
     if "cross" in modes.values():
         extra = _database_pairs(meta, frames, root)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError
+from .io.metadata import LabelSetMetadata
 
 #: fill colours, exact (no antialiasing on fills), so that a picture can be measured
 UNION_RGB = (204, 222, 240)
@@ -138,7 +139,7 @@ def _sectors(frames, meta, i, j):
         raise ConfigError(f"plot pair draws 2D sectors; this label set's labeller is {labeller}")
     cols = ("x_m", "y_m", "grid_heading_deg") if labeller == "weak2d" else ("plane_x_m", "plane_y_m",
                                                                               "plane_heading_deg")
-    params = make_config(labeller=labeller, **(meta.get("params") or {})).params
+    params = make_config(labeller=labeller, **LabelSetMetadata.from_dict(meta).labeller_params).params
     fov = camera_fov_deg(frames, params)
     out = []
     for k in (i, j):
@@ -218,7 +219,7 @@ def _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root, 
     i, j = _frame_index(frames, a), _frame_index(frames, b)
     row = _pair_row(pairs, i, j)
     iou = float(row["overlap"].iloc[0]) if len(row) else 0.0
-    params = meta.get("params") or {}
+    params = LabelSetMetadata.from_dict(meta).labeller_params
     what = "voxels" if pair.source != "tracks" else "tracks"
     aspect = max(v.height / max(v.width, 1) for v in (pair.a, pair.b))
     fig, axes = plt.subplots(1, 2, figsize=(12, 12 * aspect / 2 + 1.6))
@@ -289,7 +290,7 @@ def plot_histogram(labels, out, *, overwrite: bool = False, bins: int = 50) -> P
     plt = _pyplot()
     pairs, frames = read_pairs(labels), read_label_frames(labels)
     meta = pairs.attrs["fovlabel"]
-    positive = float((meta.get("run") or meta.get("config", {})).get("positive", 0.5))
+    positive = LabelSetMetadata.from_dict(meta).positive
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     edges = np.linspace(0, 1, bins + 1)
     names = {2: "rank 2 positive", 1: "rank 1 soft negative", 0: "rank 0 hard negative (kept zeros)"}
@@ -441,7 +442,7 @@ def plot_run(labels, *, overwrite: bool = True) -> list[Path]:
     meta = pairs.attrs["fovlabel"]
     if not len(pairs):
         return out
-    positive = float((meta.get("run") or meta.get("config", {})).get("positive", 0.5))
+    positive = LabelSetMetadata.from_dict(meta).positive
     v = pairs["overlap"].to_numpy()
     picks = {}
     for name, mask in (("positive", v >= positive), ("soft_negative", (v > 0) & (v < positive))):

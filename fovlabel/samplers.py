@@ -25,6 +25,12 @@ import numpy as np
 from .errors import ConfigError
 
 
+def _positive(meta: dict) -> float:
+    from .io.metadata import LabelSetMetadata
+
+    return LabelSetMetadata.from_dict(meta).positive
+
+
 def _tables(labels=None, pairs=None, frames=None):
     if labels is not None:
         from .io.labelset import read_label_frames, read_pairs
@@ -90,7 +96,7 @@ class GCLPairSampler:
             raise ConfigError(f"p must be three probabilities summing to 1; got {p}")
         self.ov = _Overlaps(pairs, frames)
         meta = pairs.attrs.get("fovlabel", {})
-        self.positive = float(positive if positive is not None else meta.get("run", {}).get("positive", 0.5))
+        self.positive = float(positive if positive is not None else _positive(meta))
         self.p, self.seed, self.epochs = tuple(p), seed, epochs
         queries = np.flatnonzero(self.ov.usable & (self.ov.role == "query"))
         self.queries = queries if len(queries) else np.flatnonzero(self.ov.usable)
@@ -195,7 +201,7 @@ class TupleSampler:
         pairs, frames = _tables(labels, pairs, frames)
         self.ov = _Overlaps(pairs, frames)
         meta = pairs.attrs.get("fovlabel", {})
-        self.positive = float(positive if positive is not None else meta.get("run", {}).get("positive", 0.5))
+        self.positive = float(positive if positive is not None else _positive(meta))
         self.quadruplets, self.seed = quadruplets, seed
         self.anchors = [q for q in np.flatnonzero(self.ov.usable).tolist()
                         if any(v >= self.positive for v in self.ov.partners.get(q, {}).values())]

@@ -243,3 +243,22 @@ def test_fingerprint_sees_list_cells_and_values():
     moved = frames.assign(x_m=[1.0, 2.5])
     assert frames_fingerprint(frames) == frames_fingerprint(same)
     assert len({frames_fingerprint(t) for t in (frames, changed, moved)}) == 3
+
+
+def test_typed_metadata_answers_for_both_versions():
+    """What readers ask of a label set's metadata, answered in one place for version 1 (flat
+    config) and version 2 (run + params)."""
+    from fovlabel.io.metadata import LabelSetMetadata
+
+    v2 = LabelSetMetadata.from_dict({"schema_version": 2, "fovlabel_version": "x", "labeller": "weak2d",
+                                     "config": {}, "input": {}, "run": {"mode": "cross", "positive": 0.7},
+                                     "params": {"measure": "ioa", "fov_deg": 60.0},
+                                     "groups": {"a": {"mode": "cross"}, "b": {"mode": "within"}}})
+    assert (v2.positive, v2.measure, v2.symmetric) == (0.7, "ioa", False)
+    assert v2.modes == {"a": "cross", "b": "within"} and v2.labeller_params["fov_deg"] == 60.0
+    v1 = LabelSetMetadata.from_dict({"schema_version": 1, "fovlabel_version": "x", "labeller": "weak2d",
+                                     "config": {"mode": "within", "positive": 0.4, "measure": "iou"}, "input": {}})
+    assert (v1.positive, v1.measure, v1.symmetric, v1.run_settings["mode"]) == (0.4, "iou", True, "within")
+    empty = LabelSetMetadata.from_dict({"schema_version": 2, "fovlabel_version": "x", "labeller": "cloud3d",
+                                        "config": {}, "input": {}, "run": {}})
+    assert empty.positive == 0.5 and empty.symmetric  # RunSettings' default, not a second literal

@@ -56,6 +56,14 @@ class ExportInput:
     notes: list = dataclasses.field(default_factory=list)
 
     @property
+    def metadata(self):
+        """The metadata as the typed object (io.metadata.LabelSetMetadata: ``.modes``,
+        ``.positive``, ``.symmetric``, ``.labeller_params``)."""
+        from ..io.metadata import LabelSetMetadata
+
+        return LabelSetMetadata.from_dict(self.meta)
+
+    @property
     def dataset_root(self) -> Path:
         """The dataset's folder, checked to hold the labelled dataset (never a guess)."""
         from ..io.labelset import dataset_root_of
@@ -102,7 +110,7 @@ def require_mode(labels: ExportInput, mode: str, needs: str) -> None:
     """ConfigError "<needs>; group 'g' is in <m> mode" for the first group not in ``mode``."""
     from ..errors import ConfigError
 
-    modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
+    modes = labels.metadata.modes
     other = sorted(g for g, m in modes.items() if m != mode)
     if other:
         raise ConfigError(f"{needs}; group {other[0]!r} is in {modes[other[0]]} mode")

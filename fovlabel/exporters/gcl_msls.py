@@ -94,8 +94,8 @@ class GclMsls(Exporter):
 
     def write(self, folder, labels, options):
         h5py = h5py_module()
-        frames, pairs, meta = labels.frames, labels.pairs, labels.meta
-        positive = float(meta.get("run", meta.get("config", {})).get("positive", 0.5))
+        frames, pairs = labels.frames, labels.pairs
+        positive = labels.metadata.positive
         files = []
         a_all, b_all = pairs["frame_a"].to_numpy(np.int64), pairs["frame_b"].to_numpy(np.int64)
         v_all = pairs["overlap"].to_numpy(np.float32)

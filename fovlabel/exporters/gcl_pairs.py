@@ -48,20 +48,20 @@ class GclPairs(Exporter):
     Options = GclPairsOptions
 
     def check(self, labels, options):
-        modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
+        modes = labels.metadata.modes
         cross = sorted(g for g, m in modes.items() if m == "cross")
         if cross:
             raise ConfigError(f"gcl-pairs needs a within-mode label set (one image set a group); group "
                               f"{cross[0]!r} is in cross mode: use gcl-msls for query/database sets")
-        measure = labels.meta.get("params", labels.meta.get("config", {})).get("measure", "iou")
+        measure = labels.metadata.measure
         if measure != "iou":
             raise ConfigError(f"gcl-pairs needs a symmetric measure (iou): the condensed matrix holds one "
                               f"value a pair; this label set uses {measure}")
 
     def write(self, folder, labels, options):
         h5py = h5py_module()
-        frames, pairs, meta = labels.frames, labels.pairs, labels.meta
-        positive = float(meta.get("run", meta.get("config", {})).get("positive", 0.5))
+        frames, pairs = labels.frames, labels.pairs
+        positive = labels.metadata.positive
         names = image_names(frames)
         has_pose = frames[["tx", "qw"]].notna().all(axis=1).to_numpy()
         files = []

@@ -141,9 +141,9 @@ class GsvCities(Exporter):
     def check(self, labels, options):
         require_mode(labels, "within", "gsv-cities needs every pair of a city labelled: a within-mode label set "
                                        "(annotate --mode within)")
-        measure = (labels.meta.get("params") or labels.meta.get("config") or {}).get("measure", "iou")
-        if measure != "iou":
-            raise ConfigError(f"gsv-cities needs a symmetric measure (iou); this label set uses {measure}")
+        if not labels.metadata.symmetric:
+            raise ConfigError(f"gsv-cities needs a symmetric measure (iou); this label set uses "
+                              f"{labels.metadata.measure}")
         frames = labels.frames
         usable = frames["usable"].to_numpy()
         if not frames.loc[usable, "image_path"].notna().any():

@@ -81,7 +81,7 @@ class Hloc(Exporter):
         pairs = labels.pairs
         a, b = pairs["frame_a"].to_numpy(np.int64), pairs["frame_b"].to_numpy(np.int64)
         overlap = pairs["overlap"].to_numpy(np.float64)
-        within = {g for g, v in labels.meta.get("groups", {}).items() if v.get("mode") == "within"}
+        within = {g for g, m in labels.metadata.modes.items() if m == "within"}
         group = labels.frames["group"].to_numpy(dtype=object)
         both = np.isin(group[a], list(within)) if within else np.zeros(len(a), bool)
         if both_directions(labels.meta):  # ioa: both directions are rows already

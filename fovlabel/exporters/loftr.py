@@ -94,7 +94,7 @@ class LoftrScannet(Exporter):
         import re
 
         frames, pairs = labels.frames, labels.pairs
-        modes = {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
+        modes = labels.metadata.modes
         inside(folder, "scannet_indices").mkdir()
         intrinsics, files = {}, []
         for scene, ids in _scenes(labels):

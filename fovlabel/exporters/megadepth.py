@@ -193,4 +193,4 @@ def _scenes(labels):
 
 
 def _modes(labels) -> dict:
-    return {g: v.get("mode") for g, v in labels.meta.get("groups", {}).items()}
+    return labels.metadata.modes

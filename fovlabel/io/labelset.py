@@ -737,7 +737,7 @@ def both_directions(meta: dict) -> bool:
     measure is asymmetric (ioa), so (a, b) holds |A∩B|/|A| and (b, a) holds |A∩B|/|B|. Otherwise
     a within-mode pair is written once, a < b, its value the same both ways. Cross-mode pairs are
     always query -> database."""
-    return (meta.get("params") or meta.get("config") or {}).get("measure") == "ioa"
+    return not LabelSetMetadata.from_dict(meta).symmetric
 
 
 def dataset_root_of(meta: dict, root=None, source_files=None, where=None) -> Path:
@@ -896,7 +896,7 @@ def verify_label_set(path) -> tuple[dict, list[str]]:
                         f"({int(unusable.sum())} such row(s))")
     role = (np.asarray(frames.column("role").to_pylist(), dtype=object) if "role" in frames.column_names
             else np.full(frames.num_rows, None, dtype=object))  # a dataset without roles
-    modes = {g: v.get("mode") for g, v in meta.get("groups", {}).items()}
+    modes = LabelSetMetadata.from_dict(meta).modes
     mode = np.array([modes.get(g) for g in group[a]], dtype=object)
     bad_cross = (mode == "cross") & ~((role[a] == "query") & (role[b] == "database"))
     if bad_cross.any():
@@ -1001,8 +1001,8 @@ def summarize_label_set(path, rows: int = 5, batch_rows: int = 1 << 18) -> dict:
         "schema_version": meta["schema_version"],
         "labeller": meta["labeller"],
         "input": {k: meta["input"].get(k) for k in ("format", "path", "fingerprint")},
-        "run": meta.get("run") or {k: meta["config"].get(k) for k in ("mode", "positive", "keep_zero")},
-        "params": meta.get("params") or meta["config"],
+        "run": LabelSetMetadata.from_dict(meta).run_settings,
+        "params": LabelSetMetadata.from_dict(meta).labeller_params,
         "frames": int(frames.num_rows),
         "roles": roles,
         "unusable": flags,

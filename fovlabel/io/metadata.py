@@ -67,6 +67,39 @@ class LabelSetMetadata:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extra"}
         return {**self.extra, **out}
 
+    # -- what readers ask; version 1 (no run/params, everything flat in config) answered here once
+    @property
+    def run_settings(self) -> dict:
+        """The run settings (mode, positive, keep_zero, chunk_frames)."""
+        return self.run or {k: self.config[k] for k in ("mode", "positive", "keep_zero", "chunk_frames")
+                            if k in self.config}
+
+    @property
+    def labeller_params(self) -> dict:
+        """The labeller's own parameters (version 1: its config, flat)."""
+        return self.params or self.config
+
+    @property
+    def positive(self) -> float:
+        """The rank-2 threshold (config.RunSettings.positive where a set does not say)."""
+        from ..config import RunSettings
+
+        return float(self.run_settings.get("positive", RunSettings.positive))
+
+    @property
+    def modes(self) -> dict:
+        """{group: "cross" | "within"}."""
+        return {g: v.get("mode") for g, v in self.groups.items()}
+
+    @property
+    def measure(self) -> str:
+        return self.labeller_params.get("measure", "iou")
+
+    @property
+    def symmetric(self) -> bool:
+        """True when a pair's value is the same both ways (iou, 3D); ioa is directional."""
+        return self.measure != "ioa"
+
     def encode(self) -> bytes:
         return json.dumps(self.to_dict(), sort_keys=True).encode()
 
