@@ -127,7 +127,7 @@ def prepare_frames(frames: pd.DataFrame, config: RunConfig, root=None, jobs: int
     ``workdir``: a folder of this run's own where the labeller may spill state."""
     import inspect
 
-    from ._program import resume
+    from ._collector import resume
 
     resume()  # the program's collector, paused while it imported and read (fovlabel._program)
     labeller = get_labeller(config.labeller)

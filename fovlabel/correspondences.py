@@ -80,7 +80,7 @@ class CorrespondenceParams:
     max_reproj_px: float = 1.0
 
     def __post_init__(self):
-        from .config import check_type
+        from .params import check_type
 
         for name, kind in (("min_overlap", "float"), ("by", "str"), ("per_pair", "int"), ("depth_tol", "float"),
                            ("negatives", "float"), ("neg_radius_px", "float"), ("seed", "int"),
@@ -159,7 +159,7 @@ class _RgbdSource:
         return self._cameras[i]
 
     def pose(self, i):
-        from .views import _pose
+        from .geometry.poses import pose_of_row as _pose
 
         if i not in self._poses:
             self._poses[i] = _pose(self.frames.iloc[i])
@@ -205,7 +205,7 @@ class _TrackSource:
     def __init__(self, frames, meta):
         from .geometry.camera import PinholeCamera
         from .readers.colmap import track_pixels, track_points
-        from .views import _pose
+        from .geometry.poses import pose_of_row as _pose
 
         if meta["input"].get("format") != "colmap":
             raise ConfigError("a tracks label set's correspondences come from its COLMAP model; this one was read "
@@ -326,7 +326,7 @@ def _source(frames, meta, root):
 def pair_correspondences(labels, a, b, *, root=None, **params) -> pd.DataFrame:
     """The correspondences of one pair (keys or frame ids), as a DataFrame (for pictures and checks)."""
     from .io.labelset import read_label_frames, read_pairs
-    from .plot import _frame_index
+    from .io.frames import frame_index as _frame_index
 
     p = CorrespondenceParams(**params)
     pairs, frames = read_pairs(labels), read_label_frames(labels)

@@ -57,7 +57,8 @@ TOP_ONLY = frozenset({"labeller", "preset", "jobs", "scheduler"})
 
 def _check_types(path: Path, spec: dict) -> None:
     """Every value of the file has the type its key takes; errors name the file and the key."""
-    from .config import check_type, make_config
+    from .config import make_config
+    from .params import check_type
     from .errors import FovlabelError
 
     for key, kind in TYPES.items():

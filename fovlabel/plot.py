@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError
+from .io.frames import frame_index
 from .io.metadata import LabelSetMetadata
 
 #: fill colours, exact (no antialiasing on fills), so that a picture can be measured
@@ -72,21 +73,7 @@ def _save(fig, out, overwrite: bool, tight: bool = False) -> Path:
         plt.close(fig)
 
 
-def _frame_index(frames, name) -> int:
-    """A frame by key (a string) or by frame id (an int, or digits that are no key)."""
-    if isinstance(name, (int, np.integer)):
-        if 0 <= int(name) < len(frames):
-            return int(name)
-        raise ConfigError(f"no frame with id {name} in this label set")
-    keys = frames["key"].astype(str)
-    hit = np.flatnonzero(keys.to_numpy() == str(name))
-    if len(hit) == 1:
-        return int(hit[0])
-    if len(hit) > 1:
-        raise ConfigError(f"key {name!r} names {len(hit)} frames (one per group); give the frame id")
-    if str(name).isdigit() and int(name) < len(frames):
-        return int(name)
-    raise ConfigError(f"no frame with key or frame id {name!r} in this label set")
+_frame_index = frame_index  # kept for one version: fovlabel.io.frames.frame_index
 
 
 def _polygons(shape):

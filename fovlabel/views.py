@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError
+from .geometry.poses import pose_of_row
 
 
 @dataclass
@@ -82,7 +83,7 @@ def shared_pixels(labels, a, b, *, root=None) -> SharedPixels:
     from .config import make_config
     from .io.labelset import dataset_root_of, image_root_of, read_label_frames, read_pairs
     from .io.metadata import LabelSetMetadata
-    from .plot import _frame_index
+    from .io.frames import frame_index as _frame_index
 
     pairs, frames = read_pairs(labels), read_label_frames(labels)
     meta = pairs.attrs["fovlabel"]
@@ -118,11 +119,7 @@ def _background(row, image_root: Path, data_root: Path, depth=None):
     return None, "none"
 
 
-def _pose(row):
-    from .geometry.poses import quat_to_matrix
-
-    R = quat_to_matrix(np.array([[row["qw"], row["qx"], row["qy"], row["qz"]]], np.float64))[0]
-    return R, np.array([row["tx"], row["ty"], row["tz"]], np.float64)
+_pose = pose_of_row  # kept for one version: fovlabel.geometry.poses.pose_of_row
 
 
 def _pixels(mask: np.ndarray) -> np.ndarray:

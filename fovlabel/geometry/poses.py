@@ -134,3 +134,9 @@ def as_matrices(world_from_cam) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"poses must be 3x4 or 4x4 matrices; got shape {T.shape}")
     T = T.reshape(-1, T.shape[-2], 4)
     return T[:, :3, :3], T[:, :3, 3]
+
+
+def pose_of_row(row) -> tuple[np.ndarray, np.ndarray]:
+    """(R, t), world_from_cam, of one frames-table row (schema: quaternion scalar-first)."""
+    R = quat_to_matrix(np.array([[row["qw"], row["qx"], row["qy"], row["qz"]]], np.float64))[0]
+    return R, np.array([row["tx"], row["ty"], row["tz"]], np.float64)

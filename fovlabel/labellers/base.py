@@ -55,7 +55,7 @@ class LabellerParams:
     nothing else is converted), then :meth:`validate` checks the ranges."""
 
     def __post_init__(self):
-        from ..config import check_type
+        from ..params import check_type
 
         for f in dataclasses.fields(self):
             object.__setattr__(self, f.name, check_type(f.name, getattr(self, f.name), f.type))
