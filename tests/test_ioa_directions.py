@@ -8,7 +8,8 @@ import pytest
 
 from conftest import cli
 from fovlabel import annotate, read_pairs, weak_fov_overlap
-from fovlabel.io.labelset import read_label_frames, verify_label_set
+from fovlabel.io.labelset import read_label_frames
+from fovlabel.io.verify import verify_label_set
 
 
 @pytest.fixture

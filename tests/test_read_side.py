@@ -14,7 +14,7 @@ import pytest
 
 from conftest import SAMPLE, cli
 from fovlabel import LabelSetError, annotate, read_label_frames, read_pairs
-from fovlabel.io.labelset import verify_label_set
+from fovlabel.io.verify import verify_label_set
 from fovlabel.schema import METADATA_KEY
 
 

@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT, SAMPLE, SHARED, cli, error_line, shared, snapshot
 from fovlabel import ArgumentError, FovlabelError, InputError, LabelSetError, annotate, export, read_pairs
 from fovlabel.errors import ConfigError, OutputError
-from fovlabel.io.labelset import verify_label_set
+from fovlabel.io.verify import verify_label_set
 from fovlabel.io.paths import escaping, inside, safe_name
 
 ROOM = ROOT / "sample_data" / "rgbd_room"

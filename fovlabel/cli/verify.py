@@ -21,7 +21,7 @@ def verify(labels):
       fovlabel verify labels/munich
       fovlabel verify labels/munich && python train.py --labels labels/munich
     """
-    from ..io.labelset import verify_label_set
+    from ..io.verify import verify_label_set
 
     meta, problems = verify_label_set(labels)
     if problems:

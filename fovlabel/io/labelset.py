@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from .._args import check_args
 from ..errors import LabelSetError, OutputError
 from ..progress import current_phase
-from ..schema import CORE_REQUIRED, FRAMES_SCHEMA, METADATA_KEY, PAIRS_SCHEMA, frames_file_schema, present_groups
+from ..schema import FRAMES_SCHEMA, METADATA_KEY, PAIRS_SCHEMA, frames_file_schema, present_groups
 from . import output as _output
 from .metadata import LabelSetMetadata
 from .output import OutputKind, OutputTarget, _os_error
@@ -821,120 +821,6 @@ def read_pairs(path, with_keys: bool = False, with_paths: bool = False, root=Non
             pairs.insert(i, name, values)
     pairs.attrs["fovlabel"] = meta
     return pairs
-
-
-def verify_label_set(path) -> tuple[dict, list[str]]:
-    """Check a label set fully: (its metadata, the problems found; empty when it is sound).
-
-    Beyond :func:`read_pairs`: every row group decodes, both schemas are fovlabel's, frame ids are
-    0..n-1, ranks agree with the overlaps and the positive threshold, rank counts agree with the
-    metadata, no pair is repeated or pairs a frame with itself, pairs stay within a group and use
-    only usable frames, and cross-mode pairs run query -> database (within-mode: a < b).
-    Raises :class:`LabelSetError` when the set cannot be read at all.
-    """
-    folder, meta, pairs_pq, frames_pq = _open_label_set(path)
-    problems: list[str] = []
-    pairs_file, frames_file = folder / PAIRS_FILE, folder / FRAMES_FILE
-    pairs = _read_all(pairs_file, pairs_pq)
-    frames = _read_all(frames_file, frames_pq)
-    for file, table, names in ((frames_file, frames, CORE_REQUIRED), (pairs_file, pairs, PAIRS_SCHEMA.names)):
-        missing = [n for n in names if n not in table.column_names]
-        if missing:
-            problems.append(f"{file}: lacks columns {', '.join(missing)}")
-    if problems:
-        return meta, problems
-    try:
-        _check_pair_values(folder, pairs, frames.num_rows)
-    except LabelSetError as exc:
-        return meta, [str(exc)]
-    ids = frames.column("frame_id").to_numpy()
-    if not np.array_equal(ids, np.arange(len(ids))):
-        i = int(np.flatnonzero(ids != np.arange(len(ids)))[0])
-        problems.append(f"{frames_file}: row {i + 1}, column 'frame_id': {ids[i]}, expected {i} (ids are 0..n-1)")
-    a = pairs.column("frame_a").to_numpy().astype(np.int64)
-    b = pairs.column("frame_b").to_numpy().astype(np.int64)
-    overlap = pairs.column("overlap").to_numpy()
-    rank = pairs.column("rank").to_numpy()
-    positive = meta["config"].get("positive")
-    if positive is not None:
-        from ..schema import rank_from_overlap
-
-        wrong = rank != rank_from_overlap(overlap, positive)
-        if wrong.any():
-            i = int(np.flatnonzero(wrong)[0])
-            problems.append(f"{pairs_file}: row {i + 1}, column 'rank': {rank[i]} does not match overlap "
-                            f"{overlap[i]:.6f} at positive {positive} ({int(wrong.sum())} such row(s))")
-    values, counts = np.unique(rank, return_counts=True)
-    found = {str(int(v)): int(c) for v, c in zip(values, counts)}
-    expected_ranks = {k: v for k, v in meta.get("ranks", {}).items() if v}
-    if "ranks" in meta and found != expected_ranks:
-        problems.append(f"{pairs_file}: rank counts {found} differ from the metadata's {expected_ranks}")
-    same = a == b
-    if same.any():
-        i = int(np.flatnonzero(same)[0])
-        problems.append(f"{pairs_file}: row {i + 1}: frame {a[i]} is paired with itself ({int(same.sum())} such row(s))")
-    directed = both_directions(meta)
-    n_ids = max(len(ids), 1)
-    code = a * n_ids + b if directed else np.minimum(a, b) * n_ids + np.maximum(a, b)
-    uniq, first, seen = np.unique(code, return_index=True, return_counts=True)
-    if (seen > 1).any():
-        dup = uniq[seen > 1][0]
-        rows = np.flatnonzero(code == dup)[:2] + 1
-        problems.append(f"{pairs_file}: rows {rows[0]} and {rows[1]} hold the same pair "
-                        f"({int((seen - 1).sum())} repeated row(s))")
-    group = np.asarray(frames.column("group").to_pylist(), dtype=object)
-    cross = group[a] != group[b]
-    if cross.any():
-        i = int(np.flatnonzero(cross)[0])
-        problems.append(f"{pairs_file}: row {i + 1}: pairs frames of groups {group[a[i]]!r} and {group[b[i]]!r} "
-                        f"({int(cross.sum())} such row(s)); pairs never cross groups")
-    usable = frames.column("usable").to_numpy(zero_copy_only=False)
-    unusable = ~(usable[a] & usable[b])
-    if unusable.any():
-        i = int(np.flatnonzero(unusable)[0])
-        problems.append(f"{pairs_file}: row {i + 1}: uses a frame flagged unusable "
-                        f"({int(unusable.sum())} such row(s))")
-    role = (np.asarray(frames.column("role").to_pylist(), dtype=object) if "role" in frames.column_names
-            else np.full(frames.num_rows, None, dtype=object))  # a dataset without roles
-    modes = LabelSetMetadata.from_dict(meta).modes
-    mode = np.array([modes.get(g) for g in group[a]], dtype=object)
-    bad_cross = (mode == "cross") & ~((role[a] == "query") & (role[b] == "database"))
-    if bad_cross.any():
-        i = int(np.flatnonzero(bad_cross)[0])
-        problems.append(f"{pairs_file}: row {i + 1}: cross mode pairs a query with a database frame; "
-                        f"this pairs a {role[a[i]]} with a {role[b[i]]}")
-    if directed:  # every within-mode pair in both directions
-        within = mode == "within"
-        reverse = np.isin(b[within] * n_ids + a[within], code)
-        if not reverse.all():
-            i = int(np.flatnonzero(within)[np.flatnonzero(~reverse)[0]])
-            problems.append(f"{pairs_file}: row {i + 1}: pair ({a[i]}, {b[i]}) has no reverse row; an ioa "
-                            f"label set holds within-mode pairs in both directions ({int((~reverse).sum())} such row(s))")
-    else:
-        bad_within = (mode == "within") & (a >= b)
-        if bad_within.any():
-            i = int(np.flatnonzero(bad_within)[0])
-            problems.append(f"{pairs_file}: row {i + 1}: within mode has frame_a < frame_b; "
-                            f"got {a[i]} and {b[i]}")
-    problems += _data_hash_problems(meta, ((frames_file, frames_pq, "frames"), (pairs_file, pairs_pq, "pairs")))
-    names = [c for c in ("source_file", "image_path", "depth_path") if c in frames.column_names]
-    try:
-        check_frame_paths(frames.select(names).to_pandas(), frames_file)
-    except LabelSetError as exc:
-        problems.append(str(exc))
-    return meta, problems
-
-
-def _data_hash_problems(meta: dict, files) -> list[str]:
-    """Each file whose data no longer hashes to what its metadata recorded (a value changed, rows
-    moved: the metadata kept, so nothing else would tell)."""
-    recorded = meta.get("data_hash") or {}
-    problems = []
-    for file, parquet, key in files:
-        if key in recorded and table_digest(parquet) != recorded[key]:
-            problems.append(f"{file}: its data differs from the hash recorded when it was written "
-                            f"({recorded[key][:19]}...): it was changed since; regenerate the label set")
-    return problems
 
 
 def summarize_label_set(path, rows: int = 5, batch_rows: int = 1 << 18) -> dict:
