@@ -58,9 +58,13 @@ def test_inside_refuses_every_way_out(tmp_path):
     (tmp_path / "victim").mkdir()
     (out / "link").symlink_to(tmp_path / "victim", target_is_directory=True)
     assert inside(out, "sub/a.h5") == out / "sub" / "a.h5"
-    for name in ("../victim/query.json", "sub/../../x", "/etc/passwd", "link/x.json", "", "a\x00b"):
+    for name in ("../victim/query.json", "sub/../../x", "/etc/passwd", "link/x.json", "", "a\x00b", "sub/.."):
         with pytest.raises(OutputError):
             inside(out, name)
+    for name in ("../x", "sub/../..", "sub/.."):  # a link fovlabel makes: its folder must be inside
+        with pytest.raises(OutputError):
+            inside(out, name, link=True)
+    assert inside(out, "sub/a.jpg", link=True) == out / "sub" / "a.jpg"
 
 
 def test_safe_name_is_one_rule():

@@ -59,7 +59,7 @@ def inside(folder, name, *, link: bool = False) -> Path:
     if "\x00" in text:
         raise OutputError(f"{folder}: refusing to write {text!r}: the name holds a NUL character")
     relative = PurePosixPath(text.replace("\\", "/"))
-    if not text or relative.is_absolute() or Path(text).is_absolute():
+    if not text or relative.is_absolute() or Path(text).is_absolute() or relative.name in ("", ".", ".."):
         raise OutputError(f"{folder}: refusing to write {text!r}: not a name relative to the output's folder")
     target = folder / text
     base = folder.resolve()
