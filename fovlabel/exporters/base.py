@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import ClassVar
 
@@ -63,7 +64,7 @@ class ExportInput:
 
         return LabelSetMetadata.from_dict(self.meta)
 
-    @property
+    @cached_property
     def dataset_root(self) -> Path:
         """The dataset's folder, checked to hold the labelled dataset (never a guess)."""
         from ..io.labelset import dataset_root_of

@@ -881,14 +881,15 @@ def summarize_label_set(path, rows: int = 5, batch_rows: int = 1 << 18) -> dict:
     unusable = pc.invert(frames.column("usable"))
     flags = (_counts(pc.filter(frames.column("flag"), unusable)) if "flag" in frames.column_names
              else ({"unusable": int(pc.sum(unusable).as_py() or 0)} if pc.any(unusable).as_py() else {}))
+    typed = LabelSetMetadata.from_dict(meta)
     return {
         "label_set": str(path),
         "fovlabel_version": meta["fovlabel_version"],
         "schema_version": meta["schema_version"],
         "labeller": meta["labeller"],
         "input": {k: meta["input"].get(k) for k in ("format", "path", "fingerprint")},
-        "run": LabelSetMetadata.from_dict(meta).run_settings,
-        "params": LabelSetMetadata.from_dict(meta).labeller_params,
+        "run": typed.run_settings,
+        "params": typed.labeller_params,
         "frames": int(frames.num_rows),
         "roles": roles,
         "unusable": flags,

@@ -18,7 +18,6 @@ fovlabel puts the frame key in field 7 (the pano id), escaped so that it holds n
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 
 import numpy as np
@@ -27,15 +26,21 @@ FIELDS = ("utm_east", "utm_north", "zone", "letter", "lat", "lon", "pano_id", "t
           "roll", "height", "timestamp", "note")
 #: latitude bands of UTM, from 80° S, 8° each (X spans 72-84° N)
 BANDS = "CDEFGHJKLMNPQRSTUVWX"
-TIMESTAMP = re.compile(r"^(\d{4}(\d{2}(\d{2}(_(\d{2})(\d{2})?(\d{2})?)?)?)?)?$")
+#: the frame key's escapes in field 7, in the order escape_key applies them (unescape: reversed)
+ESCAPES = (("%", "%25"), ("@", "%40"), ("/", "%2F"))
 
 
 def escape_key(key: str) -> str:
-    return str(key).replace("%", "%25").replace("@", "%40").replace("/", "%2F")
+    text = str(key)
+    for char, code in ESCAPES:
+        text = text.replace(char, code)
+    return text
 
 
 def unescape_key(text: str) -> str:
-    return text.replace("%2F", "/").replace("%40", "@").replace("%25", "%")
+    for char, code in reversed(ESCAPES):
+        text = text.replace(code, char)
+    return text
 
 
 def utm_zone(lat, lon) -> tuple[np.ndarray, np.ndarray]:
@@ -61,13 +66,6 @@ def timestamp_text(seconds) -> str:
     if seconds is None or not np.isfinite(seconds):
         return ""
     return datetime.fromtimestamp(float(seconds), tz=timezone.utc).strftime("%Y%m%d_%H%M%S")
-
-
-def timestamp_seconds(text: str) -> float:
-    """The Unix time (UTC) of a full ``YYYYMMDD_hhmmss``, NaN for a partial or empty one."""
-    if len(text) != 15:
-        return float("nan")
-    return datetime.strptime(text, "%Y%m%d_%H%M%S").replace(tzinfo=timezone.utc).timestamp()
 
 
 def format_name(east, north, zone, letter, lat, lon, pano_id="", heading=None, timestamp="", note="",

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io.utm_names import FIELDS, utm_epsg
+from ..io.utm_names import ESCAPES, FIELDS, utm_epsg
 from . import _common as c
 
 ROLES = {"queries": "query", "database": "database"}
@@ -70,9 +70,8 @@ def _read_folder(root: Path, folder: Path, role: str, group: str) -> pd.DataFram
     n = len(names)
     paths = pa.array(names, pa.string())
     parts = pc.split_pattern(pc.replace_substring_regex(paths, r"^.*/", ""), "@")
-    ok = pc.and_(pc.equal(pc.list_value_length(parts), len(FIELDS) + 2),
-                 pc.equal(pc.list_element(pc.if_else(pc.equal(pc.list_value_length(parts), 0), pa.nulls(n, parts.type),
-                                                      parts), 0), ""))
+    # a split always has a first part: the name before its leading "@", which must be empty
+    ok = pc.and_(pc.equal(pc.list_value_length(parts), len(FIELDS) + 2), pc.equal(pc.list_element(parts, 0), ""))
     ok = pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
@@ -101,7 +100,7 @@ def _read_folder(root: Path, folder: Path, role: str, group: str) -> pd.DataFram
     heading = number("heading", "heading", blank_ok=True)
     keys = field["pano_id"]
     if pc.any(pc.match_substring(keys, "%")).as_py():
-        for code, char in (("%2F", "/"), ("%40", "@"), ("%25", "%")):
+        for char, code in reversed(ESCAPES):  # io.utm_names.unescape_key, on the whole column
             keys = pc.replace_substring(keys, code, char)
     keys = keys.to_numpy(zero_copy_only=False).astype(object)
     if (keys == "").any() or len(pd.unique(keys)) != n:
