@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from .config import make_config
+from .labellers import get_labeller
 from .errors import ConfigError
 from .progress import phase
 
@@ -148,8 +149,7 @@ def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plo
     from .io.output import OutputTarget
     from .io.paths import sources_record
 
-    scene = getattr(config.params, "scene", None)
-    inputs = [dataset] + ([scene] if scene else [])
+    inputs = [dataset, *get_labeller(config.labeller).inputs(config.params)]
     # the rules on --out, and the lock, come before any work: a refusal costs nothing
     with OutputTarget(out, LABEL_SET, overwrite=overwrite, inputs=inputs) as target:
         frames = _read(dataset, format, reader_options, jobs)

@@ -310,9 +310,12 @@ def _table(a, b, rows, match) -> pa.Table:
 def _source(frames, meta, root):
     from .io.labelset import dataset_root_of
 
-    if meta["labeller"] != "cloud3d":
-        raise ConfigError(f"correspondences need a 3D label set (cloud3d: depth images or COLMAP tracks); this "
-                          f"one's labeller is {meta['labeller']}")
+    from .io.metadata import labeller_of
+
+    labeller = labeller_of(meta)[0]
+    if not labeller.pixels:
+        raise ConfigError(f"correspondences need a 3D label set, whose pairs rest on pixels (cloud3d: depth images or "
+                          f"COLMAP tracks); this one's labeller, {labeller.name}, has none")
     source = (meta.get("labeller_info") or {}).get("source")
     if source == "tracks":
         return "tracks", _TrackSource(frames, meta)

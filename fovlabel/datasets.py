@@ -56,6 +56,7 @@ class _Frames:
 
     def __init__(self, labels, root=None):
         from .io.labelset import dataset_root_of, read_label_frames, read_metadata
+        from .io.metadata import labeller_of
 
         frames = read_label_frames(labels)
         meta = read_metadata(labels)
@@ -69,7 +70,7 @@ class _Frames:
         self.depths = [str(data_root / p) if isinstance(p, str) else None for p in depths]
         self.depth_scale = frames["depth_scale"].to_numpy(np.float64, na_value=np.nan).tolist()
         self.size = list(zip(frames["width"].tolist(), frames["height"].tolist()))
-        self.is_3d = meta["labeller"] == "cloud3d" and any(p is not None for p in self.depths)
+        self.is_3d = labeller_of(meta)[0].pixels and any(p is not None for p in self.depths)
 
     def image(self, i: int, transform):
         from PIL import Image

@@ -25,6 +25,7 @@ import numpy as np
 from .errors import ConfigError
 from .io.frames import frame_index
 from .io.metadata import LabelSetMetadata
+from .io.metadata import labeller_of
 
 #: fill colours, exact (no antialiasing on fills), so that a picture can be measured
 UNION_RGB = (204, 222, 240)
@@ -116,23 +117,14 @@ def sector_polygon(x, y, heading_deg, fov_deg, radius_m, n=1024):
     return arc if fov_deg >= 360 else np.vstack([[x, y], arc])
 
 
-def _sectors(frames, meta, i, j):
+def _sectors(frames, labeller, params, i, j):
     """(x, y, heading, fov, radius) of frames i and j, as the labeller placed them."""
-    from .config import make_config
-    from .labellers.weak2d import camera_fov_deg
-
-    labeller = meta["labeller"]
-    if labeller not in ("weak2d", "strong2d"):
-        raise ConfigError(f"plot pair draws 2D sectors; this label set's labeller is {labeller}")
-    cols = ("x_m", "y_m", "grid_heading_deg") if labeller == "weak2d" else ("plane_x_m", "plane_y_m",
-                                                                              "plane_heading_deg")
-    params = make_config(labeller=labeller, **LabelSetMetadata.from_dict(meta).labeller_params).params
-    fov = camera_fov_deg(frames, params)
+    fov, radius = labeller.sectors(frames, params)
     out = []
     for k in (i, j):
-        x, y, h = (float(frames[c].iloc[k]) for c in cols)
-        out.append((x, y, h, float(fov[k]), float(params.radius_m)))
-    return out, params
+        x, y, h = (float(frames[c].iloc[k]) for c in labeller.placement)
+        out.append((x, y, h, float(fov[k]), float(radius)))
+    return out
 
 
 def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None, matches: int = 0) -> Path:
@@ -154,10 +146,14 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None, matches:
     plt = _pyplot()
     pairs, frames = read_pairs(labels), read_label_frames(labels)
     meta = pairs.attrs["fovlabel"]
-    if meta["labeller"] == "cloud3d":
+    labeller, params = labeller_of(meta)
+    if labeller.pixels:
         return _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root, matches)
+    if labeller.placement is None or labeller.sectors(frames.iloc[:0], params) is None:
+        raise ConfigError(f"plot pair draws a labeller's 2D sectors or its shared pixels; this label set's "
+                          f"labeller, {labeller.name}, offers neither")
     i, j = _frame_index(frames, a), _frame_index(frames, b)
-    (sa, sb), params = _sectors(frames, meta, i, j)
+    sa, sb = _sectors(frames, labeller, params, i, j)
     row = _pair_row(pairs, i, j)
     overlap = float(row["overlap"].iloc[0]) if len(row) else 0.0
     ox, oy = sa[0], sa[1]  # relative to camera A: readable numbers on UTM-sized coordinates
@@ -186,12 +182,11 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None, matches:
     ax.plot([0], [0], "o", color=_rgb(A_RGB))
     ax.plot([sb[0] - ox], [sb[1] - oy], "o", color=_rgb(B_RGB))
     ax.set_aspect("equal")
-    ax.set_xlabel("east (m, from camera A)" if meta["labeller"] == "weak2d" else "ground plane e1 (m, from A)")
-    ax.set_ylabel("north (m, from camera A)" if meta["labeller"] == "weak2d" else "ground plane e2 (m, from A)")
+    _axis_labels(ax, labeller, "camera A")
     dist = math.hypot(sb[0] - ox, sb[1] - oy)
     dh = abs((sa[2] - sb[2] + 180) % 360 - 180)
     view = f", view angle <= {theta:g}°" if theta else ""
-    ax.set_title(f"{meta['input'].get('format')} · {meta['labeller']} · overlap {overlap:.3f} ({params.measure}{view})\n"
+    ax.set_title(f"{meta['input'].get('format')} · {meta['labeller']} · overlap {overlap:.3f} ({LabelSetMetadata.from_dict(meta).measure}{view})\n"
                  f"distance {dist:.1f} m, heading difference {dh:.1f}°, fov {sa[3]:.0f}°/{sb[3]:.0f}°, "
                  f"radius {sa[4]:g} m", fontsize=10)
     ax.legend(loc="best", fontsize=9)
@@ -286,12 +281,10 @@ def plot_histogram(labels, out, *, overwrite: bool = False, bins: int = 50) -> P
         if len(values):
             left.hist(values, bins=edges, color=colour, label=f"{names[rank]} ({len(values):,})", log=True)
     left.axvline(positive, color="k", linestyle="--", linewidth=1, label=f"positive threshold {positive:g}")
-    left.set_xlabel(f"overlap ({(meta.get('params') or meta['config']).get('measure', 'iou')})")
+    left.set_xlabel(f"overlap ({LabelSetMetadata.from_dict(meta).measure})")
     left.set_ylabel("pairs (log)")
     left.legend(fontsize=8)
-    from .io.labelset import both_directions
-
-    ends = pairs["frame_a"].to_numpy() if both_directions(meta) else np.r_[pairs["frame_a"].to_numpy(),
+    ends = pairs["frame_a"].to_numpy() if not LabelSetMetadata.from_dict(meta).symmetric else np.r_[pairs["frame_a"].to_numpy(),
                                                                            pairs["frame_b"].to_numpy()]
     per_frame = np.bincount(ends, minlength=len(frames))
     per_frame = per_frame[frames["usable"].to_numpy()]
@@ -306,9 +299,20 @@ def plot_histogram(labels, out, *, overwrite: bool = False, bins: int = 50) -> P
 RANK_RGB = {2: (30, 140, 60), 1: (235, 150, 20), 0: (170, 170, 170)}
 
 
+def _axis_labels(ax, labeller, origin=None) -> None:
+    """The plane's axis names (the labeller's: east/north where geo-referenced), in metres."""
+    unit = f"m, from {origin}" if origin else "m"
+    ax.set_xlabel(f"{labeller.plane_axes[0]} ({unit})")
+    ax.set_ylabel(f"{labeller.plane_axes[1]} ({unit})")
+
+
 def _positions(frames, meta):
-    cols = ("x_m", "y_m", "grid_heading_deg") if meta["labeller"] == "weak2d" else (
-        "plane_x_m", "plane_y_m", "plane_heading_deg")
+    """(x, y, heading) arrays of the frames where the label set's labeller placed them."""
+    labeller, _ = labeller_of(meta)
+    cols = labeller.placement
+    if cols is None:
+        raise ConfigError(f"this label set's labeller, {labeller.name}, places no frame on a 2D plane: nothing "
+                          "to map")
     if frames[cols[0]].isna().all():
         raise ConfigError(f"this label set has no 2D positions ({', '.join(cols)}) to map")
     return (frames[c].to_numpy(np.float64, na_value=np.nan) for c in cols)
@@ -377,8 +381,7 @@ def plot_query(labels, key, out, *, overwrite: bool = False, top: int = 5) -> tu
     for rank, name in ((2, "positive"), (1, "soft negative"), (0, "overlap 0")):
         ax.plot([], [], color=_rgb(RANK_RGB[rank]), linewidth=3, label=name)
     ax.set_aspect("equal")
-    ax.set_xlabel("east (m, from the query)")
-    ax.set_ylabel("north (m, from the query)")
+    _axis_labels(ax, labeller_of(meta)[0], "the query")
     ax.set_title(f"{meta['input'].get('format')} · {meta['labeller']} · group {frames['group'].iloc[q]} · "
                  f"query {frames['key'].iloc[q]}: {sum(r == 2 for r in ranks.values())} positives", fontsize=10)
     ax.legend(loc="best", fontsize=8)
@@ -408,8 +411,7 @@ def plot_map(labels, out, *, overwrite: bool = False) -> Path:
                 ax.scatter(x[sel] - ox, y[sel] - oy, s=10, marker=marker, color=cmap(gi % 10),
                            alpha=0.9 if role == "query" else 0.5, label=f"{group} · {role or 'frames'} ({sel.sum()})")
     ax.set_aspect("equal")
-    ax.set_xlabel("east (m)" if meta["labeller"] == "weak2d" else "ground plane e1 (m)")
-    ax.set_ylabel("north (m)" if meta["labeller"] == "weak2d" else "ground plane e2 (m)")
+    _axis_labels(ax, labeller_of(meta)[0])
     ax.set_title(f"{meta['input'].get('format')} {Path(meta['input']['path']).name} · {meta['labeller']} · "
                  f"{len(frames):,} frames", fontsize=10)
     ax.legend(loc="best", fontsize=8, markerscale=2)

@@ -80,17 +80,17 @@ def _depth_grey(depth: np.ndarray) -> np.ndarray:
 
 def shared_pixels(labels, a, b, *, root=None) -> SharedPixels:
     """The pixels frames ``a`` and ``b`` (keys or frame ids) of a cloud3d label set share."""
-    from .config import make_config
     from .io.labelset import dataset_root_of, image_root_of, read_label_frames, read_pairs
-    from .io.metadata import LabelSetMetadata
+    from .io.metadata import labeller_of
     from .io.frames import frame_index as _frame_index
 
     pairs, frames = read_pairs(labels), read_label_frames(labels)
     meta = pairs.attrs["fovlabel"]
-    if meta["labeller"] != "cloud3d":
-        raise ConfigError(f"shared pixels are a 3D label set's (cloud3d); this one's labeller is {meta['labeller']}")
+    labeller, params = labeller_of(meta)
+    if not labeller.pixels:
+        raise ConfigError(f"shared pixels are a label set's whose pairs rest on pixels (cloud3d); this one's "
+                          f"labeller, {labeller.name}, places sectors")
     i, j = _frame_index(frames, a), _frame_index(frames, b)
-    params = make_config(labeller="cloud3d", **LabelSetMetadata.from_dict(meta).labeller_params).params
     source = (meta.get("labeller_info") or {}).get("source", "rgbd")
     sources = frames["source_file"].unique()
     data_root, image_root = dataset_root_of(meta, root, sources), image_root_of(meta, root, sources)

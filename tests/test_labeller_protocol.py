@@ -127,3 +127,76 @@ def test_metadata_records_only_the_parameters_that_applied(tmp_path):
     assert set(meta["params"]) == {"voxel_m", "pixel_stride", "max_depth_m", "depth_tol", "source", "scene",
                                    "scene_from_rgbd"}
     assert not {"measure", "radius_m", "fov_deg", "up"} & set(meta["config"])
+
+
+class PlacedDistance(Distance):
+    """The distance labeller, saying where it places frames (the reader's UTM positions)."""
+
+    name = "distance-placed"
+    placement = ("x_m", "y_m", "grid_heading_deg")
+    plane_axes = ("east", "north")
+
+
+@pytest.fixture
+def placed_labeller(tmp_path):
+    register_labeller(PlacedDistance)
+    yield annotate(SAMPLE, "msls", labeller="distance-placed", mode="cross", scale_m=5.0, out=tmp_path / "labels")
+    del LABELLERS["distance-placed"]
+
+
+def test_a_labeller_from_outside_maps_and_exports_where_it_can_and_is_refused_in_one_line_where_not(
+        placed_labeller, tmp_path):
+    """What a labeller offers is asked of it: placement gives the map and the query picture; no
+    sectors and no pixels refuse the pair picture and correspondences in one line each."""
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    from fovlabel.plot import plot_map, plot_query
+
+    labels = tmp_path / "labels"
+    frames = fovlabel.read_frames(labels)
+    query = frames.loc[frames["role"] == "query", "key"].iloc[0]
+    for png in (plot_map(labels, tmp_path / "map.png"), plot_query(labels, query, tmp_path / "query.png")[0]):
+        with Image.open(png) as im:
+            assert im.size[0] > 500  # drawn, not refused
+    result = cli("plot", "pair", labels, query, frames["key"].iloc[-1], "--out", tmp_path / "pair.png")
+    assert result.exit_code == 2 and result.output.strip() == (
+        "error: plot pair draws a labeller's 2D sectors or its shared pixels; this label set's labeller, "
+        "distance-placed, offers neither")
+    result = cli("correspondences", labels, "--out", tmp_path / "corr", "-q")
+    assert result.exit_code == 2 and "labeller, distance-placed, has none" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "corr").exists()
+    result = cli("export", labels, "--to", "vpr-eval", "--out", tmp_path / "vpr")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "vpr" / "fovlabel-export.json").is_file()
+
+
+def test_a_label_set_of_an_unregistered_labeller_is_refused_by_name(distance_labeller, tmp_path):
+    annotate(SAMPLE, "msls", labeller="distance-test", mode="cross", out=tmp_path / "labels")
+    del LABELLERS["distance-test"]
+    try:
+        result = cli("plot", "map", tmp_path / "labels", "--out", tmp_path / "map.png")
+    finally:
+        register_labeller(Distance)
+    assert result.exit_code == 2 and "written by the labeller 'distance-test', which is not registered" \
+        in result.output
+
+
+def test_no_module_outside_the_labellers_compares_a_labellers_name():
+    """What a labeller can do is asked of it (placement, sectors, pixels, symmetric, inputs)."""
+    import ast
+
+    from conftest import ROOT
+
+    names = set(LABELLERS)
+    found = []
+    for path in (ROOT / "fovlabel").rglob("*.py"):
+        if "labellers" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Compare):
+                for side in (node.left, *node.comparators):
+                    values = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+                    if any(isinstance(v, ast.Constant) and v.value in names for v in values):
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, found

@@ -97,8 +97,23 @@ class LabelSetMetadata:
 
     @property
     def symmetric(self) -> bool:
-        """True when a pair's value is the same both ways (iou, 3D); ioa is directional."""
-        return self.measure != "ioa"
+        """True when a pair's value is the same both ways (iou, 3D; ioa is directional): the
+        labeller says (labellers.base.Labeller.symmetric)."""
+        labeller, params = self.labeller_and_params()
+        return labeller.symmetric(params)
+
+    def labeller_and_params(self):
+        """(the labeller that wrote the set, its parameters as that labeller's ``Params``): what
+        plot, views, correspondences and the exporters ask about a set's labeller, never its name."""
+        from ..labellers import LABELLERS, get_labeller
+
+        if self.labeller not in LABELLERS:
+            raise LabelSetError(f"this label set was written by the labeller {self.labeller!r}, which is not "
+                                "registered here (register it with fovlabel.labellers.register_labeller before "
+                                "reading the set)")
+        labeller = get_labeller(self.labeller)
+        names = labeller.Params.names()
+        return labeller, labeller.Params(**{k: v for k, v in self.labeller_params.items() if k in names})
 
     def encode(self) -> bytes:
         return json.dumps(self.to_dict(), sort_keys=True).encode()
@@ -134,3 +149,10 @@ class LabelSetMetadata:
     def schema_metadata(self) -> dict:
         """The Parquet schema metadata that carries it."""
         return {METADATA_KEY: self.encode()}
+
+
+def labeller_of(meta):
+    """(labeller, params) of a label set, from its metadata (a dict or a LabelSetMetadata)."""
+    if isinstance(meta, dict):
+        meta = LabelSetMetadata.from_dict(meta)
+    return meta.labeller_and_params()

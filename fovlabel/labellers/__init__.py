@@ -18,7 +18,8 @@ LABELLERS: dict = {
     "cloud3d": "fovlabel.labellers.cloud3d:Cloud3D",
 }
 
-__all__ = ["LABELLERS", "Labeller", "LabellerParams", "Prepared", "get_labeller", "param", "register_labeller"]
+__all__ = ["LABELLERS", "Labeller", "LabellerParams", "Prepared", "get_labeller", "param",
+           "register_labeller"]
 
 
 def register_labeller(labeller, *, replace: bool = False) -> Labeller:
@@ -29,3 +30,4 @@ def register_labeller(labeller, *, replace: bool = False) -> Labeller:
 def get_labeller(name: str) -> Labeller:
     """The registered labeller called ``name``."""
     return lookup(LABELLERS, name, "labeller")
+

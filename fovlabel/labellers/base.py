@@ -25,6 +25,13 @@ models): a :class:`Labeller` subclass with
   written); ``worker_state(state)`` gives the state for a single-threaded worker elsewhere (Dask);
 - ``label_chunk(state, chunk, run, params) -> pyarrow.Table``: the pairs of one chunk, where
   ``run`` is the run's :class:`~fovlabel.config.RunSettings` (mode, positive, keep_zero, ...);
+- what it offers the rest of fovlabel, which asks it (no module outside ``labellers/`` compares
+  a labeller's name): ``placement``, the frames-table columns (x, y, heading) that put a frame on
+  its 2D plane, and ``plane_axes``, that plane's axis names (the map, the query picture);
+  ``sectors(frames, params)``, the sectors it draws (the pair picture); ``pixels``, True where
+  its pairs rest on pixels (shared pixels, correspondences, image datasets); ``symmetric(params)``,
+  whether a pair's value is the same both ways; ``inputs(params)``, files it reads besides the
+  dataset (the 3D scene cloud);
 - optionally ``kernels`` ("module:function" names of the Numba kernels it runs) and
   ``warm_up()``, which runs them once on a tiny input: the batch runner calls it before the
   chunks, as its own phase, and says "compiling kernels" when Numba's cache has none of them yet
@@ -108,6 +115,26 @@ class Labeller:
     #: True where :meth:`prepare` takes long and leaves the main thread idle (the 3D labeller
     #: decodes depth in threads): cached kernels then load in a thread while it runs
     warm_up_while_preparing: ClassVar[bool] = False
+    #: frames-table columns (x, y, heading in compass degrees) placing a frame on this labeller's
+    #: 2D plane, or None where it places none (plot map, plot query)
+    placement: ClassVar[tuple[str, str, str] | None] = None
+    #: the names of that plane's axes: ("east", "north") where it is geo-referenced
+    plane_axes: ClassVar[tuple[str, str]] = ("ground plane e1", "ground plane e2")
+    #: True where its pairs rest on pixels (views.shared_pixels, correspondences)
+    pixels: ClassVar[bool] = False
+
+    def symmetric(self, params) -> bool:
+        """True when a pair's value is the same both ways (then a within-mode pair is written once)."""
+        return True
+
+    def sectors(self, frames: pd.DataFrame, params):
+        """(each frame's FoV in degrees, the radius in metres) of the sectors it draws at
+        :attr:`placement`, or None where it draws none (plot pair)."""
+        return None
+
+    def inputs(self, params) -> list:
+        """Files or folders it reads besides the dataset (an output may not lie inside them)."""
+        return []
 
     def warm_up(self) -> None:
         """Run every kernel of :attr:`kernels` once on a tiny input (compiling or loading it)."""

@@ -83,6 +83,11 @@ class Cloud3D(Labeller):
     parallel = "inside"
     #: decoding depth takes seconds, in threads: the counting kernels load meanwhile
     warm_up_while_preparing = True
+    #: its pairs count voxels or SfM points seen at pixels: views and correspondences apply
+    pixels = True
+
+    def inputs(self, params) -> list:
+        return [params.scene] if params.scene else []
 
     def warm_up(self) -> None:
         from ..geometry.voxels import backproject_voxels, visible_points, voxelize_points

@@ -40,6 +40,9 @@ class Strong2D(Weak2D):
     name = "strong2d"
     summary = "2D FoV sectors placed on the ground plane from 6DoF poses (KITTI, TUM, COLMAP, ...)"
     Params = GroundParams
+    #: the frames' places on the ground plane its poses define (not geo-referenced)
+    placement = ("plane_x_m", "plane_y_m", "plane_heading_deg")
+    plane_axes = ("ground plane e1", "ground plane e2")
 
     def requires(self, frames, params):
         return ()  # frames without a pose are flagged 'no pose' and left out, not refused

@@ -134,6 +134,15 @@ class Weak2D(Labeller):
     pairs_schema = schema.PAIRS_SCHEMA
     kernels = ("fovlabel.geometry._sector_kernel:sector_overlap_batch",
                "fovlabel.geometry._sector_kernel:view_overlap_batch", _pairs.KERNEL)
+    #: the reader placed the frames in a metric CRS (UTM from GPS)
+    placement = ("x_m", "y_m", "grid_heading_deg")
+    plane_axes = ("east", "north")
+
+    def symmetric(self, params) -> bool:
+        return params.measure != "ioa"  # |A∩B|/|A| is directional
+
+    def sectors(self, frames, params):
+        return camera_fov_deg(frames, params), float(params.radius_m)
 
     def warm_up(self) -> None:
         _pairs.warm_up()
@@ -178,7 +187,7 @@ class Weak2D(Labeller):
         sectors = state["sectors"]
         a, b, dist = candidate_pairs(sectors.x_m, sectors.y_m, sectors.radius_m,
                                      chunk.anchors, chunk.targets, chunk.mode == "within")
-        if chunk.mode == "within" and params.measure == "ioa":
+        if chunk.mode == "within" and not self.symmetric(params):
             a, b, dist = np.r_[a, b], np.r_[b, a], np.r_[dist, dist]
             order = np.lexsort((b, a))
             a, b, dist = a[order], b[order], dist[order]
