@@ -9,49 +9,33 @@ values override it; the metadata records the run settings and only the parameter
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from .errors import ConfigError, UnknownFormatError
+from .params import Params, param
 
 MODES = ("auto", "cross", "within")
 
 
 @dataclass(frozen=True)
-class RunSettings:
-    """How pairs are formed and ranked, whatever the labeller.
+class RunSettings(Params):
+    """How pairs are formed and ranked, whatever the labeller (fovlabel.params declares them: the
+    command line's flags and help come from these fields)."""
 
-    ``mode``: "cross" (each query x the database of its group), "within" (all i < j of a group),
-    "auto" (cross when the group has both roles, else within). ``positive``: rank 2 threshold in
-    (0, 1]. ``keep_zero``: keep candidate pairs with overlap 0. ``chunk_frames``: anchor frames per
-    work unit (memory and parallelism granularity; does not change the result).
-    """
+    labeller: str = param("weak2d", "Labeller (see Labellers below; default weak2d, or the preset's).")
+    mode: str = param("auto", "cross: queries x database; within: all i<j of a group; auto: cross when both "
+                              "roles exist.", choices=MODES)
+    positive: float = param(0.5, "Rank-2 (positive) threshold on overlap, in (0, 1] (default 0.5).")
+    keep_zero: bool = param(False, "Also write candidate pairs with overlap 0.")
+    chunk_frames: int = param(5_000, "Anchor frames per work unit (memory and parallelism; not the result).")
 
-    labeller: str = "weak2d"
-    mode: str = "auto"
-    positive: float = 0.5
-    keep_zero: bool = False
-    chunk_frames: int = 5_000
-
-    HELP = {
-        "mode": "cross: queries x database; within: all i<j of a group; auto: cross when both roles exist.",
-        "positive": "Rank-2 (positive) threshold on overlap, in (0, 1] (default 0.5).",
-        "keep_zero": "Also write candidate pairs with overlap 0.",
-        "chunk_frames": "Anchor frames per work unit (memory and parallelism; not the result).",
-    }
-
-    def __post_init__(self):
-        for f in dataclasses.fields(self):
-            object.__setattr__(self, f.name, check_type(f.name, getattr(self, f.name), f.type))
+    def validate(self) -> None:
         if self.mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}; got {self.mode!r}")
         if not (0.0 < self.positive <= 1.0):
             raise ConfigError(f"positive must be in (0, 1]; got {self.positive:g}")
         if self.chunk_frames < 1:
             raise ConfigError(f"chunk_frames must be >= 1; got {self.chunk_frames}")
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -98,7 +82,7 @@ PRESET_SUMMARIES = {
     "tb-places": "strong2d, fov 90°, radius 3.5 m, within mode (the TB-Places paper's values)",
 }
 
-RUN_FIELDS = tuple(f.name for f in dataclasses.fields(RunSettings))
+RUN_FIELDS = RunSettings.names()
 
 
 def make_config(preset: str | None = None, **overrides) -> RunConfig:

@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import ConfigError, LabelSetError
+from .params import Params, param
 from .io.labelset import PartsWriter
 
 CORRESPONDENCES_FILE = "correspondences.parquet"
@@ -68,24 +69,21 @@ MAX_NEGATIVES = 100
 
 
 @dataclass(frozen=True)
-class CorrespondenceParams:
-    min_overlap: float = 0.3
-    by: str = "overlap"
-    per_pair: int = 1000
-    depth_tol: float = 0.05
-    negatives: float = 0.0
-    neg_radius_px: float = 8.0
-    seed: int = 0
-    chunk_pairs: int = 256
-    max_reproj_px: float = 1.0
+class CorrespondenceParams(Params):
+    """What ``fovlabel correspondences`` draws (fovlabel.params: its flags come from here)."""
 
-    def __post_init__(self):
-        from .params import check_type
+    min_overlap: float = param(0.3, "Pairs with at least this overlap.")
+    by: str = param("overlap", "overlap: the pair's IoU; cover: the smaller of its two coverages.", choices=BY)
+    per_pair: int = param(1000, "Pixels of frame a drawn a pair (the matches kept are at most this many).")
+    depth_tol: float = param(0.05, "Relative depth agreement in b (0.15 for ScanNet, as LoFTR/SuperGlue).")
+    negatives: float = param(0.0, "Non-matching rows per match, for contrastive losses (0.5: one per two matches).")
+    neg_radius_px: float = param(8.0, "A negative's pixel of b lies farther than this from the true match.")
+    seed: int = param(0, "Seed of the pixels drawn (the same seed, the same rows).")
+    chunk_pairs: int = param(256, "Pairs per work unit (memory; not the result).")
+    max_reproj_px: float = param(1.0, "COLMAP tracks: leave out observations this far from their 3D point's "
+                                      "projection.")
 
-        for name, kind in (("min_overlap", "float"), ("by", "str"), ("per_pair", "int"), ("depth_tol", "float"),
-                           ("negatives", "float"), ("neg_radius_px", "float"), ("seed", "int"),
-                           ("chunk_pairs", "int"), ("max_reproj_px", "float")):
-            object.__setattr__(self, name, check_type(name, getattr(self, name), kind))
+    def validate(self) -> None:
         if not 0.0 <= self.min_overlap <= 1.0:
             raise ConfigError(f"min_overlap must be in [0, 1]; got {self.min_overlap:g}")
         if self.by not in BY:

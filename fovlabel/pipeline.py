@@ -47,8 +47,8 @@ def load_pipeline(path) -> dict:
 
 
 #: the type of each top-level key (params are checked against the labelling config's fields)
-TYPES = {"dataset": "str", "format": "str", "out": "str", "labeller": "str", "preset": "str",
-         "description": "str", "jobs": "int", "scheduler": "str"}
+TYPES = {"dataset": str, "format": str, "out": str, "labeller": str, "preset": str,
+         "description": str, "jobs": int, "scheduler": str}
 
 
 #: keys that stand at the top of the file, never under [params]
@@ -58,13 +58,13 @@ TOP_ONLY = frozenset({"labeller", "preset", "jobs", "scheduler"})
 def _check_types(path: Path, spec: dict) -> None:
     """Every value of the file has the type its key takes; errors name the file and the key."""
     from .config import make_config
-    from .params import check_type
+    from .params import check_value
     from .errors import FovlabelError
 
     for key, kind in TYPES.items():
         if key in spec:
             try:
-                check_type(key, spec[key], kind)
+                check_value(key, spec[key], (kind,))
             except ConfigError as exc:
                 raise ConfigError(f"{path}: key {key!r}: {exc}") from None
     if "jobs" in spec and spec["jobs"] < 1:

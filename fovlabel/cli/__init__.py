@@ -13,8 +13,8 @@ from ..errors import FovlabelError
 
 
 class _Group(click.Group):
-    """Commands by name; ``annotate`` and ``export`` are built when asked for, from the registries
-    as they stand."""
+    """Commands by name; ``annotate``, ``export`` and ``correspondences`` are built when asked
+    for, from the registries and declarations as they stand."""
 
     def get_command(self, ctx, name):
         if name == "annotate":
@@ -25,10 +25,14 @@ class _Group(click.Group):
             from .export import build_export
 
             return build_export()
+        if name == "correspondences":
+            from .correspondences import build_correspondences
+
+            return build_correspondences()
         return super().get_command(ctx, name)
 
     def list_commands(self, ctx):
-        return sorted({*super().list_commands(ctx), "annotate", "export"})
+        return sorted({*super().list_commands(ctx), "annotate", "correspondences", "export"})
 
     def invoke(self, ctx):
         try:
@@ -64,14 +68,13 @@ def main(ctx):
 
 def _register():
     from .classes import classes
-    from .correspondences import correspondences
     from .overlap import overlap
     from .plot import plot
     from .run import run
     from .show import show
     from .verify import verify
 
-    for command in (classes, correspondences, overlap, plot, run, show, verify):
+    for command in (classes, overlap, plot, run, show, verify):
         main.add_command(command)
 
 

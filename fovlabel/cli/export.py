@@ -8,13 +8,13 @@ import click
 
 def build_export() -> click.Command:
     from ..exporters import EXPORTERS, get_exporter
-    from .annotate import QUIET, options_from_dataclasses
+    from .options import QUIET, options_from_params
 
-    options = [opt for _, opt in options_from_dataclasses((name, get_exporter(name).Options) for name in EXPORTERS)]
+    options = [opt for _, opt in options_from_params((name, get_exporter(name).Options) for name in EXPORTERS)]
 
     def callback(labels, to, out, into, root, overwrite, quiet, **values):
         from ..exporters import export
-        from .annotate import progress_reporter
+        from .options import progress_reporter
 
         path = export(labels, to, out, into=into, root=root, overwrite=overwrite, progress=progress_reporter(quiet),
                       **{k: v for k, v in values.items() if v is not None})

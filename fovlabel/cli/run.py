@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import click
 
+from .options import QUIET
+
 
 @click.command(short_help='Run a batch job described by a TOML pipeline file.')
 @click.argument("pipeline", type=click.Path(exists=True, dir_okay=False))
 @click.option("--jobs", type=int, default=None, help="Worker processes (overrides the file).")
 @click.option("--out", type=click.Path(), default=None, help="Output folder (overrides the file).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr (the summary is still printed).")
+@click.option("--quiet", "-q", is_flag=True, help=QUIET.help)
 @click.option("--scheduler", default=None, metavar="local|dask-local:N|tcp://HOST:PORT",
               help="Where the chunks run (overrides the file); the output is the same.")
 def run(pipeline, jobs, out, overwrite, quiet, scheduler):
@@ -37,7 +39,7 @@ def run(pipeline, jobs, out, overwrite, quiet, scheduler):
       fovlabel run pipelines/munich_4seasons_weak2d.toml --jobs 2 --out labels/munich --overwrite
     """
     from ..pipeline import run_pipeline
-    from .annotate import print_summary, progress_reporter
+    from .options import print_summary, progress_reporter
 
     summary = run_pipeline(pipeline, out=out, jobs=jobs, overwrite=overwrite, progress=progress_reporter(quiet),
                            scheduler=scheduler)

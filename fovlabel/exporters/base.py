@@ -28,7 +28,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from ..labellers.base import LabellerParams, param  # noqa: F401  (param: for exporters' Options)
+from ..params import Params, param  # noqa: F401  (param: for exporters' Options)
 
 MANIFEST = "fovlabel-export.json"
 #: written first into a partial export folder: it says the folder is fovlabel's to remove
@@ -36,8 +36,8 @@ PARTIAL_MARK = ".fovlabel-partial"
 
 
 @dataclass(frozen=True)
-class ExportOptions(LabellerParams):
-    """Base of an exporter's options (type-checked and validated on creation)."""
+class ExportOptions(Params):
+    """Base of an exporter's options (fovlabel.params: type-checked and validated on creation)."""
 
 
 @dataclass

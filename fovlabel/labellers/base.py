@@ -45,7 +45,6 @@ the config, the batch runner or the command line.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -54,42 +53,13 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import ConfigError
+from ..params import Params, param  # noqa: F401  (param: for labellers' Params)
 
 
 @dataclass(frozen=True)
-class LabellerParams:
-    """Base of a labeller's parameters: every field is type-checked on creation (an int is a float,
-    nothing else is converted), then :meth:`validate` checks the ranges."""
-
-    def __post_init__(self):
-        from ..params import check_type
-
-        for f in dataclasses.fields(self):
-            object.__setattr__(self, f.name, check_type(f.name, getattr(self, f.name), f.type))
-        self.validate()
-
-    def validate(self) -> None:
-        """Raise ConfigError for a value out of range (subclasses)."""
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(cls))
-
-    @classmethod
-    def help(cls, name: str) -> str:
-        """The one-line help of a parameter (its field's ``metadata["help"]``)."""
-        for f in dataclasses.fields(cls):
-            if f.name == name:
-                return f.metadata.get("help", "")
-        raise KeyError(name)
-
-
-def param(default, help: str, **metadata):
-    """A parameter field with its help line (and e.g. ``choices``) for the command line."""
-    return field(default=default, metadata={"help": help, **metadata})
+class LabellerParams(Params):
+    """Base of a labeller's parameters (fovlabel.params: type-checked on creation, then
+    :meth:`validate` checks the ranges)."""
 
 
 @dataclass

@@ -1,99 +1,90 @@
 """Dataset readers, registered by name. Each returns the canonical frames table (see schema.py).
 
-A reader converts its format's conventions once, at the boundary: compass vs grid headings, lat/lon
-vs metric, file layout. Everything downstream sees only the frames table.
+The protocol is :class:`fovlabel.readers.base.Reader`. Built-in readers are imported on first
+use; others join with :func:`register_reader` and are then usable everywhere a format is.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from .._registry import lookup, register
 from ..errors import InputError, UnknownFormatError
 from ..schema import FRAME_GROUPS, FRAMES_SCHEMA, GROUP_OF
+from .base import Reader, ReaderOptions
 
-@dataclass(frozen=True)
-class ReaderOption:
-    """A reader option: its type ("str", "int", "float", "bool", or a tuple of choices) and help."""
+__all__ = ["READERS", "Reader", "ReaderOptions", "finalize_frames", "get_reader", "read_frames", "register_reader"]
 
-    kind: object
-    help: str
-
-
-@dataclass(frozen=True)
-class ReaderInfo:
-    """A registered reader: ``target`` "module:function" (imported on first use, so that listing
-    formats costs nothing), what it takes (a file or a folder), one line for ``--help``, the
-    column groups (schema.FRAME_GROUPS) it may fill, and the keyword options the function takes."""
-
-    target: str
-    takes: str
-    summary: str
-    groups: tuple = ()
-    options: dict = field(default_factory=dict)
-
-
-_EPSG = ReaderOption("str", "Projected metric CRS for positions, e.g. 32632 (default: the UTM zone of "
-                            "each group's median point).")
-READERS: dict[str, ReaderInfo] = {
-    "msls": ReaderInfo("fovlabel.readers.msls:read_msls", "folder",
-                       "Mapillary SLS: <city>/{query,database}/raw.csv (GPS + compass)",
-                       ("gnss", "metric2d"), {"epsg": _EPSG}),
-    "csv": ReaderInfo("fovlabel.readers.csvfile:read_csv", "file",
-                      "CSV/Parquet table: lat/lon or easting/northing + heading_deg, or 6DoF poses",
-                      ("gnss", "metric2d", "camera", "pose", "pinhole", "depth"),
-                      {"epsg": _EPSG, "pose": ReaderOption(("cam_to_world", "world_to_cam"),
-                                                           "Which way a pose table's poses map.")}),
-    "kitti": ReaderInfo("fovlabel.readers.kitti:read_kitti", "file",
-                        "KITTI odometry poses/XX.txt (3x4 camera-to-world a line)", ("pose",),
-                        {"times": ReaderOption("str", "KITTI times file (default: found beside the poses).")}),
-    "tum": ReaderInfo("fovlabel.readers.tum:read_tum", "file or folder",
-                      "TUM RGB-D groundtruth.txt (with rgb.txt and depth.txt beside it: the images)",
-                      ("pose", "depth"),
-                      {"stride": ReaderOption("int", "Keep every k-th frame (TUM)."),
-                       "max_gap_s": ReaderOption("float", "Largest ground-truth gap an image time may fall in, s."),
-                       "clip": ReaderOption("bool", "Drop images outside the ground truth's span instead of refusing.")}),
-    "7scenes": ReaderInfo("fovlabel.readers.sevenscenes:read_7scenes", "folder",
-                          "7-Scenes tree (seq-XX/, Train/TestSplit.txt), or a folder of frame-*.pose.txt + depth",
-                          ("pose", "pinhole", "depth")),
-    "tbplaces": ReaderInfo("fovlabel.readers.tbplaces:read_tbplaces", "file",
-                           "TB-Places index JSON: im_paths and poses (tx ty tz qx qy qz qw)", ("pose",)),
-    "scannet": ReaderInfo("fovlabel.readers.scannet:read_scannet", "folder",
-                          "ScanNet export: <scene>/{color,depth,pose,intrinsic}/ (lost-track poses flagged)",
-                          ("pose", "pinhole", "depth")),
-    "vpr-folders": ReaderInfo("fovlabel.readers.vpr_folders:read_vpr_folders", "folder",
-                              "@UTM image folders (datasets_vg): images/<split>/{database,queries}/@east@north@...@.jpg",
-                              ("gnss", "metric2d")),
-    "colmap": ReaderInfo("fovlabel.readers.colmap:read_colmap", "folder",
-                         "COLMAP sparse model, text or binary (world-to-camera, inverted on reading)",
-                         ("pose", "pinhole", "tracks"),
-                         {"images": ReaderOption("str", "Folder the image names are relative to (default: "
-                                                        "images/ beside the model or its sparse/).")}),
+#: name -> "module:Class" (imported on first use) or a registered instance
+READERS: dict = {
+    "msls": "fovlabel.readers.msls:Msls",
+    "csv": "fovlabel.readers.csvfile:Csv",
+    "kitti": "fovlabel.readers.kitti:Kitti",
+    "tum": "fovlabel.readers.tum:Tum",
+    "7scenes": "fovlabel.readers.sevenscenes:SevenScenes",
+    "tbplaces": "fovlabel.readers.tbplaces:TbPlaces",
+    "scannet": "fovlabel.readers.scannet:ScanNet",
+    "vpr-folders": "fovlabel.readers.vpr_folders:VprFolders",
+    "colmap": "fovlabel.readers.colmap:Colmap",
 }
 
 
-def register_reader(name: str, target: str, takes: str, summary: str, groups=(), options: dict | None = None,
-                    *, replace: bool = False) -> None:
-    """Add a reader: ``target`` "module:function" returning a frames table (see schema.py) whose
-    columns are the core's and those of ``groups``."""
-    if name in READERS and not replace:
-        raise UnknownFormatError(f"a reader named {name!r} is already registered (pass replace=True)")
-    unknown = [g for g in groups if g not in FRAME_GROUPS]
+def get_reader(name: str) -> Reader:
+    """The registered reader called ``name``."""
+    return lookup(READERS, name, "format")
+
+
+def register_reader(reader, *args, replace: bool = False, **kwargs) -> Reader:
+    """Add a reader (a :class:`~fovlabel.readers.base.Reader` subclass or instance) under its
+    ``name``. The older form ``register_reader(name, "module:function", takes, summary, groups)``
+    is kept for one version: the function takes the path and its options as keywords."""
+    if isinstance(reader, str):
+        reader = _function_reader(reader, *args, **kwargs)
+    unknown = [g for g in getattr(reader, "groups", ()) if g not in FRAME_GROUPS]
     if unknown:
         raise UnknownFormatError(f"unknown column group(s) {', '.join(unknown)}; known: {', '.join(FRAME_GROUPS)}")
-    READERS[name] = ReaderInfo(target, takes, summary, tuple(groups), dict(options or {}))
+    return register(READERS, Reader, reader, "a reader", replace=replace)
+
+
+class ReaderOption(NamedTuple):
+    """An option of the older register_reader form: its kind ("str", "int", "float", "bool") and help."""
+
+    kind: str
+    help: str
+
+
+def _function_reader(name, target, takes, summary, groups=(), options=None) -> Reader:
+    """A Reader around a "module:function" (the older register_reader form); ``options``: names
+    to ReaderOption (kind, help)."""
+    import dataclasses
+
+    from ..params import param
+
+    kinds = {"str": str, "int": int, "float": float, "bool": bool}
+    fields = [(k, kinds.get(kind, str) | None, param(None, help)) for k, (kind, help) in (options or {}).items()]
+    Options = dataclasses.make_dataclass(f"{name}Options", fields, bases=(ReaderOptions,), frozen=True)
+
+    class FunctionReader(Reader):
+        def read(self, path, options, threads=1):
+            module, func = target.split(":")
+            given = {k: v for k, v in options.to_dict().items() if v is not None}
+            return getattr(importlib.import_module(module), func)(path, **given)
+
+    FunctionReader.name, FunctionReader.takes, FunctionReader.summary = name, takes, summary
+    FunctionReader.groups, FunctionReader.Options = tuple(groups), Options
+    return FunctionReader()
 
 
 def read_frames(path, format: str | None = None, *, threads: int = 1, **options) -> pd.DataFrame:
     """Read a dataset into the canonical frames table, or a label set's frames table.
 
-    ``format``: a name in :data:`READERS`. ``options`` go to the reader (e.g. ``epsg`` for ``csv``).
-    Without ``format``, ``path`` must be a label set (its ``frames.parquet``).
+    ``format``: a name in :data:`READERS`. ``options`` go to the reader (its ``Options``, e.g.
+    ``epsg`` for ``csv``). Without ``format``, ``path`` must be a label set (its ``frames.parquet``).
     ``threads``: files read at once by a reader that takes several (MSLS cities); the table is
     the same for any number.
     """
@@ -107,25 +98,17 @@ def read_frames(path, format: str | None = None, *, threads: int = 1, **options)
             return read_label_frames(path)
         raise UnknownFormatError(f"{path}: name its format (one of {', '.join(sorted(READERS))}); "
                                  "without one, read_frames reads a label set")
-    if format not in READERS:
-        raise UnknownFormatError(f"unknown format {format!r}; known: {', '.join(sorted(READERS))}")
-    module, func = READERS[format].target.split(":")
-    reader = getattr(importlib.import_module(module), func)
-    parameters = inspect.signature(reader).parameters
-    accepted = [p.name for p in parameters.values()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "threads"]
+    reader = get_reader(format)
     options = {k: v for k, v in options.items() if v is not None}
-    unknown = sorted(set(options) - set(accepted))
+    takes = reader.Options.names()
+    unknown = sorted(set(options) - set(takes))
     if unknown:
-        raise UnknownFormatError(
-            f"format {format!r} does not take option(s) {', '.join(unknown)}; it takes: "
-            f"{', '.join(accepted) or 'none'}"
-        )
+        raise UnknownFormatError(f"format {format!r} does not take option(s) {', '.join(unknown)}; it takes: "
+                                 f"{', '.join(takes) or 'none'}")
+    chosen = reader.Options(**options)
     if not Path(path).exists():
         raise InputError(f"{format} dataset not found", file=path)
-    if "threads" in parameters:
-        options["threads"] = max(1, int(threads))
-    return finalize_frames(reader(Path(path), **options), Path(path), READERS[format].groups)
+    return finalize_frames(reader.read(Path(path), chosen, max(1, int(threads))), Path(path), reader.groups)
 
 
 #: string columns with few distinct values (a million frames, a handful of roles, groups, CRSs,

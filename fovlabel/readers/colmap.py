@@ -20,6 +20,7 @@ from ..errors import InputError
 from ..geometry.poses import invert
 from ..schema import COLMAP_PIXEL_SHIFT
 from ._poses import check_translations, data_lines, pose_rows, relative, rotations_from_quaternions
+from .base import Reader, ReaderOptions, param
 
 #: model id -> (name, number of parameters), as in COLMAP's src/colmap/sensor/models.h
 CAMERA_MODELS = {
@@ -354,3 +355,19 @@ def read_colmap(path: Path, *, images=None):
 
         frames.attrs["image_root"] = Path(os.path.relpath(folder.resolve(), path.resolve())).as_posix()
     return frames
+
+
+@dataclass(frozen=True)
+class ColmapOptions(ReaderOptions):
+    images: str | None = param(None, "Folder the image names are relative to (default: images/ beside the model or its sparse/).")
+
+
+class Colmap(Reader):
+    name = "colmap"
+    takes = "folder"
+    summary = "COLMAP sparse model, text or binary (world-to-camera, inverted on reading)"
+    groups = ("pose", "pinhole", "tracks")
+    Options = ColmapOptions
+
+    def read(self, path, options, threads=1):
+        return read_colmap(path, images=options.images)

@@ -17,6 +17,8 @@ and for RGB-D ``depth_path`` (relative to the table's folder) with ``depth_scale
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,7 @@ from ..geometry.sector import check_fov_radius
 from ..schema import MAX_COORDINATE_M, POSE_COLUMNS
 from . import _common as c
 from ._poses import check_last_row, check_translations, pose_rows, rigid_rotations, rotations_from_quaternions
+from .base import EpsgOptions, Reader, param
 
 
 MATRIX_COLUMNS = tuple(f"m{r}{k}" for r in range(4) for k in range(4))
@@ -166,3 +169,19 @@ def _roles(table: pd.DataFrame, path: Path) -> np.ndarray:
         raise InputError(f"role must be query, database or empty; got {table['role'].iloc[i]!r}",
                          file=path, row=c.row_label(path, i), column="role")
     return role.to_numpy(dtype=object)
+
+
+@dataclass(frozen=True)
+class CsvOptions(EpsgOptions):
+    pose: str | None = param(None, "Which way a pose table's poses map.", choices=("cam_to_world", "world_to_cam"))
+
+
+class Csv(Reader):
+    name = "csv"
+    takes = "file"
+    summary = "CSV/Parquet table: lat/lon or easting/northing + heading_deg, or 6DoF poses"
+    groups = ("gnss", "metric2d", "camera", "pose", "pinhole", "depth")
+    Options = CsvOptions
+
+    def read(self, path, options, threads=1):
+        return read_csv(path, epsg=options.epsg, pose=options.pose)

@@ -9,11 +9,14 @@ KITTI has no intrinsics in the pose file: use ``--fov-deg N`` or ``--fx``/``--wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pathlib import Path
 
 
 from ..errors import InputError
 from ._poses import check_translations, numeric_lines, pose_rows, relative, rigid_rotations
+from .base import Reader, ReaderOptions, param
 
 #: the 12 numbers of a line: row-major [R | t]
 COLUMNS = ("r11", "r12", "r13", "tx", "r21", "r22", "r23", "ty", "r31", "r32", "r33", "tz")
@@ -51,3 +54,19 @@ def read_kitti(path: Path, *, times=None):
             raise InputError(f"{len(stamps)} times for {len(T)} poses in {path.name}", file=times_path)
         frames["timestamp_s"] = stamps[:, 0]
     return frames
+
+
+@dataclass(frozen=True)
+class KittiOptions(ReaderOptions):
+    times: str | None = param(None, "KITTI times file (default: found beside the poses).")
+
+
+class Kitti(Reader):
+    name = "kitti"
+    takes = "file"
+    summary = "KITTI odometry poses/XX.txt (3x4 camera-to-world a line)"
+    groups = ("pose",)
+    Options = KittiOptions
+
+    def read(self, path, options, threads=1):
+        return read_kitti(path, times=options.times)

@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import InputError
 from ..schema import ROLES
 from . import _common as c
+from .base import EpsgOptions, Reader
 RAW_COLUMNS = ("key", "lon", "lat", "ca")
 
 
@@ -119,3 +120,14 @@ def _read_role(root: Path, folder: Path, role: str) -> pd.DataFrame:
         mapping = dict(zip(seq["key"].astype(str).str.strip(), seq["sequence_key"].astype(str)))
         frames["sequence"] = _text([mapping.get(k) for k in keys])
     return frames
+
+
+class Msls(Reader):
+    name = "msls"
+    takes = "folder"
+    summary = "Mapillary SLS: <city>/{query,database}/raw.csv (GPS + compass)"
+    groups = ("gnss", "metric2d")
+    Options = EpsgOptions
+
+    def read(self, path, options, threads=1):
+        return read_msls(path, epsg=options.epsg, threads=threads)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ._poses import check_last_row, numeric_lines, pose_rows, relative, rigid_rotations
+from .base import Reader
 
 DEPTH_UNITS_PER_M = 1000.0
 
@@ -99,3 +100,13 @@ def read_scannet(root: Path):
         out.attrs["notes"] = [f"{lost_total} frame(s) have ScanNet's lost-track pose (-inf): flagged "
                               "'lost track', left out of pairs"]
     return out
+
+
+class ScanNet(Reader):
+    name = "scannet"
+    takes = "folder"
+    summary = "ScanNet export: <scene>/{color,depth,pose,intrinsic}/ (lost-track poses flagged)"
+    groups = ("pose", "pinhole", "depth")
+
+    def read(self, path, options, threads=1):
+        return read_scannet(path)

@@ -19,6 +19,7 @@ import pandas as pd
 from ..errors import InputError
 from ..schema import MAX_COORDINATE_M
 from ._poses import check_last_row, data_lines, numeric_lines, pose_rows, relative, rigid_rotations
+from .base import Reader
 
 INTRINSICS = dict(fx=585.0, fy=585.0, cx=320.0, cy=240.0, width=640, height=480)
 DEPTH_UNITS_PER_M = 1000.0  # uint16 millimetres; 0 and 65535 invalid
@@ -153,3 +154,13 @@ def _sequence(root: Path, seq: Path, *, scene_name, role, sequence, intrinsics):
         source_file=[relative(p, root) for p in pose_files], source_row=1,
         depth_scale=DEPTH_UNITS_PER_M, **intrinsics,
     )
+
+
+class SevenScenes(Reader):
+    name = "7scenes"
+    takes = "folder"
+    summary = "7-Scenes tree (seq-XX/, Train/TestSplit.txt), or a folder of frame-*.pose.txt + depth"
+    groups = ("pose", "pinhole", "depth")
+
+    def read(self, path, options, threads=1):
+        return read_7scenes(path)

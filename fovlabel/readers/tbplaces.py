@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import InputError
 from ._poses import check_translations, pose_rows, relative, rotations_from_quaternions
+from .base import Reader
 
 COLUMNS = ("tx", "ty", "tz", "qx", "qy", "qz", "qw")
 
@@ -53,3 +54,13 @@ def read_tbplaces(path: Path):
     return pose_rows(R, P[:, :3], key=[str(p) for p in paths], image_path=[str(p) for p in paths],
                      group=path.stem, source_file=relative(path, path),
                      source_row=np.arange(1, len(P) + 1))
+
+
+class TbPlaces(Reader):
+    name = "tbplaces"
+    takes = "file"
+    summary = "TB-Places index JSON: im_paths and poses (tx ty tz qx qy qz qw)"
+    groups = ("pose",)
+
+    def read(self, path, options, threads=1):
+        return read_tbplaces(path)

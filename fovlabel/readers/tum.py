@@ -13,6 +13,8 @@ frame. ``stride`` keeps every k-th frame.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,7 @@ from ._poses import (
     relative,
     rotations_from_quaternions,
 )
+from .base import Reader, ReaderOptions, param
 
 COLUMNS = ("timestamp", "tx", "ty", "tz", "qx", "qy", "qz", "qw")
 
@@ -132,3 +135,21 @@ def read_tum(path: Path, *, stride=None, max_gap_s=0.05, clip=False):
         frames["depth_scale"] = DEPTH_UNITS_PER_M
     frames.attrs["notes"] = notes
     return frames
+
+
+@dataclass(frozen=True)
+class TumOptions(ReaderOptions):
+    stride: int | None = param(None, "Keep every k-th frame (TUM).")
+    max_gap_s: float = param(0.05, "Largest ground-truth gap an image time may fall in, s.")
+    clip: bool = param(False, "Drop images outside the ground truth's span instead of refusing.")
+
+
+class Tum(Reader):
+    name = "tum"
+    takes = "file or folder"
+    summary = "TUM RGB-D groundtruth.txt (with rgb.txt and depth.txt beside it: the images)"
+    groups = ("pose", "depth")
+    Options = TumOptions
+
+    def read(self, path, options, threads=1):
+        return read_tum(path, stride=options.stride, max_gap_s=options.max_gap_s, clip=options.clip)

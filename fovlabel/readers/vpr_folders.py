@@ -26,6 +26,7 @@ import pandas as pd
 from ..errors import InputError
 from ..io.utm_names import ESCAPES, FIELDS, utm_epsg
 from . import _common as c
+from .base import Reader
 
 ROLES = {"queries": "query", "database": "database"}
 EXTENSIONS = (".jpg", ".jpeg", ".png")
@@ -147,3 +148,13 @@ def read_vpr_folders(path: Path) -> pd.DataFrame:
         frames.attrs["notes"] = [f"{int(missing.sum())} of {len(frames)} image(s) have no heading (field 9 empty): "
                                  "flagged 'no heading'"]
     return frames
+
+
+class VprFolders(Reader):
+    name = "vpr-folders"
+    takes = "folder"
+    summary = "@UTM image folders (datasets_vg): images/<split>/{database,queries}/@east@north@...@.jpg"
+    groups = ("gnss", "metric2d")
+
+    def read(self, path, options, threads=1):
+        return read_vpr_folders(path)
