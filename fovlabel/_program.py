@@ -2,8 +2,7 @@
 
 The program imports pandas, pyarrow, SciPy and Numba and reads its input before any labelling:
 several hundred thousand objects that live until it exits, which Python's cyclic collector would
-traverse again at every full collection meanwhile (0.20-0.22 s of a 200,000-frame run, as
-gc.callbacks timed it). So the collector is paused before the first import (:func:`pause`), and
+traverse again at every full collection meanwhile, for nothing. So the collector is paused before the first import (:func:`pause`), and
 when the work on frames begins (fovlabel.batch.prepare_frames; at once for a command other than
 ``annotate``) :func:`resume` collects once, freezes what is alive (it is never traversed again)
 and turns it back on: the loops over frames and chunks collect as usual. In a library caller's

@@ -145,7 +145,7 @@ def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plo
         frames = _read(dataset, format, reader_options, jobs)
         pairs, frames = label_frames(frames, config, jobs=jobs, root=dataset_root(dataset), scheduler=scheduler)
         return (pairs, frames) if return_frames else pairs
-    from .io.labelset import LABEL_SET
+    from .io.layout import LABEL_SET
     from .io.output import OutputTarget
     from .io.paths import sources_record
 

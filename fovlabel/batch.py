@@ -247,9 +247,10 @@ def run_to_disk(
     scheduler=None,
 ) -> Summary:
     """Label every chunk and write the label set at ``target`` (a locked
-    :class:`~fovlabel.io.output.OutputTarget`; atomic, resumable; see io.labelset). Progress goes
+    :class:`~fovlabel.io.output.OutputTarget`; atomic, resumable; see io.parts). Progress goes
     to the run's reporter (:mod:`fovlabel.progress`), phase by phase."""
-    from .io.labelset import LabelSetWriter, frames_fingerprint
+    from .io.fingerprint import frames_fingerprint
+    from .io.labelset_writer import LabelSetWriter
     from .io.metadata import LabelSetMetadata
 
     start = time.perf_counter()
@@ -363,7 +364,7 @@ def run_to_disk(
 
 def _commit_reused(writer, target, config, notes, start) -> Summary:
     """Commit the finished label set a killed run left in the partial folder, as it is."""
-    from .io.labelset import read_label_frames, read_metadata
+    from .io.reading import read_label_frames, read_metadata
 
     meta = read_metadata(writer.partial)
     frames = read_label_frames(writer.partial)

@@ -112,7 +112,7 @@ def place_classes(labels, min_overlap: float = 0.5, min_size: int = 1, *, root=N
     """Place classes of a label set (see the module docstring), with their quality report.
     ``root``: the dataset's folder where it has moved (a cross-mode set reads the dataset again)."""
     from ._args import check_args
-    from .io.labelset import read_label_frames, read_pairs
+    from .io.reading import read_label_frames, read_pairs
 
     check_args(labels=(labels, "path"), min_overlap=(min_overlap, float), min_size=(min_size, int),
                root=(root, "path?"))
@@ -141,9 +141,9 @@ def place_classes(labels, min_overlap: float = 0.5, min_size: int = 1, *, root=N
 
 def _database_pairs(meta, frames, root=None) -> pd.DataFrame:
     """Database x database pairs of a cross-mode label set, computed with its own labeller on
-    its dataset (checked to be the one labelled: io.labelset.dataset_root_of)."""
+    its dataset (checked to be the one labelled: io.reading.dataset_root_of)."""
     from .api import annotate
-    from .io.labelset import dataset_root_of
+    from .io.reading import dataset_root_of
 
     run, params = meta.get("run") or {}, meta.get("params") or {}
     if not params:
@@ -188,7 +188,7 @@ def classes_table(labels, report: ClassReport):
 
     import pyarrow as pa
 
-    from .io.labelset import read_label_frames, read_pairs
+    from .io.reading import read_label_frames, read_pairs
 
     frames = read_label_frames(labels)
     meta = {"label_set_id": read_pairs(labels).attrs["fovlabel"].get("label_set_id"),

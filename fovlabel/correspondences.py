@@ -44,7 +44,7 @@ import pyarrow.parquet as pq
 
 from .errors import ConfigError, LabelSetError
 from .params import Params, param
-from .io.labelset import PartsWriter
+from .io.parts import PartsWriter
 
 CORRESPONDENCES_FILE = "correspondences.parquet"
 SCHEMA = pa.schema([
@@ -306,7 +306,7 @@ def _table(a, b, rows, match) -> pa.Table:
 
 
 def _source(frames, meta, root):
-    from .io.labelset import dataset_root_of
+    from .io.reading import dataset_root_of
 
     from .io.metadata import labeller_of
 
@@ -326,7 +326,7 @@ def _source(frames, meta, root):
 
 def pair_correspondences(labels, a, b, *, root=None, **params) -> pd.DataFrame:
     """The correspondences of one pair (keys or frame ids), as a DataFrame (for pictures and checks)."""
-    from .io.labelset import read_label_frames, read_pairs
+    from .io.reading import read_label_frames, read_pairs
     from .io.frames import frame_index as _frame_index
 
     p = CorrespondenceParams(**params)
@@ -352,7 +352,7 @@ def _check_file(path: Path) -> str | None:
 
 
 def _kind():
-    from .io.labelset import PARTS_DIR, PLAN_FILE
+    from .io.layout import PARTS_DIR, PLAN_FILE
     from .io.output import OutputKind
 
     return OutputKind("correspondence set", frozenset({CORRESPONDENCES_FILE}), _check_file,
@@ -367,7 +367,7 @@ def correspondences(labels, out=None, *, overwrite: bool = False, root=None, pro
     fovlabel correspondence set) and returns a summary dict.
     """
     from ._args import check_args
-    from .io.labelset import read_label_frames, read_pairs
+    from .io.reading import read_label_frames, read_pairs
     from .io.output import OutputTarget
     from .progress import Progress, phase
 

@@ -3,7 +3,7 @@
 A map-style dataset is any object with ``__len__`` and ``__getitem__``; torch's ``DataLoader``
 takes these as they are (``DataLoader(PairDataset(...), batch_size=8, num_workers=2)``), and
 nothing here imports torch. Images open through the label set's own paths (the dataset root it
-recorded, or ``root=`` where the dataset moved: io.labelset.image_root_of, checked to hold the
+recorded, or ``root=`` where the dataset moved: io.reading.image_root_of, checked to hold the
 dataset), with PIL; ``transform`` receives the PIL image (torchvision's transforms take those),
 and without one an item holds the image as a numpy array (H, W, 3) uint8.
 
@@ -55,7 +55,7 @@ class _Frames:
     get plain lists)."""
 
     def __init__(self, labels, root=None):
-        from .io.labelset import dataset_root_of, read_label_frames, read_metadata
+        from .io.reading import dataset_root_of, read_label_frames, read_metadata
         from .io.metadata import labeller_of
 
         frames = read_label_frames(labels)
@@ -107,7 +107,7 @@ class PairDataset:
         check_args(labels=(labels, "path"), depth=(depth, "bool?"), root=(root, "path?"))
         self.frames = _Frames(labels, root)
         if sampler is None:
-            from .io.labelset import read_pairs
+            from .io.reading import read_pairs
 
             pairs = read_pairs(labels)
             self.items = list(zip(pairs["frame_a"].tolist(), pairs["frame_b"].tolist(),

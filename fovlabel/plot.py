@@ -137,7 +137,7 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None, matches:
     import shapely
 
     from ._args import check_args
-    from .io.labelset import read_label_frames, read_pairs
+    from .io.reading import read_label_frames, read_pairs
 
     check_args(labels=(labels, "path"), out=(out, "path"), overwrite=(overwrite, bool), root=(root, "path?"),
                matches=(matches, int))
@@ -267,7 +267,7 @@ def _draw_view(ax, view) -> None:
 
 def plot_histogram(labels, out, *, overwrite: bool = False, bins: int = 50) -> Path:
     """Overlap histogram per rank (log counts) with the positive threshold; pairs per frame."""
-    from .io.labelset import read_label_frames, read_pairs
+    from .io.reading import read_label_frames, read_pairs
 
     plt = _pyplot()
     pairs, frames = read_pairs(labels), read_label_frames(labels)
@@ -346,7 +346,7 @@ def plot_query(labels, key, out, *, overwrite: bool = False, top: int = 5) -> tu
     """The query's group as a map: every frame an arrow in its heading, coloured by its rank with
     the query (positive, soft negative, 0 grey); the query and its ``top`` best matches marked.
     Returns the PNG path and {frame id: rank} of the frames drawn."""
-    from .io.labelset import read_label_frames, read_pairs
+    from .io.reading import read_label_frames, read_pairs
 
     plt = _pyplot()
     pairs, frames = read_pairs(labels), read_label_frames(labels)
@@ -391,7 +391,7 @@ def plot_query(labels, key, out, *, overwrite: bool = False, top: int = 5) -> tu
 
 def plot_map(labels, out, *, overwrite: bool = False) -> Path:
     """Every frame of the label set, coloured by group and role, with a scale bar."""
-    from .io.labelset import read_label_frames, read_pairs
+    from .io.reading import read_label_frames, read_pairs
 
     plt = _pyplot()
     pairs, frames = read_pairs(labels), read_label_frames(labels)
@@ -423,7 +423,7 @@ def plot_run(labels, *, overwrite: bool = True) -> list[Path]:
     """What ``annotate --plots`` draws into ``<labels>/plots/``: the histogram, and
     three example pairs: the median positive, the median soft negative, and the pair nearest the
     positive threshold."""
-    from .io.labelset import read_pairs
+    from .io.reading import read_pairs
 
     folder = Path(labels) / "plots"
     out = [plot_histogram(labels, folder / "histogram.png", overwrite=overwrite)]

@@ -33,7 +33,7 @@ def _positive(meta: dict) -> float:
 
 def _tables(labels=None, pairs=None, frames=None):
     if labels is not None:
-        from .io.labelset import read_label_frames, read_pairs
+        from .io.reading import read_label_frames, read_pairs
 
         pairs, frames = read_pairs(labels), read_label_frames(labels)
     if pairs is None or frames is None:

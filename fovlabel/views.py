@@ -80,7 +80,7 @@ def _depth_grey(depth: np.ndarray) -> np.ndarray:
 
 def shared_pixels(labels, a, b, *, root=None) -> SharedPixels:
     """The pixels frames ``a`` and ``b`` (keys or frame ids) of a cloud3d label set share."""
-    from .io.labelset import dataset_root_of, image_root_of, read_label_frames, read_pairs
+    from .io.reading import dataset_root_of, image_root_of, read_label_frames, read_pairs
     from .io.metadata import labeller_of
     from .io.frames import frame_index as _frame_index
 

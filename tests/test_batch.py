@@ -18,10 +18,11 @@ def test_jobs_and_chunks_do_not_change_the_output(tmp_path):
 def test_pairs_file_has_full_row_groups_and_the_same_bytes_for_any_chunking(tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
-    import fovlabel.io.labelset as labelset
+    import fovlabel.io.labelset_writer as labelset_writer
+    import fovlabel.io.parquet_stream as parquet_stream
 
-    monkeypatch.setattr(labelset, "ROW_GROUP_ROWS", 1000)  # the sample's 2,540 pairs: 1000, 1000, 540
-    monkeypatch.setattr(labelset, "FRAMES_ROW_GROUP_ROWS", 70)  # frames in row groups of 70
+    monkeypatch.setattr(parquet_stream, "ROW_GROUP_ROWS", 1000)  # the sample's 2,540 pairs: 1000, 1000, 540
+    monkeypatch.setattr(labelset_writer, "FRAMES_ROW_GROUP_ROWS", 70)  # frames in row groups of 70
     def data_pages(path):  # everything before the footer (which holds the metadata: chunk_frames)
         raw = path.read_bytes()
         footer = int.from_bytes(raw[-8:-4], "little")

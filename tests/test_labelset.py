@@ -114,8 +114,9 @@ def test_streamed_file_is_what_one_write_table_writes(tmp_path, monkeypatch):
     """FinishedStream: row groups of ROW_GROUP_ROWS whatever the tables' sizes, and the metadata
     given only at the end, both in the key-value metadata and in the stored Arrow schema."""
     import fovlabel.io.labelset as labelset
+    import fovlabel.io.parquet_stream as parquet_stream
 
-    monkeypatch.setattr(labelset, "ROW_GROUP_ROWS", 1000)
+    monkeypatch.setattr(parquet_stream, "ROW_GROUP_ROWS", 1000)
     rng = np.random.default_rng(0)
     n = 3456
     table = pa.table({"frame_a": rng.integers(0, 50, n).astype(np.int32),

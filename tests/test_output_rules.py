@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, SAMPLE, cli, error_line, snapshot
@@ -263,7 +264,7 @@ def test_final_assembly_refuses_a_missing_part(tmp_path, monkeypatch):
     monkeypatch.setattr(labelset.LabelSetWriter, "write_part", lose_part_3)
     out = tmp_path / "labels"
     _run(out)  # the run streams pairs.parquet as the chunks come: it does not need the parts
-    rows = labelset.pq.read_table(out / "pairs.parquet").slice(0, 10).replace_schema_metadata()
+    rows = pq.read_table(out / "pairs.parquet").slice(0, 10).replace_schema_metadata()
     # the assembly from the parts (a correspondence set's, and a label set's without a stream)
     # refuses a part that is missing, and leaves nothing half-written
     with output.OutputTarget(tmp_path / "other", labelset.LABEL_SET) as target:
@@ -463,9 +464,9 @@ def test_a_full_disk_keeps_the_finished_parts_and_a_rerun_resumes(small_disk, re
 
 
 def test_a_full_disk_while_writing_a_part_says_what_to_free(tmp_path, monkeypatch, reference):
-    from fovlabel.io import labelset
+    from fovlabel.io import parts
 
-    real = labelset._atomic_write_table
+    real = parts._atomic_write_table
     calls = {"n": 0}
 
     def fill_up(table, path, **options):
@@ -474,14 +475,14 @@ def test_a_full_disk_while_writing_a_part_says_what_to_free(tmp_path, monkeypatc
             raise OSError(errno.ENOSPC, "No space left on device")
         real(table, path, **options)
 
-    monkeypatch.setattr(labelset, "_atomic_write_table", fill_up)
+    monkeypatch.setattr(parts, "_atomic_write_table", fill_up)
     out = tmp_path / "labels"
     with pytest.raises(OutputError) as err:
         _run(out)
     message = str(err.value)
     assert message.startswith(f"{tmp_path / 'labels.partial'}: no space left on the device: 4 of ")
     assert "free space (the rest needs about" in message and "MiB)" in message
-    monkeypatch.setattr(labelset, "_atomic_write_table", real)
+    monkeypatch.setattr(parts, "_atomic_write_table", real)
     assert _run(out).resumed_chunks == 4
     pd.testing.assert_frame_equal(read_pairs(out), read_pairs(reference))
 

@@ -84,8 +84,8 @@ _register()
 def entry():
     """The ``fovlabel`` program (the console script): :func:`main`, then exit without Python's
     final collector passes over every object left. Everything a command writes is closed and
-    committed before it returns, so those passes only cost time: after reading 200k frames and
-    loading the kernels, exit took 0.53 s with them and 0.10 s without."""
+    committed before it returns, so those passes only cost time (a large share of the exit,
+    after a big dataset is read)."""
     try:
         main()
     finally:

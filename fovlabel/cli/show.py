@@ -24,7 +24,7 @@ def show(labels, rows, as_json, paths):
       fovlabel show labels/munich --rows 20
       fovlabel show labels/munich --json | python -m json.tool
     """
-    from ..io.labelset import summarize_label_set
+    from ..io.summary import summarize_label_set
 
     info = summarize_label_set(labels, rows=max(rows, 0))
     if as_json:

@@ -57,7 +57,7 @@ def make_options(exporter: Exporter, options: dict):
 def load_input(labels, root=None) -> ExportInput:
     """A label set, read and checked, as exporters see it (``root``: the dataset's folder where it
     has moved)."""
-    from ..io.labelset import read_label_frames, read_pairs
+    from ..io.reading import read_label_frames, read_pairs
 
     pairs = read_pairs(labels)
     folder = Path(labels)

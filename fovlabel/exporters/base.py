@@ -67,7 +67,7 @@ class ExportInput:
     @cached_property
     def dataset_root(self) -> Path:
         """The dataset's folder, checked to hold the labelled dataset (never a guess)."""
-        from ..io.labelset import dataset_root_of
+        from ..io.reading import dataset_root_of
 
         return dataset_root_of(self.meta, self.root, self.frames["source_file"].unique(), self.folder)
 

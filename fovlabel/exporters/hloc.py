@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from ..io.labelset import both_directions
+from ..io.reading import both_directions
 from ..io.paths import inside
 from .base import ExportOptions, Exporter, image_names, param
 

@@ -58,7 +58,7 @@ class LabelSetMetadata:
     pairs: int = 0
     ranks: dict = field(default_factory=dict)
     absent_pairs: str = ""
-    #: {"frames": ..., "pairs": ...}: each table's data hash (io.labelset.TableDigest), which
+    #: {"frames": ..., "pairs": ...}: each table's data hash (io.fingerprint.TableDigest), which
     #: verify checks; empty in label sets written before it was recorded
     data_hash: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)  # keys of a newer minor layout, kept as they are

@@ -1,6 +1,6 @@
 """``fovlabel verify``: a label set checked fully, as a list of small named checks.
 
-Beyond what every reader checks (io.labelset: both files readable and of one label set, row
+Beyond what every reader checks (io.reading: both files readable and of one label set, row
 counts, pair ids in range, overlaps in [0, 1]), each check in :data:`CHECKS` looks at one rule and
 returns the problems it finds, each naming the file, the row and the column.
 """
@@ -16,8 +16,9 @@ import pyarrow.parquet as pq
 
 from ..errors import LabelSetError
 from ..schema import CORE_REQUIRED, PAIRS_SCHEMA, rank_from_overlap
-from .labelset import (FRAMES_FILE, PAIRS_FILE, _check_pair_values, _open_label_set, _read_all, check_frame_paths,
-                       table_digest)
+from .fingerprint import table_digest
+from .layout import FRAMES_FILE, PAIRS_FILE
+from .reading import _check_pair_values, _open_label_set, _read_all, check_frame_paths
 from .metadata import LabelSetMetadata
 
 

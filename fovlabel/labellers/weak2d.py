@@ -182,7 +182,7 @@ class Weak2D(Labeller):
         """Pairs table of one chunk: candidates within reach, then the exact sector overlap.
 
         IoA is asymmetric: in within mode each pair is written in both directions, (a, b) with
-        |A∩B|/|A| and (b, a) with |A∩B|/|B| (io.labelset.both_directions); in cross mode the
+        |A∩B|/|A| and (b, a) with |A∩B|/|B| (io.reading.both_directions); in cross mode the
         query is A."""
         sectors = state["sectors"]
         a, b, dist = candidate_pairs(sectors.x_m, sectors.y_m, sectors.radius_m,

@@ -35,7 +35,7 @@ def load_table(path: Path, *, what: str = "table") -> pd.DataFrame:
 
 
 def _plain_csv(path: Path) -> pd.DataFrame | None:
-    """A plain CSV file read by pyarrow (5-8x faster than pandas' parser), or None.
+    """A plain CSV file read by pyarrow (much faster than pandas' parser), or None.
 
     Plain: no quotes, no white space after a delimiter or at the start of a line, no byte-order
     mark, UTF-8, a header of distinct names and the same number of fields in every record. There
@@ -165,7 +165,7 @@ def numeric_column(df, column, path, *, lo=None, hi=None, hi_open=False, lo_open
 
 
 def _fast_numbers(raw: pd.Series) -> np.ndarray | None:
-    """Text cells as float64 through Arrow's parser (15x pandas' ``to_numeric``), or None when
+    """Text cells as float64 through Arrow's parser (much faster than ``to_numeric``), or None when
     the column is not Arrow text or a cell is not a plain number (pandas then names the cell)."""
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -58,8 +58,8 @@ def _images(folder: Path) -> tuple[list[str], Path | None]:
 
 
 def _read_folder(root: Path, folder: Path, role: str, group: str) -> pd.DataFrame:
-    """One role folder's frames. The names are split and cast by Arrow (1M names: seconds, where
-    a Python loop over them took 25 s); a name that breaks the format is then found and named."""
+    """One role folder's frames. The names are split and cast by Arrow (a Python loop over a
+    million names is too slow: benchmarks/bench_vpr_folders.py); a name that breaks the format is then found and named."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
