@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from .config import make_config
+from .execution import Execution
 from .labellers import get_labeller
 from .errors import ConfigError
 from .progress import phase
@@ -104,7 +105,8 @@ def annotate(
     ``plots``: also draw the histogram and three example pairs into ``<out>/plots/``.
     ``progress``: a :class:`fovlabel.progress.Progress` that reports the run phase by phase
     (default: silent); the summary's time is split by the phases either way.
-    ``scheduler``: where the chunks run: None (here, ``jobs`` processes), ``"dask-local:N"`` or
+    ``jobs`` and ``scheduler``: how wide and where the run executes (:mod:`fovlabel.execution`
+    says what ``jobs`` means at each stage): ``scheduler`` None (here), ``"dask-local:N"`` or
     ``"tcp://HOST:PORT"`` (a Dask cluster; :mod:`fovlabel.schedulers`); the output is the same.
     With ``out=None`` returns the pairs as a DataFrame, or ``(pairs, frames)`` with
     ``return_frames=True`` (the frames table with the labeller's flags, ``usable`` and ``flag``,
@@ -115,35 +117,31 @@ def annotate(
     from ._args import check_args
     from .progress import Progress
 
-    from .batch import check_jobs
-    from .schedulers import check_scheduler
-
     check_args(dataset=(dataset, "path"), format=(format, str), labeller=(labeller, "str?"),
                preset=(preset, "str?"), out=(out, "path?"), overwrite=(overwrite, bool), jobs=(jobs, int),
                reader_options=(reader_options, "dict?"), return_frames=(return_frames, bool),
                plots=(plots, bool), scheduler=(scheduler, "str?"))
     config = make_config(preset, labeller=labeller, **params)
-    jobs = check_jobs(jobs)  # before any work
-    scheduler = check_scheduler(scheduler)
+    execution = Execution(jobs=jobs, scheduler=scheduler)  # checked before any work
     if progress is not None and not isinstance(progress, Progress):
         raise TypeError(f"progress must be a fovlabel.progress.Progress; got {type(progress).__name__}")
     reporter = progress if progress is not None else Progress("quiet")
     started = time.perf_counter()
     with reporter.active():
-        result = _annotate(dataset, format, config, out, overwrite, jobs, reader_options or {}, plots,
-                           return_frames, scheduler)
+        result = _annotate(dataset, format, config, out, overwrite, execution, reader_options or {}, plots,
+                           return_frames)
     if out is not None:  # the summary's time covers the whole run, split by phase
         result.seconds = time.perf_counter() - started
         result.phases = dict(reporter.seconds)
     return result
 
 
-def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plots, return_frames, scheduler):
+def _annotate(dataset, format, config, out, overwrite, execution, reader_options, plots, return_frames):
     from .batch import label_frames, run_to_disk
 
     if out is None:
-        frames = _read(dataset, format, reader_options, jobs)
-        pairs, frames = label_frames(frames, config, jobs=jobs, root=dataset_root(dataset), scheduler=scheduler)
+        frames = _read(dataset, format, reader_options, execution)
+        pairs, frames = label_frames(frames, config, execution=execution, root=dataset_root(dataset))
         return (pairs, frames) if return_frames else pairs
     from .io.layout import LABEL_SET
     from .io.output import OutputTarget
@@ -152,7 +150,7 @@ def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plo
     inputs = [dataset, *get_labeller(config.labeller).inputs(config.params)]
     # the rules on --out, and the lock, come before any work: a refusal costs nothing
     with OutputTarget(out, LABEL_SET, overwrite=overwrite, inputs=inputs) as target:
-        frames = _read(dataset, format, reader_options, jobs)
+        frames = _read(dataset, format, reader_options, execution)
         # absolute: the label set is read from elsewhere later (exports resolve image paths by it)
         input_info = {"path": str(Path(dataset).resolve()), "format": format, "reader_options": reader_options,
                       # image_path starts here, relative to the dataset root (COLMAP: its images/)
@@ -160,8 +158,8 @@ def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plo
                       # the source files as labelled: a moved or changed dataset is noticed before
                       # its paths are trusted (io.paths.check_dataset_root)
                       "sources": sources_record(dataset_root(dataset), frames["source_file"].unique())}
-        summary = run_to_disk(frames, config, target, input_info=input_info, jobs=jobs,
-                              root=dataset_root(dataset), notes=frames.attrs.get("notes", []), scheduler=scheduler)
+        summary = run_to_disk(frames, config, target, input_info=input_info, execution=execution,
+                              root=dataset_root(dataset), notes=frames.attrs.get("notes", []))
         if plots:  # after the commit, still under the lock: the label set is whole whatever happens
             from .plot import plot_run
 
@@ -172,13 +170,13 @@ def _annotate(dataset, format, config, out, overwrite, jobs, reader_options, plo
         return summary
 
 
-def _read(dataset, format, reader_options, jobs=1):
+def _read(dataset, format, reader_options, execution):
     from .readers import read_frames
 
     if "threads" in reader_options:  # not the reader's: the run's --jobs sets it
         raise ConfigError("reader option 'threads' is set by jobs (--jobs), not among the reader's options")
     with phase("reading", unit="frame") as step:
-        frames = read_frames(dataset, format, threads=jobs, **reader_options)
+        frames = read_frames(dataset, format, threads=execution.reader_threads, **reader_options)
         step.advance(len(frames))
     return frames
 

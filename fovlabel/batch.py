@@ -1,8 +1,8 @@
 """Chunked, resumable, parallel labelling of a frames table.
 
-One level of parallelism: ``jobs`` worker processes (joblib) each run the single-threaded Numba
-kernel on whole chunks. Chunks are planned up front in a fixed order and their results are
-consumed in that order, so the output is identical for any ``jobs``.
+Chunks are planned up front in a fixed order and their results are consumed in that order, so
+the output is identical for any execution (fovlabel.execution: how many chunks at once, in
+processes or threads, here or on a Dask cluster).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from . import schema
 from ._version import __version__
 from .config import RunConfig
 from .errors import ConfigError, LabelSetError
+from .execution import Execution
 from .labellers import get_labeller
 from .pairs import Chunk, group_modes, plan_chunks
 from .progress import phase
@@ -74,14 +75,14 @@ class Summary:
 
 
 def check_jobs(jobs: int) -> int:
-    if int(jobs) < 1:
-        raise ConfigError(f"jobs must be >= 1; got {jobs}")
-    return int(jobs)
+    """``jobs`` checked (kept for one version: fovlabel.execution.Execution checks it)."""
+    return Execution(jobs=jobs).jobs
 
 
-def _chunk_tables(state, config, chunks, jobs, skip=frozenset(), scheduler=None) -> Iterator[tuple[int, pa.Table]]:
-    """(chunk index, table) for every chunk not in ``skip``, in chunk order: here, in ``jobs``
-    threads or joblib processes, or on a Dask cluster (``scheduler``; fovlabel.schedulers).
+def _chunk_tables(state, config, chunks, execution: Execution, skip=frozenset()) -> Iterator[tuple[int, pa.Table]]:
+    """(chunk index, table) for every chunk not in ``skip``, in chunk order: here, in threads or
+    joblib processes (``execution.chunk_workers``), or on a Dask cluster (``execution.scheduler``;
+    fovlabel.schedulers).
 
     A labeller that runs its chunks in threads starts its first chunks at once, before the
     caller takes any (the caller loads the kernels meanwhile: the chunks' candidate searches need
@@ -89,42 +90,45 @@ def _chunk_tables(state, config, chunks, jobs, skip=frozenset(), scheduler=None)
     when done with it."""
     labeller = get_labeller(config.labeller)
     todo = [c for c in chunks if c.index not in skip]
+    workers = execution.chunk_workers
 
     def one(c):
         return c.index, labeller.label_chunk(state, c, config.run, config.params)
 
-    if scheduler is None and labeller.parallel in ("threads", "inside") and jobs > 1 and len(todo) > 1:
-        # threads of this process, in chunk order, one chunk ahead of them: "threads" labels jobs
-        # chunks at once; "inside" (the labeller's own threads) the next one while one is written
+    if execution.scheduler is None and labeller.parallel in ("threads", "inside") and workers > 1 and len(todo) > 1:
+        # threads of this process, in chunk order, one chunk ahead of them: "threads" labels that
+        # many chunks at once; "inside" (the labeller's own threads) the next one while one is written
         from ._threads import OrderedMap
 
-        width = jobs if labeller.parallel == "threads" else 1
+        width = workers if labeller.parallel == "threads" else 1
         return OrderedMap(one, todo, width, waiting=width + 1)
-    return _lazy_chunk_tables(labeller, state, config, todo, jobs, scheduler, one)
+    return _lazy_chunk_tables(labeller, state, config, todo, execution, one)
 
 
-def _lazy_chunk_tables(labeller, state, config, todo, jobs, scheduler, one):
-    if scheduler is not None and todo:
+def _lazy_chunk_tables(labeller, state, config, todo, execution, one):
+    if execution.scheduler is not None and todo:
         from .schedulers import dask_chunk_tables
 
-        yield from dask_chunk_tables(scheduler, labeller.label_chunk, labeller.worker_state(state), todo,
+        yield from dask_chunk_tables(execution.scheduler, labeller.label_chunk, labeller.worker_state(state), todo,
                                      config.run, config.params)
         return
-    if jobs == 1 or len(todo) <= 1 or labeller.parallel != "processes":
+    workers = execution.chunk_workers
+    if workers == 1 or len(todo) <= 1 or labeller.parallel != "processes":
         yield from map(one, todo)
         return
     from joblib import Parallel, delayed
 
-    results = Parallel(n_jobs=jobs, return_as="generator")(
+    results = Parallel(n_jobs=workers, return_as="generator")(
         delayed(labeller.label_chunk)(state, c, config.run, config.params) for c in todo
     )
     for c, table in zip(todo, results):
         yield c.index, table
 
 
-def prepare_frames(frames: pd.DataFrame, config: RunConfig, root=None, jobs: int = 1, workdir=None):
+def prepare_frames(frames: pd.DataFrame, config: RunConfig, root=None, threads: int = 1, workdir=None):
     """The labeller's :class:`~fovlabel.labellers.base.Prepared` (frames, state, notes, meta);
-    ``workdir``: a folder of this run's own where the labeller may spill state."""
+    ``threads``: what its ``prepare`` may use; ``workdir``: a folder of this run's own where the
+    labeller may spill state."""
     import inspect
 
     from ._collector import resume
@@ -135,8 +139,8 @@ def prepare_frames(frames: pd.DataFrame, config: RunConfig, root=None, jobs: int
     takes_workdir = "workdir" in inspect.signature(labeller.prepare).parameters
     with phase("preparing"):
         if takes_workdir:
-            return labeller.prepare(frames, config.params, root, jobs, workdir=workdir)
-        return labeller.prepare(frames, config.params, root, jobs)
+            return labeller.prepare(frames, config.params, root, threads, workdir=workdir)
+        return labeller.prepare(frames, config.params, root, threads)
 
 
 def _dispatcher(name: str):
@@ -146,27 +150,20 @@ def _dispatcher(name: str):
     return getattr(importlib.import_module(module), attr)
 
 
-def kernels_cached(names) -> bool | None:
-    """True when Numba's on-disk cache holds a compiled version of every kernel named
-    ("module:function"), False when one has none (it will be compiled), None when this Numba does
-    not say. The index files are Numba's own; a stale one (source changed) counts as none."""
-    try:
-        for name in names:
-            cache = _dispatcher(name)._cache._cache_file
-            if not cache._load_index():
-                return False
-        return True
-    except Exception:  # numba internals differ between versions: then we do not know
-        return None
+def compiled_now(names) -> bool:
+    """True when loading the kernels named ("module:function") compiled one of them in this
+    process instead of reading it from Numba's on-disk cache (a first run): the dispatchers'
+    public ``stats`` count the cache misses."""
+    return any(getattr(getattr(_dispatcher(name), "stats", None), "cache_misses", None) for name in names)
 
 
 def warm_up_in_background(labeller):
-    """A started thread loading the labeller's cached kernels while :meth:`prepare` runs, for a
-    labeller that asks for it (``warm_up_while_preparing``); else None. A first run (kernels
-    not cached) compiles them in load_kernels' own phase instead; load_kernels joins the thread."""
+    """A started thread loading (or, on a first run, compiling) the labeller's kernels while
+    :meth:`prepare` runs, for a labeller that asks for it (``warm_up_while_preparing``); else
+    None. load_kernels joins it."""
     import threading
 
-    if not (labeller.warm_up_while_preparing and labeller.kernels) or not kernels_cached(labeller.kernels):
+    if not (labeller.warm_up_while_preparing and labeller.kernels):
         return None
     thread = threading.Thread(target=_quiet_warm_up, args=(labeller,), name="fovlabel-warm-up", daemon=True)
     thread.start()
@@ -180,22 +177,29 @@ def _quiet_warm_up(labeller) -> None:
         pass
 
 
+#: what the kernels phase says while it waits
+KERNELS_NOTE = "a first run compiles them (once: Numba caches them for later runs)"
+
+
 def load_kernels(labeller, background=None) -> None:
-    """Compile (first run) or load the labeller's kernels before the chunks, as a phase of its own
-    (the chunks' time is then labelling only, and a first run says why it waits); ``background``:
-    the thread of :func:`warm_up_in_background`, waited for first."""
-    if background is not None:
-        background.join()
+    """Load (or, on a first run, compile) the labeller's kernels before the chunks, as a phase of
+    its own (the chunks' time is then labelling only, and a first run says why it waited);
+    ``background``: the thread of :func:`warm_up_in_background`, waited for in the phase. The
+    phase is "compiling kernels" when Numba compiled one (compiled_now), else "loading kernels"."""
     if not labeller.kernels:
+        if background is not None:
+            background.join()
         return
-    if all(_dispatcher(k).signatures for k in labeller.kernels):
+    if background is None and all(_dispatcher(k).signatures for k in labeller.kernels):
         return  # already in this process
-    cached = kernels_cached(labeller.kernels)
-    name = "loading kernels" if cached else "compiling kernels"
-    with phase(name) as step:
-        if not cached:
-            step.describe(note="first run: Numba compiles them once and caches them for later runs")
-        labeller.warm_up()
+    with phase("loading kernels") as step:
+        if background is not None:
+            background.join()
+        if not all(_dispatcher(k).signatures for k in labeller.kernels):
+            step.describe(note=KERNELS_NOTE)
+            labeller.warm_up()
+        if compiled_now(labeller.kernels):
+            step.describe("compiling kernels")  # what it turned out to be (the summary says so)
 
 
 def _summary_base(frames: pd.DataFrame, config: RunConfig) -> tuple[dict, list[Chunk]]:
@@ -208,53 +212,131 @@ def _summary_base(frames: pd.DataFrame, config: RunConfig) -> tuple[dict, list[C
     return groups, chunks
 
 
-def label_frames(frames: pd.DataFrame, config: RunConfig, *, jobs: int = 1, root=None, scheduler=None):
+@dataclass
+class _Labelling:
+    """What labelling in memory and to disk share: the labeller, its prepared frames and state,
+    the groups and the chunk plan, and the kernels' warm-up thread."""
+
+    labeller: object
+    prepared: object
+    groups: dict
+    chunks: list
+    warming: object
+
+    @classmethod
+    def begin(cls, frames, config: RunConfig, execution: Execution, root, workdir) -> "_Labelling":
+        labeller = get_labeller(config.labeller)
+        warming = warm_up_in_background(labeller)
+        prepared = prepare_frames(frames, config, root, execution.prepare_threads, workdir)
+        groups, chunks = _summary_base(prepared.frames, config)
+        return cls(labeller, prepared, groups, chunks, warming)
+
+    def tables(self, config, execution, skip=frozenset()):
+        """The chunks' tables, in chunk order (started now: see _chunk_tables); close when done."""
+        return _chunk_tables(self.prepared.state, config, self.chunks, execution, skip)
+
+    def load_kernels(self, needed: bool = True) -> None:
+        """The kernels' phase, when any chunk is to be labelled; else only the warm-up joined."""
+        if needed:
+            load_kernels(self.labeller, self.warming)
+        elif self.warming is not None:
+            self.warming.join()
+
+
+def label_frames(frames: pd.DataFrame, config: RunConfig, *, execution: Execution | None = None, root=None,
+                 jobs: int | None = None, scheduler=None):
     """All pairs of a frames table, in memory: (pairs DataFrame, the labeller's frames table).
 
-    ``root``: the folder relative paths in the frames table start from (depth images)."""
+    ``root``: the folder relative paths in the frames table start from (depth images).
+    ``jobs`` and ``scheduler``: kept for one version (an :class:`Execution` says both)."""
     import tempfile
 
-    jobs = check_jobs(jobs)
+    execution = _execution(execution, jobs, scheduler)
     with tempfile.TemporaryDirectory(prefix="fovlabel-") as workdir:
-        warming = warm_up_in_background(get_labeller(config.labeller))
-        prepared = prepare_frames(frames, config, root, jobs, workdir)
-        frames = prepared.frames
-        _, chunks = _summary_base(frames, config)
-        results = _chunk_tables(prepared.state, config, chunks, jobs, scheduler=scheduler)  # may start now
+        run = _Labelling.begin(frames, config, execution, root, workdir)
+        results = run.tables(config, execution)  # may start now
         try:
-            load_kernels(get_labeller(config.labeller), warming)
-            with phase("labelling", total=len(chunks), unit="chunk") as step:
+            run.load_kernels()
+            with phase("labelling", total=len(run.chunks), unit="chunk") as step:
                 tables = []
                 for _, table in results:
                     tables.append(table)
                     step.advance()
         finally:
             results.close()
-    empty = get_labeller(config.labeller).pairs_schema.empty_table()
-    pairs = (pa.concat_tables(tables) if tables else empty).to_pandas()
-    return pairs, frames
+    pairs = (pa.concat_tables(tables) if tables else run.labeller.pairs_schema.empty_table()).to_pandas()
+    return pairs, run.prepared.frames
 
 
-def run_to_disk(
-    frames: pd.DataFrame,
-    config: RunConfig,
-    target,
-    *,
-    input_info: dict,
-    jobs: int = 1,
-    root=None,
-    notes=(),
-    scheduler=None,
-) -> Summary:
+def _execution(execution, jobs, scheduler) -> Execution:
+    if execution is not None:
+        if jobs is not None or scheduler is not None:
+            raise ConfigError("give an execution, or jobs and scheduler, not both")
+        return execution
+    return Execution(jobs=1 if jobs is None else jobs, scheduler=scheduler)
+
+
+class _PairsSink:
+    """Where a run's chunk tables go, in chunk order: a labelled chunk first to its part (what a
+    resumed run reuses), then every chunk's rows to pairs.parquet as they come (the writing phase
+    then only closes it), its rows and ranks counted."""
+
+    def __init__(self, writer, n_chunks: int):
+        self.writer, self.n_chunks = writer, n_chunks
+        self.pairs, self.ranks, self.finished = 0, {0: 0, 1: 0, 2: 0}, 0
+        self.stream = writer.open_finished()
+
+    def keep(self, index: int, table: pa.Table) -> None:
+        """A labelled chunk: its part, then its rows."""
+        try:
+            self.writer.write_part(index, table)
+        except OSError as exc:
+            raise self.writer.disk_error(exc, self.writer.partial, self.finished, self.n_chunks) from None
+        self.take(table)
+
+    def take(self, table: pa.Table) -> None:
+        """A chunk's rows, in chunk order."""
+        self.pairs += table.num_rows
+        counts = np.bincount(table.column("rank").to_numpy(), minlength=3)  # ranks are 0, 1, 2
+        for rank, count in enumerate(counts):
+            self.ranks[rank] += int(count)
+        try:
+            self.stream.write(table)
+        except OSError as exc:
+            raise self.writer.disk_error(exc, self.stream.path, self.finished, self.n_chunks) from None
+        self.finished += 1
+
+    def check_complete(self) -> None:
+        if self.finished != self.n_chunks:  # every chunk, once, or no label set
+            raise LabelSetError(f"{self.writer.partial}: {self.n_chunks - self.finished} of {self.n_chunks} "
+                                "chunk(s) were not labelled; the run is incomplete, nothing was written")
+
+
+def _in_chunk_order(tables, reused, writer):
+    """(index, table, labelled now) in chunk order: the chunks labelled now as they come, the
+    parts an interrupted run left read in their places."""
+    reused = sorted(reused)
+    for index, table in tables:
+        while reused and reused[0] < index:
+            done = reused.pop(0)
+            yield done, writer.read_part(done), False
+        yield index, table, True
+    for index in reused:
+        yield index, writer.read_part(index), False
+
+
+def run_to_disk(frames: pd.DataFrame, config: RunConfig, target, *, input_info: dict,
+                execution: Execution | None = None, root=None, notes=(), jobs: int | None = None,
+                scheduler=None) -> Summary:
     """Label every chunk and write the label set at ``target`` (a locked
     :class:`~fovlabel.io.output.OutputTarget`; atomic, resumable; see io.parts). Progress goes
-    to the run's reporter (:mod:`fovlabel.progress`), phase by phase."""
+    to the run's reporter (:mod:`fovlabel.progress`), phase by phase. ``jobs`` and ``scheduler``:
+    kept for one version (an :class:`Execution` says both)."""
     from .io.fingerprint import frames_fingerprint
     from .io.labelset_writer import LabelSetWriter
-    from .io.metadata import LabelSetMetadata
 
     start = time.perf_counter()
-    jobs = check_jobs(jobs)
+    execution = _execution(execution, jobs, scheduler)
     labeller = get_labeller(config.labeller)
     fingerprint = frames_fingerprint(frames)  # of what was read, before the labeller's additions
     # the chunk plan follows from these, so they are the whole plan: a finished set of the same
@@ -264,101 +346,65 @@ def run_to_disk(
     writer = LabelSetWriter(target, plan, pairs_schema=labeller.pairs_schema)
     if writer.complete:
         return _commit_reused(writer, target, config, notes, start)
-    ranks = {0: 0, 1: 0, 2: 0}
-    n_pairs = 0
-
-    def count(table):
-        nonlocal n_pairs
-        n_pairs += table.num_rows
-        counts = np.bincount(table.column("rank").to_numpy(), minlength=3)  # ranks are 0, 1, 2
-        for v, c in enumerate(counts):
-            ranks[v] += int(c)
-
+    sink = None
     try:  # a failure before any part is written leaves no partial folder behind
-        warming = warm_up_in_background(labeller)
-        prepared = prepare_frames(frames, config, root, jobs, writer.fresh_spill())
-        frames, state = prepared.frames, prepared.state
-        labeller_notes, labeller_meta = prepared.notes, prepared.meta
-        groups, chunks = _summary_base(frames, config)
-        done = {c.index for c in chunks if writer.has_part(c.index)}
-        # the first chunks start before the kernels load (labellers that run in threads; see
-        # _chunk_tables); pairs.parquet is written as the chunks come, in chunk order (the parts
-        # are what a resumed run reuses): the writing phase then only closes it
-        tables = _chunk_tables(state, config, chunks, jobs, skip=done, scheduler=scheduler)
-        stream = None
-        finished = 0
+        run = _Labelling.begin(frames, config, execution, root, writer.fresh_spill())
+        done = {c.index for c in run.chunks if writer.has_part(c.index)}
+        tables = run.tables(config, execution, skip=done)
         try:
-            if len(done) < len(chunks):
-                load_kernels(labeller, warming)
-            elif warming is not None:
-                warming.join()
-            # with more than one job frames.parquet is encoded while the chunks run (from now:
+            run.load_kernels(needed=len(done) < len(run.chunks))
+            # frames.parquet is encoded while the chunks run, with more than one job (from now:
             # its conversion from pandas needs the GIL, which the kernels leave free)
-            writer.start_frames(frames, background=jobs > 1)
-            stream = writer.open_finished()
-            with phase("labelling", total=len(chunks), unit="chunk") as step:
+            writer.start_frames(run.prepared.frames, background=execution.encode_in_background)
+            sink = _PairsSink(writer, len(run.chunks))
+            with phase("labelling", total=len(run.chunks), unit="chunk") as step:
                 if done:
                     step.describe(note=f"{len(done)} reused from an interrupted run")
-
-                def take(table):
-                    nonlocal finished
-                    count(table)
-                    try:
-                        stream.write(table)
-                    except OSError as exc:
-                        raise writer.disk_error(exc, stream.path, finished, len(chunks)) from None
-                    finished += 1
+                for index, table, labelled in _in_chunk_order(tables, done, writer):
+                    if labelled:
+                        sink.keep(index, table)
+                    else:
+                        sink.take(table)
                     step.advance()
-
-                reused = sorted(done)
-                for index, table in tables:
-                    while reused and reused[0] < index:
-                        take(writer.read_part(reused.pop(0)))
-                    try:
-                        writer.write_part(index, table)
-                    except OSError as exc:
-                        raise writer.disk_error(exc, writer.partial, finished, len(chunks)) from None
-                    take(table)
-                for index in reused:
-                    take(writer.read_part(index))
-            if finished != len(chunks):  # every chunk, once, or no label set
-                raise LabelSetError(f"{writer.partial}: {len(chunks) - finished} of {len(chunks)} chunk(s) "
-                                    "were not labelled; the run is incomplete, nothing was written")
-        except BaseException:
-            if stream is not None:
-                stream.abort()
-            raise
+            sink.check_complete()
         finally:
             tables.close()
     except BaseException:
+        if sink is not None:
+            sink.stream.abort()
         writer.abort_frames()
         writer.drop_spill()
         writer.discard_if_empty()
         raise
     writer.drop_spill()  # the state is not needed any more: free its disk before the writing
-    metadata = LabelSetMetadata(
+    metadata = _metadata(config, input_info, fingerprint, run, sink)
+    with phase("writing", total=len(run.chunks), unit="part"):
+        path = writer.commit(run.prepared.frames, len(run.chunks), metadata, sink.stream)
+    all_notes = [*notes, *run.prepared.notes] + ([f"recovered: {target.recovered}"] if target.recovered else [])
+    frames = run.prepared.frames
+    return Summary(
+        frames=int(len(frames)), usable_frames=int(frames["usable"].sum()), groups=run.groups,
+        pairs=sink.pairs, ranks=sink.ranks, seconds=time.perf_counter() - start, config=config.to_dict(),
+        out=str(Path(path)), resumed_chunks=len(done), notes=all_notes,
+    )
+
+
+def _metadata(config: RunConfig, input_info: dict, fingerprint: str, run: _Labelling, sink: _PairsSink):
+    from .io.metadata import LabelSetMetadata
+
+    return LabelSetMetadata(
         fovlabel_version=__version__,
         labeller=config.labeller,
         config=config.to_dict(),
         run=config.run.to_dict(),
         params=config.params.to_dict(),
         input={**input_info, "fingerprint": fingerprint},
-        groups=groups,
-        labeller_info=labeller_meta,
-        frames=int(len(frames)),
-        pairs=n_pairs,
-        ranks={str(k): v for k, v in ranks.items()},
+        groups=run.groups,
+        labeller_info=run.prepared.meta,
+        frames=int(len(run.prepared.frames)),
+        pairs=sink.pairs,
+        ranks={str(k): v for k, v in sink.ranks.items()},
         absent_pairs="overlap 0 (hard negative)" if not config.run.keep_zero else "not candidates",
-    )
-    with phase("writing", total=len(chunks), unit="part"):
-        path = writer.commit(frames, len(chunks), metadata, stream)
-    all_notes = [*notes, *labeller_notes]
-    if target.recovered:
-        all_notes.append(f"recovered: {target.recovered}")
-    return Summary(
-        frames=int(len(frames)), usable_frames=int(frames["usable"].sum()), groups=groups,
-        pairs=n_pairs, ranks=ranks, seconds=time.perf_counter() - start, config=config.to_dict(),
-        out=str(Path(path)), resumed_chunks=len(done), notes=all_notes,
     )
 
 

@@ -1,9 +1,10 @@
 """The output does not depend on the number of processes or the chunk size."""
 
 import pandas as pd
+import pytest
 
 from conftest import SAMPLE
-from fovlabel import annotate, read_pairs
+from fovlabel import ConfigError, annotate, read_pairs
 
 
 def test_jobs_and_chunks_do_not_change_the_output(tmp_path):
@@ -60,3 +61,15 @@ def test_within_mode_pairs_each_frame_once(tmp_path):
     pairs = annotate(SAMPLE, "msls", preset="msls", mode="within")
     assert (pairs["frame_a"] < pairs["frame_b"]).all()
     assert not pairs.duplicated(["frame_a", "frame_b"]).any()
+
+
+def test_one_execution_setting_says_what_jobs_means_at_each_stage():
+    from fovlabel.execution import Execution
+
+    wide = Execution(jobs=3)
+    assert (wide.reader_threads, wide.prepare_threads, wide.chunk_workers, wide.encode_in_background) == (3, 3, 3, True)
+    assert Execution().encode_in_background is False and Execution(scheduler="local").scheduler is None
+    with pytest.raises(ConfigError, match="jobs must be >= 1; got 0"):
+        Execution(jobs=0)
+    with pytest.raises(ConfigError, match="scheduler must be 'local', 'dask-local:N'"):
+        Execution(scheduler="dask:2")

@@ -234,8 +234,9 @@ def test_bad_depth_columns_name_the_first_bad_frame(tmp_path, row, column, value
 
 
 def test_cached_kernels_load_in_a_thread_while_depth_decodes(tmp_path, monkeypatch):
-    """With cached kernels, the 3D labeller's warm-up runs beside prepare (decoding depth), not
-    after it; the labels are the same as with the warm-up in its own phase."""
+    """The 3D labeller's warm-up (loading its kernels, or compiling them on a first run) runs
+    beside prepare (decoding depth), not after it; the labels are the same as with the warm-up
+    in its own phase."""
     import threading
 
     from fovlabel import batch
@@ -245,7 +246,6 @@ def test_cached_kernels_load_in_a_thread_while_depth_decodes(tmp_path, monkeypat
     expected = _annotate(path, out=tmp_path / "before", voxel_m=1.0)
     calls = []
     real_warm_up, real_prepare = Cloud3D.warm_up, Cloud3D.prepare
-    monkeypatch.setattr(batch, "kernels_cached", lambda names: True)
     monkeypatch.setattr(batch, "_dispatcher", lambda name: type("D", (), {"signatures": []}))  # "not loaded"
     monkeypatch.setattr(Cloud3D, "warm_up", lambda self: (calls.append(("warm_up", threading.current_thread().name)),
                                                           real_warm_up(self)))

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import SAMPLE, cli
 from fovlabel import annotate
-from fovlabel.batch import kernels_cached, load_kernels
+from fovlabel.batch import compiled_now, load_kernels
 from fovlabel.progress import Progress, current_phase, phase
 
 
@@ -160,43 +160,53 @@ _KERNEL = textwrap.dedent("""
 """)
 
 
-def test_kernels_cached_reads_numbas_own_cache(tmp_path, monkeypatch):
-    (tmp_path / "fovlabel_probe_kernel.py").write_text(_KERNEL)
+def _probe_module(tmp_path, monkeypatch):
+    """The probe kernel, imported afresh (a new dispatcher: what a new process would have)."""
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop("fovlabel_probe_kernel", None)
     import fovlabel_probe_kernel
 
+    return fovlabel_probe_kernel
+
+
+def test_compiled_now_reads_numbas_public_stats(tmp_path, monkeypatch):
+    (tmp_path / "fovlabel_probe_kernel.py").write_text(_KERNEL)
     name = "fovlabel_probe_kernel:twice"
-    assert kernels_cached([name]) is False  # never compiled: a first run
-    assert fovlabel_probe_kernel.twice(3) == 6
-    assert kernels_cached([name]) is True  # compiled and written to the cache
+    assert _probe_module(tmp_path, monkeypatch).twice(3) == 6  # never compiled: a first run
+    assert compiled_now([name]) is True
+    assert _probe_module(tmp_path, monkeypatch).twice(4) == 8  # read from Numba's cache on disk
+    assert compiled_now([name]) is False
 
 
-def test_a_first_run_says_it_compiles_the_kernels(monkeypatch):
-    import fovlabel.batch as batch
+class _Probe:
+    """A labeller's kernel side: one cached kernel, warmed by calling it."""
 
-    class Probe:
-        kernels = ("fovlabel.geometry._sector_kernel:sector_overlap_batch",)
-        warmed = 0
+    kernels = ("fovlabel_probe_kernel:twice",)
 
-        def warm_up(self):
-            self.warmed += 1
+    def __init__(self):
+        self.warmed = 0
 
-    class Fresh:  # a dispatcher with nothing compiled in this process
-        signatures = []
+    def warm_up(self):
+        import fovlabel_probe_kernel
 
-    monkeypatch.setattr(batch, "_dispatcher", lambda name: Fresh())
-    monkeypatch.setattr(batch, "kernels_cached", lambda names: False)
-    stream, probe = io.StringIO(), Probe()
-    with Progress("lines", stream=stream).active():
+        self.warmed += 1
+        fovlabel_probe_kernel.twice(1)
+
+
+def test_a_first_run_says_it_compiles_the_kernels(tmp_path, monkeypatch):
+    (tmp_path / "fovlabel_probe_kernel.py").write_text(_KERNEL)
+    _probe_module(tmp_path, monkeypatch)
+    stream, probe = io.StringIO(), _Probe()
+    with Progress("lines", stream=stream).active() as progress:
         load_kernels(probe)
     lines = stream.getvalue().splitlines()
-    assert lines[0] == ("fovlabel: compiling kernels: first run: Numba compiles them once and caches "
-                        "them for later runs ...")  # said before the wait, not after
-    assert lines[1].startswith("fovlabel: compiling kernels: done in ")
-    assert probe.warmed == 1
-    monkeypatch.setattr(batch, "kernels_cached", lambda names: True)
+    assert lines[0] == "fovlabel: loading kernels: a first run compiles them (once: Numba caches them for " \
+                       "later runs) ..."  # said before the wait, not after
+    assert lines[1].startswith("fovlabel: compiling kernels: done in ")  # what it turned out to be
+    assert list(progress.seconds) == ["compiling kernels"] and probe.warmed == 1
+    _probe_module(tmp_path, monkeypatch)  # a later run: the cache holds it
     stream = io.StringIO()
-    with Progress("lines", stream=stream).active():
+    with Progress("lines", stream=stream).active() as progress:
         load_kernels(probe)
-    assert stream.getvalue().startswith("fovlabel: loading kernels: done in ")
+    assert stream.getvalue().splitlines()[-1].startswith("fovlabel: loading kernels: done in ")
+    assert list(progress.seconds) == ["loading kernels"]

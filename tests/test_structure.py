@@ -85,3 +85,45 @@ def test_the_cycle_finder_finds_one(tmp_path, monkeypatch):
     monkeypatch.setattr(__import__(__name__), "PACKAGE", package)
     monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
     assert import_cycles() == [["fovlabel.a", "fovlabel.b"]]
+
+
+#: the house's size limits (issue 24): a module is one job, a function one readable sequence
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
+
+
+def _is_kernel(node) -> bool:
+    """A Numba kernel (decorated with njit): its loops stay whole, for speed."""
+    for deco in node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        if getattr(target, "id", getattr(target, "attr", None)) in ("njit", "jit"):
+            return True
+    return False
+
+
+def oversized(package: Path) -> list:
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_text()
+        lines = text.count("\n")
+        if lines > MAX_MODULE_LINES:
+            found.append(f"{path.relative_to(package.parent)}: {lines} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not _is_kernel(node):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    found.append(f"{path.relative_to(package.parent)}:{node.lineno} {node.name}: {length} lines")
+    return found
+
+
+def test_no_module_over_500_lines_and_no_function_over_80_outside_the_kernels():
+    assert oversized(PACKAGE) == []
+
+
+def test_the_size_check_finds_a_long_function(tmp_path):
+    package = tmp_path / "fovlabel"
+    package.mkdir()
+    body = "".join(f"    x{i} = {i}\n" for i in range(90))
+    (package / "a.py").write_text("from numba import njit\n\n@njit\ndef kernel():\n" + body
+                                  + "\ndef long():\n" + body)
+    assert oversized(package) == ["fovlabel/a.py:96 long: 91 lines"]  # the kernel above it is not counted

@@ -11,7 +11,7 @@ to the two apexes is at most θ. overlap = |A ∩ B ∩ V_θ| / |A ∪ B| (iou; 
 apexes (every point seen under the angle 0) equal to it too. Two cameras facing each other share
 their sectors' middle, but see it from opposite sides: there the angle is near 180°, and it does
 not count. The region V_θ is bounded by circular arcs (the inscribed-angle circles through A and
-B), so the area stays exact (geometry/_sector_kernel.py).
+B), so the area stays exact (geometry/_sector_kernel.py; the view-consistent one in _view_kernel.py).
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def check_view_angle(max_view_angle_deg) -> float | None:
 
 def _overlap_kernel(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, ioa, theta, out):
     """The plain kernel, or the view-consistent one when θ (radians) is given."""
-    from ._sector_kernel import sector_overlap_batch, view_overlap_batch
+    from ._sector_kernel import sector_overlap_batch
+    from ._view_kernel import view_overlap_batch
 
     if theta is None:
         return sector_overlap_batch(ax, ay, ah, afov, ar, bx, by, bh, bfov, br, ioa, out)

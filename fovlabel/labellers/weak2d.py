@@ -133,7 +133,7 @@ class Weak2D(Labeller):
     Params = SectorParams
     pairs_schema = schema.PAIRS_SCHEMA
     kernels = ("fovlabel.geometry._sector_kernel:sector_overlap_batch",
-               "fovlabel.geometry._sector_kernel:view_overlap_batch", _pairs.KERNEL)
+               "fovlabel.geometry._view_kernel:view_overlap_batch", _pairs.KERNEL)
     #: the reader placed the frames in a metric CRS (UTM from GPS)
     placement = ("x_m", "y_m", "grid_heading_deg")
     plane_axes = ("east", "north")

@@ -1,0 +1,56 @@
+"""How wide and where a run executes: the one setting behind ``--jobs`` and ``--scheduler``.
+
+A run's width is one number the user gives (``jobs``); what it means at each stage is said here,
+once, and every stage asks for its own meaning instead of being handed ``jobs``:
+
+- :attr:`Execution.reader_threads`: files a reader reads at once (MSLS cities);
+- :attr:`Execution.prepare_threads`: threads a labeller's ``prepare`` may use (cloud3d decodes
+  depth images and builds its incidence side by side); never beside the chunks' workers;
+- :attr:`Execution.chunk_workers`: how many chunks are labelled at once, as the labeller's
+  ``parallel`` says: joblib worker processes, threads of this process, or the labeller's own
+  threads inside one chunk;
+- :attr:`Execution.encode_in_background`: frames.parquet is encoded while the chunks run.
+
+``scheduler``: where the chunks run: here (None), or on a Dask cluster (fovlabel.schedulers).
+The output is the same for any execution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Execution:
+    """``jobs`` (>= 1) and ``scheduler`` (None, "dask-local:N" or "tcp://HOST:PORT"), checked."""
+
+    jobs: int = 1
+    scheduler: str | None = None
+
+    def __post_init__(self):
+        from ._args import check_args
+        from .schedulers import check_scheduler
+
+        check_args(jobs=(self.jobs, int), scheduler=(self.scheduler, "str?"))
+        if self.jobs < 1:
+            raise ConfigError(f"jobs must be >= 1; got {self.jobs}")
+        object.__setattr__(self, "jobs", int(self.jobs))
+        object.__setattr__(self, "scheduler", check_scheduler(self.scheduler))
+
+    @property
+    def reader_threads(self) -> int:
+        return self.jobs
+
+    @property
+    def prepare_threads(self) -> int:
+        return self.jobs
+
+    @property
+    def chunk_workers(self) -> int:
+        return self.jobs
+
+    @property
+    def encode_in_background(self) -> bool:
+        return self.jobs > 1
