@@ -20,23 +20,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import ConfigError
+from .params import Params, param
 
 
 @dataclass(frozen=True)
-class Execution:
-    """``jobs`` (>= 1) and ``scheduler`` (None, "dask-local:N" or "tcp://HOST:PORT"), checked."""
+class Execution(Params):
+    """``jobs`` (>= 1) and ``scheduler`` (None, "dask-local:N" or "tcp://HOST:PORT"), checked
+    (fovlabel.params: the command line's --jobs and --scheduler come from these fields)."""
 
-    jobs: int = 1
-    scheduler: str | None = None
+    jobs: int = param(1, "How wide the run is: threads for the chunks (processes for a labeller from "
+                         "outside that asks for them), for reading files and for cloud3d's depth decoding.")
+    scheduler: str | None = param(None, "Where the chunks run: here (default), a local Dask cluster of N workers, "
+                                        "or a running dask scheduler whose workers see the same files. The "
+                                        "output is the same.")
 
-    def __post_init__(self):
-        from ._args import check_args
+    def validate(self) -> None:
         from .schedulers import check_scheduler
 
-        check_args(jobs=(self.jobs, int), scheduler=(self.scheduler, "str?"))
         if self.jobs < 1:
             raise ConfigError(f"jobs must be >= 1; got {self.jobs}")
-        object.__setattr__(self, "jobs", int(self.jobs))
         object.__setattr__(self, "scheduler", check_scheduler(self.scheduler))
 
     @property

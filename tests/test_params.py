@@ -15,6 +15,7 @@ from conftest import SAMPLE, cli
 from fovlabel import ConfigError
 from fovlabel.config import RunSettings
 from fovlabel.correspondences import CorrespondenceParams
+from fovlabel.execution import Execution
 from fovlabel.exporters import EXPORTERS, get_exporter
 from fovlabel.labellers import LABELLERS, get_labeller
 from fovlabel.params import Params, param
@@ -23,6 +24,7 @@ from fovlabel.readers import READERS, Reader, ReaderOptions, get_reader, read_fr
 
 def _every_declaration():
     yield "run", RunSettings
+    yield "execution", Execution
     yield "correspondences", CorrespondenceParams
     for name in LABELLERS:
         yield name, get_labeller(name).Params

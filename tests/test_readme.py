@@ -22,11 +22,29 @@ from conftest import ROOT, SHARED
 BLOCK = re.compile(r"^```(bash|python)\n(.*?)^```", re.M | re.S)
 
 
+#: the docs pages, in the order their examples run after the README's (they may use its labels)
+DOCS = ("labelling.md", "formats.md", "writing.md", "trainers.md", "correspondences.md", "benchmarks.md",
+        "development.md")
+
+
 def readme_examples() -> list[tuple[str, str]]:
-    """(language, code) of every bash and python block from the README's "## Use" on."""
+    """(language, code) of every bash and python block from the README's "## Use" on, then of
+    every docs page's (DOCS)."""
     text = (ROOT / "README.md").read_text()
     start = text.index("\n## Use\n")
-    return [(m.group(1), m.group(2)) for m in BLOCK.finditer(text, start)]
+    blocks = [(m.group(1), m.group(2)) for m in BLOCK.finditer(text, start)]
+    for page in DOCS:
+        blocks += [(m.group(1), m.group(2)) for m in BLOCK.finditer((ROOT / "docs" / page).read_text())]
+    return blocks
+
+
+def test_every_docs_page_is_linked_from_the_readme_and_the_readme_is_a_reference():
+    text = (ROOT / "README.md").read_text()
+    pages = sorted(p.name for p in (ROOT / "docs").glob("*.md"))
+    assert pages == sorted(DOCS)
+    for page in pages:
+        assert f"(docs/{page})" in text, page
+    assert text.count("\n") <= 300
 
 
 def demo_commands() -> list[str]:
@@ -74,3 +92,5 @@ def test_every_readme_example_runs_in_order_after_the_demo(project_copy):
                                       f"--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}")
     assert (repo / "labels" / "munich" / "pairs.parquet").is_file()
     assert (repo / "exports" / "kitti06_hloc" / "pairs.txt").is_file()
+    assert (repo / "corr" / "kitchen" / "correspondences.parquet").is_file()  # docs/correspondences.md ran
+    assert (repo / "labels" / "city_dask" / "pairs.parquet").is_file()  # docs/labelling.md ran

@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from ..config import MODES, PRESET_SUMMARIES, PRESETS, RunSettings
+from ..execution import Execution
 from ..labellers import LABELLERS, get_labeller
 from ..readers import READERS, get_reader
 from .options import QUIET, choices_metavar, options_from_params, print_summary, progress_reporter
@@ -95,11 +96,8 @@ def _annotate_params(labeller_options, reader_options):
         *run.values(),
         *(opt for _, opt in labeller_options),
         *(opt for _, opt in reader_options),
-        click.Option(["--jobs"], type=int, default=1, show_default=True,
-                     help="Parallel workers: processes for the chunks; threads for cloud3d's depth decoding."),
-        click.Option(["--scheduler"], default=None, metavar="local|dask-local:N|tcp://HOST:PORT",
-                     help="Where the chunks run: here (default), a local Dask cluster of N workers, or a "
-                          "running dask scheduler whose workers see the same files. The output is the same."),
+        *dict(options_from_params([("execution", Execution)], defaults=True,
+                                  metavars={"scheduler": "local|dask-local:N|tcp://HOST:PORT"})).values(),
         click.Option(["--out"], required=True, type=click.Path(), help="Output label-set directory."),
         click.Option(["--overwrite"], is_flag=True,
                      help="Replace an existing fovlabel label set at --out (never anything else)."),
