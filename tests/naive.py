@@ -328,3 +328,43 @@ def reproject_pixels(depth_a, us, vs, K_a, units_a, R_a, t_a, depth_b, K_b, unit
     nan = np.full(len(us), np.nan)
     return (np.where(no_a | behind, nan, ub), np.where(no_a | behind, nan, vb), np.where(no_a, nan, z),
             np.where(measured, ref, nan), status)
+
+
+def greedy_places(n, a, b, overlap, usable, min_overlap, min_images, max_images, weight):
+    """gsv_cities' greedy, the plain way: every round scores every free seed from scratch and
+    takes the best (highest size - weight x free frames it retires; ties: the lowest seed)."""
+    strong = {}
+    touching = [set() for _ in range(n)]
+    for i, j, v in zip(a, b, overlap):
+        if v > 0:
+            touching[i].add(j)
+            touching[j].add(i)
+        if v >= min_overlap:
+            strong[(i, j)] = strong[(j, i)] = v
+    retired = [not u for u in usable]
+    place = [-1] * n
+    count = 0
+    while True:
+        best = None
+        for seed in range(n):
+            if retired[seed]:
+                continue
+            mates = sorted((j for j in range(n) if (seed, j) in strong), key=lambda j: (-strong[(seed, j)], j))
+            members = [seed]
+            for j in mates:
+                if len(members) < max_images and not retired[j] and all((j, m) in strong for m in members[1:]):
+                    members.append(j)
+            if len(members) < min_images:
+                continue
+            outside = {j for m in members for j in touching[m]} - set(members)
+            value = len(members) - weight * sum(1 for j in outside if not retired[j])
+            if best is None or value > best[0]:
+                best = (value, members)
+        if best is None:
+            return place
+        for m in best[1]:
+            place[m] = count
+            for j in touching[m]:
+                retired[j] = True
+            retired[m] = True
+        count += 1

@@ -118,3 +118,45 @@ def test_places_on_kitti06_keep_the_rules_against_an_independent_overlap(tmp_pat
     # the labeller's ground plane is fitted to all cameras; the pairwise call fits its own: close
     same = place[a] == place[b]
     assert (v[same] >= 0.5 - 0.02).all() and (v[~same] == 0).all()
+
+
+def _random_graph(rng, n):
+    """Frames on a line with random headings: overlap falls with distance, like a street."""
+    x = np.sort(rng.uniform(0, n * 4.0, n))
+    a, b, v = [], [], []
+    for i in range(n):
+        for j in range(i + 1, n):
+            d = abs(x[i] - x[j])
+            if d < 20:
+                a.append(i)
+                b.append(j)
+                v.append(float(np.clip(1 - d / 20 + rng.normal(0, 0.15), 0.01, 1.0)))
+    return np.array(a), np.array(b), np.array(v)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_greedy_with_local_rescoring_is_the_plain_greedy_and_keeps_the_rules(seed):
+    """After each place, only the seeds it can change are scored again: the places are exactly
+    those of the plain greedy that scores every seed every round (tests/naive.py), and the rules
+    hold: every pair inside a place >= min_overlap, no pair across places > 0, 4..20 frames."""
+    from naive import greedy_places
+
+    from fovlabel.exporters.gsv_cities import _Graph, _greedy_places
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    a, b, v = _random_graph(rng, n)
+    usable = rng.random(n) > 0.05
+    for weight in (0.125, 0.25, 0.5):
+        fast = _greedy_places(_Graph(n, a, b, v, 0.5), usable, 4, 20, weight)
+        assert fast.tolist() == greedy_places(n, a.tolist(), b.tolist(), v.tolist(), usable.tolist(),
+                                              0.5, 4, 20, weight)
+    place = overlap_places(n, a, b, v, usable, 0.5, 4, 20)
+    inside = (place[a] >= 0) & (place[a] == place[b])
+    across = (place[a] >= 0) & (place[b] >= 0) & (place[a] != place[b])
+    assert not across.any() and (v[inside] >= 0.5).all() and not (place[~usable] >= 0).any()
+    sizes = np.bincount(place[place >= 0])
+    assert ((sizes >= 4) & (sizes <= 20)).all()
+    assert inside.sum() == sum(k * (k - 1) // 2 for k in sizes)  # every pair of a place was labelled
+    for weight in (0.125, 0.25, 0.5):  # each connected part keeps its best weight: never fewer frames
+        assert (place >= 0).sum() >= (_greedy_places(_Graph(n, a, b, v, 0.5), usable, 4, 20, weight) >= 0).sum()

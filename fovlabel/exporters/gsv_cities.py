@@ -60,71 +60,126 @@ class GsvCitiesOptions(ExportOptions):
             raise ConfigError(f"need 2 <= min_images <= max_images; got {self.min_images}, {self.max_images}")
 
 
+#: the weights of the retired frames in a place's score that overlap_places tries (the best
+#: for each connected part of the overlap graph is kept)
+COST_WEIGHTS = (0.125, 0.25, 0.5)
+
+
 def overlap_places(n: int, a, b, overlap, usable, min_overlap: float, min_images: int, max_images: int):
     """Place of each of ``n`` frames (-1: none) from symmetric pairs (a, b, overlap) (module
     docstring): every pair inside a place >= ``min_overlap``, no pair across places > 0.
 
-    Lazy greedy: a seed's place is its free partners, most overlapping first, while every pair
-    stays >= ``min_overlap``; its score is its size less a quarter of the free frames it would
-    retire (those overlapping it from outside), so that places which cost few frames come first.
-    Against taking the best-connected seeds first it kept 2,447 instead of 1,999 frames of a
-    20,000-frame MSLS-like set, 139 instead of 135 on KITTI 06, 152 instead of 154 on Munich
-    (benchmarks/bench_gsv_places.py). Scores are recomputed when a seed is taken."""
-    import heapq
+    Greedy (:func:`_greedy_places`) with a few weights of the frames a place retires
+    (COST_WEIGHTS); the parts of the overlap graph that share no pair are independent, so each
+    part keeps the weight that keeps most of its frames. The measured figures are in
+    benchmarks/bench_gsv_places.py, with the exact optimum (an integer program) beside them."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
     a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
     overlap = np.asarray(overlap, np.float64)
-    strong = overlap >= min_overlap
+    if n == 0:
+        return np.zeros(0, np.int64)
+    graph = _Graph(n, a, b, overlap, min_overlap)
     touching = overlap > 0
-    partners: list[dict] = [dict() for _ in range(n)]
-    for i, j, v in zip(a[strong].tolist(), b[strong].tolist(), overlap[strong].tolist()):
-        partners[i][j] = v
-        partners[j][i] = v
-    neighbours: list[set] = [set() for _ in range(n)]
-    for i, j in zip(a[touching].tolist(), b[touching].tolist()):
-        neighbours[i].add(j)
-        neighbours[j].add(i)
+    _, part = connected_components(coo_matrix((np.ones(int(touching.sum())), (a[touching], b[touching])),
+                                              shape=(n, n)), directed=False)
+    best, kept = None, None
+    for weight in COST_WEIGHTS:
+        place = _greedy_places(graph, usable, min_images, max_images, weight)
+        in_part = np.bincount(part, weights=place >= 0, minlength=part.max() + 1)
+        if best is None:
+            best, kept = place, in_part
+            continue
+        better = in_part > kept  # each part its best weight; ties keep the earlier
+        take = better[part]
+        best = np.where(take, place + best.max() + 1, best)
+        best[take & (place < 0)] = -1
+        kept = np.maximum(kept, in_part)
+    return _renumber(best)
+
+
+class _Graph:
+    """The pairs as a graph: each frame's partners with overlap >= ``min_overlap`` (most
+    overlapping first) and its neighbours with overlap > 0."""
+
+    def __init__(self, n, a, b, overlap, min_overlap):
+        strong, touching = overlap >= min_overlap, overlap > 0
+        self.partners: list[dict] = [dict() for _ in range(n)]
+        for i, j, v in zip(a[strong].tolist(), b[strong].tolist(), overlap[strong].tolist()):
+            self.partners[i][j] = v
+            self.partners[j][i] = v
+        self.order = [sorted(p, key=lambda j, p=p: (-p[j], j)) for p in self.partners]
+        self.neighbours: list[set] = [set() for _ in range(n)]
+        for i, j in zip(a[touching].tolist(), b[touching].tolist()):
+            self.neighbours[i].add(j)
+            self.neighbours[j].add(i)
+
+
+def _greedy_places(graph: _Graph, usable, min_images: int, max_images: int, weight: float) -> np.ndarray:
+    """Places taken best first: a seed's place is its free partners, most overlapping first,
+    while every pair stays strong; its score is its size less ``weight`` x the free frames it
+    would retire (those overlapping it from outside). After each take, every seed whose place or
+    cost the retired frames touch is scored again (either may have changed, up or down), so the
+    place taken is always the best of the moment."""
+    import heapq
+
+    n = len(graph.partners)
     place = np.full(n, -1, np.int64)
     retired = ~np.asarray(usable, bool).copy()
+    partners, neighbours = graph.partners, graph.neighbours
 
     def grow(seed):
         members = [seed]
-        for j, _ in sorted(partners[seed].items(), key=lambda kv: (-kv[1], kv[0])):
+        for j in graph.order[seed]:
             if len(members) == max_images:
                 break
             if not retired[j] and all(j in partners[m] for m in members[1:]):
                 members.append(j)
         if len(members) < min_images:
-            return None, None
+            return None, 0.0
         outside = set().union(*(neighbours[m] for m in members)).difference(members)
-        cost = sum(1 for j in outside if not retired[j])
-        return members, len(members) - cost / 4.0
+        return members, len(members) - weight * sum(1 for j in outside if not retired[j])
 
-    heap = []
-    for seed in range(n):
+    version = np.zeros(n, np.int64)
+    heap: list = []
+
+    def score(seed):
+        version[seed] += 1  # an entry of an older version is stale
         if not retired[seed] and len(partners[seed]) + 1 >= min_images:
-            members, score = grow(seed)
+            members, value = grow(seed)
             if members is not None:
-                heap.append((-score, seed))
-    heapq.heapify(heap)
+                heapq.heappush(heap, (-value, seed, int(version[seed])))
+
+    for seed in range(n):
+        score(seed)
     count = 0
     while heap:
-        _, seed = heapq.heappop(heap)
-        if retired[seed]:
+        _, seed, stamp = heapq.heappop(heap)
+        if stamp != version[seed] or retired[seed]:
             continue
-        members, score = grow(seed)
-        if members is None:
-            continue
-        if heap and -heap[0][0] > score:  # stale: it was better before others were taken
-            heapq.heappush(heap, (-score, seed))
-            continue
+        members, _ = grow(seed)
         place[members] = count
-        retired[members] = True
-        for m in members:  # whatever overlaps this place can belong to no other
-            for j in neighbours[m]:
-                retired[j] = True
         count += 1
+        newly = {j for m in members for j in neighbours[m] if not retired[j]} | set(members)
+        retired[list(newly)] = True  # whatever overlaps this place can belong to no other
+        # a seed's place changes when a partner retires, its cost when a member's neighbour does:
+        # the seeds that are, or are strong partners of, a neighbour of a retired frame
+        near = set().union(*(neighbours[j] for j in newly))
+        for s in near.union(*(partners[j].keys() for j in near)):
+            if not retired[s]:
+                score(s)
     return place
+
+
+def _renumber(place: np.ndarray) -> np.ndarray:
+    """Places numbered 0, 1, ... in order of their first frame (-1 stays)."""
+    out = np.full(len(place), -1, np.int64)
+    kept = place >= 0
+    _, first, inverse = np.unique(place[kept], return_index=True, return_inverse=True)
+    rank = np.argsort(np.argsort(first, kind="stable"), kind="stable")
+    out[kept] = rank[inverse]
+    return out
 
 
 def _text_safe(value: str, prefix: str) -> str:
