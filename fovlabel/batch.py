@@ -41,6 +41,8 @@ class Summary:
     resumed_chunks: int = 0
     notes: list = field(default_factory=list)
     phases: dict = field(default_factory=dict)  # phase name -> seconds, in the order they ran
+    #: usable frames whose chunks this run labelled (a resumed run reuses the others): the rate's
+    labelled_frames: int | None = None
 
     def _time_line(self) -> str:
         if not self.phases:
@@ -49,7 +51,8 @@ class Summary:
         for name, seconds in self.phases.items():
             extra = ""
             if name == "labelling" and seconds > 0:
-                extra = f" ({self.usable_frames / seconds:,.0f} frames/s)"
+                labelled = self.usable_frames if self.labelled_frames is None else self.labelled_frames
+                extra = f" ({labelled / seconds:,.0f} frames/s)"
             elif name == "compiling kernels":
                 extra = " (first run only)"
             parts.append(f"{name} {seconds:.2f} s{extra}")
@@ -59,11 +62,11 @@ class Summary:
         rank_names = {2: "positive", 1: "soft negative", 0: "hard negative"}
         out = [
             *self.notes,
-            f"frames: {self.frames} ({self.usable_frames} usable) in {len(self.groups)} group(s)",
-            *(f"  group {g}: {v['frames']} frames, mode {v['mode']}" for g, v in self.groups.items()),
-            f"pairs: {self.pairs}",
-            *(f"  rank {r} ({rank_names[r]}): {self.ranks.get(r, 0)}" for r in (2, 1)),
-            f"  rank 0 (hard negative): {self.ranks.get(0, 0)}" if self.config.get("keep_zero") else
+            f"frames: {self.frames:,} ({self.usable_frames:,} usable) in {len(self.groups):,} group(s)",
+            *(f"  group {g}: {v['frames']:,} frames, mode {v['mode']}" for g, v in self.groups.items()),
+            f"pairs: {self.pairs:,}",
+            *(f"  rank {r} ({rank_names[r]}): {self.ranks.get(r, 0):,}" for r in (2, 1)),
+            f"  rank 0 (hard negative): {self.ranks.get(0, 0):,}" if self.config.get("keep_zero") else
             "  rank 0 (hard negative): not written (absent pairs have overlap 0; --keep-zero writes them)",
             self._time_line(),
         ]
@@ -378,14 +381,18 @@ def run_to_disk(frames: pd.DataFrame, config: RunConfig, target, *, input_info: 
         raise
     writer.drop_spill()  # the state is not needed any more: free its disk before the writing
     metadata = _metadata(config, input_info, fingerprint, run, sink)
-    with phase("writing", total=len(run.chunks), unit="part"):
+    with phase("writing"):  # the pairs are written already: this closes the files and commits
         path = writer.commit(run.prepared.frames, len(run.chunks), metadata, sink.stream)
     all_notes = [*notes, *run.prepared.notes] + ([f"recovered: {target.recovered}"] if target.recovered else [])
     frames = run.prepared.frames
+    usable = int(frames["usable"].sum())
+    anchors = sum(len(c.anchors) for c in run.chunks)
+    fresh = sum(len(c.anchors) for c in run.chunks if c.index not in done)
     return Summary(
-        frames=int(len(frames)), usable_frames=int(frames["usable"].sum()), groups=run.groups,
+        frames=int(len(frames)), usable_frames=usable, groups=run.groups,
         pairs=sink.pairs, ranks=sink.ranks, seconds=time.perf_counter() - start, config=config.to_dict(),
         out=str(Path(path)), resumed_chunks=len(done), notes=all_notes,
+        labelled_frames=round(usable * fresh / anchors) if anchors else usable,
     )
 
 

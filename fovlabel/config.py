@@ -25,9 +25,10 @@ class RunSettings(Params):
     labeller: str = param("weak2d", "Labeller (see Labellers below; default weak2d, or the preset's).")
     mode: str = param("auto", "cross: queries x database; within: all i<j of a group; auto: cross when both "
                               "roles exist.", choices=MODES)
-    positive: float = param(0.5, "Rank-2 (positive) threshold on overlap, in (0, 1] (default 0.5).")
+    positive: float = param(0.5, "Rank-2 (positive) threshold on overlap, in (0, 1].")
     keep_zero: bool = param(False, "Also write candidate pairs with overlap 0.")
-    chunk_frames: int = param(5_000, "Anchor frames per work unit (memory and parallelism; not the result).")
+    chunk_frames: int = param(5_000, "Anchor frames per work unit (memory and parallelism; not the result); "
+                                     "make_config's default is the labeller's own (Labeller.chunk_frames).")
 
     def validate(self) -> None:
         if self.mode not in MODES:

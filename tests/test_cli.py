@@ -25,8 +25,8 @@ def test_annotate_writes_and_summarises(tiny_city, tmp_path):
     assert "frames: 7 (7 usable) in 1 group(s)" in result.output
     assert "group town: 7 frames, mode cross" in result.output
     pairs = read_pairs(out)
-    assert f"pairs: {len(pairs)}" in result.output and len(pairs) > 0
-    assert f"rank 2 (positive): {(pairs['rank'] == 2).sum()}" in result.output
+    assert f"pairs: {len(pairs):,}" in result.output and len(pairs) > 0
+    assert f"rank 2 (positive): {(pairs['rank'] == 2).sum():,}" in result.output
 
 
 def test_flags_override_the_preset(tiny_city, tmp_path):
@@ -146,7 +146,7 @@ def test_strong2d_commands(tmp_path, args, frames):
     result = _invoke("annotate", dataset, *args[1:], "--out", tmp_path / "labels")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("up vector: (")  # the summary; progress is on stderr
-    assert f"frames: {frames} ({frames} usable)" in result.stdout
+    assert f"frames: {frames:,} ({frames:,} usable)" in result.stdout
     meta = read_pairs(tmp_path / "labels").attrs["fovlabel"]
     assert meta["labeller"] == "strong2d" and len(meta["labeller_info"]["up"]) == 3
 
@@ -246,7 +246,8 @@ def test_show_prints_counts_roles_flags_and_best_pairs_and_json(tmp_path):
     n_pano = (frames["flag"] == "pano").sum()
     assert n_pano > 0
     assert f"frames: {len(frames)} ({n_db} database, {n_query} query); left out: {n_pano} pano" in text
-    assert f"rank 2 (positive): {summary.ranks[2]}" in text and f"pairs: {len(pairs)}" in text
+    assert f"rank 2 (positive): {summary.ranks[2]:,}" in text and f"pairs: {len(pairs):,}" in text
+    assert "pairs: 2,540" in text  # counts with thousands separators
     best = pairs.sort_values(["overlap", "frame_a", "frame_b"], ascending=[False, True, True]).head(3)
     for key_a, key_b in zip(best["key_a"], best["key_b"]):
         assert f"{key_a} {key_b}" in " ".join(text.split())

@@ -4,6 +4,7 @@ a :class:`~fovlabel.errors.FovlabelError` becomes one line on stderr and exit co
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 import click
@@ -31,6 +32,17 @@ class _Group(click.Group):
             return build_correspondences()
         return super().get_command(ctx, name)
 
+    def resolve_command(self, ctx, args):
+        """A mistyped command gets a "did you mean" (``fovlabel anotate``)."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            import difflib
+
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            ctx.fail(f"no such command '{name}'{hint} (commands: {', '.join(self.list_commands(ctx))})")
+        return super().resolve_command(ctx, args)
+
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), "annotate", "correspondences", "export"})
 
@@ -44,6 +56,10 @@ class _Group(click.Group):
             command = exc.ctx.command_path if exc.ctx is not None else "fovlabel"
             click.echo(f"error: {' '.join(exc.format_message().split())} (see '{command} --help')", err=True)
             sys.exit(2)
+        except BrokenPipeError:  # `fovlabel show L | head`: the reader has gone; stop quietly, as Unix
+            # tools do (128 + SIGPIPE), and let nothing flush into the closed pipe at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except OSError as exc:  # a file the library did not expect to fail: still one line
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"error: {where}{exc.strerror or exc}", err=True)

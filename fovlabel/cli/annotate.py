@@ -86,6 +86,9 @@ def _annotate_params(labeller_options, reader_options):
     # --format, --labeller and --preset are checked by the library, whose one-line errors list
     # the registered names; the help lists them too.
     run = dict(options_from_params([("run", RunSettings)], metavars={"labeller": "NAME", "mode": _MODES}))
+    own = ", ".join(f"{name} {get_labeller(name).chunk_frames:,}" for name in LABELLERS)
+    run["chunk_frames"].help = ("Anchor frames per work unit (memory and parallelism; not the result). "
+                                f"[default: the labeller's own: {own}]")
     return [
         click.Argument(["dataset"], type=click.Path(exists=True)),
         click.Option(["--format", "format_"], required=True, metavar="FORMAT",

@@ -17,7 +17,7 @@ def build_correspondences() -> click.Command:
         from ..correspondences import correspondences as run
 
         summary = run(labels, out, overwrite=overwrite, root=root, progress=progress_reporter(quiet), **values)
-        click.echo(f"pairs: {summary['pairs']} (overlap >= {values['min_overlap']:g} by {values['by']}), "
+        click.echo(f"pairs: {summary['pairs']:,} (overlap >= {values['min_overlap']:g} by {values['by']}), "
                    f"source {summary['source']}")
         click.echo(f"rows: {summary['rows']:,} ({summary['matches']:,} matches, {summary['negatives']:,} negatives)")
         click.echo(f"written: {summary['out']}")

@@ -63,9 +63,10 @@ def options_from_params(owners_and_classes, *, defaults: bool = False, metavars=
     marked with every owner that takes it where there are several owners. Choices are shown, and
     checked by the owner's own validation (one-line errors).
 
-    ``defaults``: the option's default is the field's (shown in ``--help``); otherwise None, so
-    that only what the user gave is passed on (a preset's values then stand). ``metavars``: a
-    field's metavar where the type's would not do (``--labeller NAME``)."""
+    ``defaults``: the option's default is the field's (click shows it); otherwise None, so that
+    only what the user gave is passed on (a preset's values then stand), and the help says each
+    owner's default. ``metavars``: a field's metavar where the type's would not do
+    (``--labeller NAME``)."""
     owners_and_classes = list(owners_and_classes)
     owners: dict[str, list[str]] = {}
     fields: dict[str, tuple[dataclasses.Field, type]] = {}
@@ -77,6 +78,8 @@ def options_from_params(owners_and_classes, *, defaults: bool = False, metavars=
     options = []
     for name, (f, cls) in fields.items():
         help_text = f.metadata.get("help", "") + (f" [{', '.join(owners[name])}]" if mark else "")
+        if not defaults:
+            help_text += _defaults_text(name, owners_and_classes)
         kinds = field_kinds(cls)[name]
         default = f.default if defaults else None
         if bool in kinds:
@@ -88,3 +91,18 @@ def options_from_params(owners_and_classes, *, defaults: bool = False, metavars=
                                metavar=metavar, show_default=defaults and default is not None)
         options.append((name, opt))
     return options
+
+
+def _defaults_text(name: str, owners_and_classes) -> str:
+    """" [default: 50.0]", or each owner's where they differ (" [default: hloc 20, classes 5]");
+    nothing where the default is None or off."""
+    values = {}
+    for owner, cls in owners_and_classes:
+        for f in dataclasses.fields(cls):
+            if f.name == name and f.default not in (None, False):
+                values[owner] = f.default
+    if not values:
+        return ""
+    if len(set(map(repr, values.values()))) == 1:
+        return f" [default: {next(iter(values.values()))}]"
+    return " [default: " + ", ".join(f"{owner} {value}" for owner, value in values.items()) + "]"

@@ -37,15 +37,16 @@ def show(labels, rows, as_json, paths):
     click.echo(f"input: {inp['format']} {inp['path']} ({str(inp['fingerprint'])[:19]}...)")
     click.echo(f"run: {json.dumps(info['run'], sort_keys=True)}")
     click.echo(f"params: {json.dumps(info['params'], sort_keys=True)}")
-    roles = ", ".join(f"{n} {r}" if r != "none" else f"{n} without a role" for r, n in sorted(info["roles"].items()))
-    unusable = ", ".join(f"{n} {f}" for f, n in sorted(info["unusable"].items())) or "none"
-    click.echo(f"frames: {info['frames']} ({roles}); left out: {unusable}")
-    click.echo(f"pairs: {info['pairs']}")
+    roles = ", ".join(f"{n:,} {r}" if r != "none" else f"{n:,} without a role"
+                      for r, n in sorted(info["roles"].items()))
+    unusable = ", ".join(f"{n:,} {f}" for f, n in sorted(info["unusable"].items())) or "none"
+    click.echo(f"frames: {info['frames']:,} ({roles}); left out: {unusable}")
+    click.echo(f"pairs: {info['pairs']:,}")
     for rank in ("2", "1", "0"):
         if rank == "0" and not info["run"].get("keep_zero"):
             click.echo("  rank 0 (hard negative): not written (absent pairs have overlap 0)")
         elif rank in info["ranks"]:
-            click.echo(f"  rank {rank} ({rank_names[rank]}): {info['ranks'][rank]}")
+            click.echo(f"  rank {rank} ({rank_names[rank]}): {info['ranks'][rank]:,}")
     if info["overlap_quantiles"]:
         click.echo("overlap quantiles: " + ", ".join(f"{k}={v:.3f}" for k, v in info["overlap_quantiles"].items()))
     if info["best_pairs"]:
