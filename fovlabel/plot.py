@@ -147,6 +147,11 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None, matches:
     pairs, frames = read_pairs(labels), read_label_frames(labels)
     meta = pairs.attrs["fovlabel"]
     labeller, params = labeller_of(meta)
+    if _frame_index(frames, a) == _frame_index(frames, b):
+        raise ConfigError(f"plot pair draws two frames; {a!r} and {b!r} are the same frame")
+    if matches and not labeller.pixels:
+        raise ConfigError(f"--matches draws pixel correspondences, which only a label set whose pairs rest on pixels has "
+                          f"(cloud3d); this one's labeller, {labeller.name}, has none")
     if labeller.pixels:
         return _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root, matches)
     if labeller.placement is None or labeller.sectors(frames.iloc[:0], params) is None:
@@ -352,6 +357,10 @@ def plot_query(labels, key, out, *, overwrite: bool = False, top: int = 5) -> tu
     pairs, frames = read_pairs(labels), read_label_frames(labels)
     meta = pairs.attrs["fovlabel"]
     q = _frame_index(frames, key)
+    group = frames["group"].iloc[q]
+    if frames["role"].iloc[q] == "database" and LabelSetMetadata.from_dict(meta).modes.get(group) == "cross":
+        raise ConfigError(f"{frames['key'].iloc[q]!r} is a database frame of a cross-mode group: plot query draws "
+                          "a query's matches in the database (give a query's key, or plot pair for two frames)")
     x, y, h = _positions(frames, meta)
     members = np.flatnonzero((frames["group"] == frames["group"].iloc[q]).to_numpy() & np.isfinite(x))
     import pandas as pd

@@ -98,3 +98,23 @@ def test_the_progress_says_what_ran_and_a_resumed_run_rates_only_what_it_labelle
     assert 0 < resumed.labelled_frames < resumed.usable_frames  # the reused chunks' frames are not counted
     labelling = resumed.phases["labelling"]
     assert f"labelling {labelling:.2f} s ({resumed.labelled_frames / labelling:,.0f} frames/s)" in "\n".join(resumed.lines())
+
+
+def test_what_was_accepted_silently_gets_a_one_line_answer(tmp_path):
+    labels = tmp_path / "labels"
+    annotate(SAMPLE, "msls", preset="msls", out=labels)
+    for args, message in [
+        (("annotate", SAMPLE, "--format", "msls", "--preset", "msls", "--preset", "msls-view", "--out", tmp_path / "x"),
+         "error: Invalid value for '--preset': given 2 times (msls, msls-view); give it once"),
+        (("plot", "pair", labels, "q0006", "d0006", "--matches", "30", "--out", tmp_path / "p.png"),
+         "error: --matches draws pixel correspondences, which only a label set whose pairs rest on pixels has "
+         "(cloud3d); this one's labeller, weak2d, has none"),
+        (("plot", "pair", labels, "q0006", "6", "--out", tmp_path / "p.png"),
+         "error: plot pair draws two frames; 'q0006' and '6' are the same frame"),
+        (("plot", "query", labels, "d0006", "--out", tmp_path / "p.png"),
+         "error: 'd0006' is a database frame of a cross-mode group: plot query draws a query's matches"),
+    ]:
+        result = cli(*args)
+        assert result.exit_code == 2 and result.output.startswith(message), result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists() and not (tmp_path / "p.png").exists()

@@ -14,7 +14,7 @@ from ..config import MODES, PRESET_SUMMARIES, PRESETS, RunSettings
 from ..execution import Execution
 from ..labellers import LABELLERS, get_labeller
 from ..readers import READERS, get_reader
-from .options import QUIET, choices_metavar, options_from_params, print_summary, progress_reporter
+from .options import QUIET, choices_metavar, once, options_from_params, print_summary, progress_reporter
 
 _MODES = choices_metavar(MODES)
 
@@ -91,10 +91,11 @@ def _annotate_params(labeller_options, reader_options):
                                 f"[default: the labeller's own: {own}]")
     return [
         click.Argument(["dataset"], type=click.Path(exists=True)),
-        click.Option(["--format", "format_"], required=True, metavar="FORMAT",
+        click.Option(["--format", "format_"], required=True, metavar="FORMAT", multiple=True, callback=once,
                      help="Dataset format (see Formats below)."),
-        run.pop("labeller"),
-        click.Option(["--preset"], default=None, metavar="NAME",
+        click.Option(["--labeller"], metavar="NAME", multiple=True, callback=once,
+                     help=run.pop("labeller").help),
+        click.Option(["--preset"], metavar="NAME", multiple=True, callback=once,
                      help="Named defaults (see Presets below); flags override them."),
         *run.values(),
         *(opt for _, opt in labeller_options),

@@ -106,3 +106,11 @@ def _defaults_text(name: str, owners_and_classes) -> str:
     if len(set(map(repr, values.values()))) == 1:
         return f" [default: {next(iter(values.values()))}]"
     return " [default: " + ", ".join(f"{owner} {value}" for owner, value in values.items()) + "]"
+
+
+def once(ctx, param, values):
+    """The callback of an option declared ``multiple=True`` that must be given at most once: a
+    second ``--preset`` is refused in one line instead of silently replacing the first."""
+    if len(values) > 1:
+        raise click.BadParameter(f"given {len(values)} times ({', '.join(values)}); give it once", ctx, param)
+    return values[0] if values else None
