@@ -28,9 +28,12 @@ from .io.metadata import LabelSetMetadata
 from .io.metadata import labeller_of
 
 #: fill colours, exact (no antialiasing on fills), so that a picture can be measured
-UNION_RGB = (204, 222, 240)
+A_ONLY_RGB, B_ONLY_RGB = (204, 222, 240), (244, 208, 214)  # each sector's own part, in its colour
+UNION_RGB = A_ONLY_RGB  # kept for one version: the pair picture fills each sector in its own colour
 INTERSECTION_RGB = (230, 120, 30)
 A_RGB, B_RGB = (31, 90, 180), (200, 40, 60)
+#: headings further apart than this: a pair of facing cameras (marked in the pair picture)
+FACING_DEG = 135.0
 EXCLUDED_RGB, HATCH_RGB = (250, 215, 185), (150, 90, 50)  # view-consistent: the part not counted
 
 
@@ -57,7 +60,8 @@ def _is_our_png(path: Path) -> bool:
 
 
 def _save(fig, out, overwrite: bool, tight: bool = False) -> Path:
-    """Write the figure as a fovlabel PNG (io.output's rules for a single file), then close it."""
+    """Write the figure as a fovlabel PNG (io.output's rules for a single file), then close it;
+    ``tight``: margins cut to what is drawn."""
     import matplotlib.pyplot as plt
 
     from . import __version__
@@ -67,7 +71,8 @@ def _save(fig, out, overwrite: bool, tight: bool = False) -> Path:
         if tight:
             fig.tight_layout()
         return write_own_file(out, ".png", _is_our_png,
-                              lambda tmp: fig.savefig(tmp, dpi=100, metadata={"Software": f"fovlabel {__version__}"}),
+                              lambda tmp: fig.savefig(tmp, dpi=100, metadata={"Software": f"fovlabel {__version__}"},
+                                                      bbox_inches="tight" if tight else None, pad_inches=0.15),
                               ours="a picture fovlabel drew",
                               wrong_suffix="fovlabel plot writes PNG (name it .png)", overwrite=overwrite)
     finally:
@@ -127,6 +132,42 @@ def _sectors(frames, labeller, params, i, j):
     return out
 
 
+def _fill_layers(ax, layers) -> None:
+    """Fill (shape, colour, hatch) layers in order; where a polygon has a hole, the hole shows
+    what the earlier layers put there (or white)."""
+    import shapely
+
+    for k, (shape, colour, hatch) in enumerate(layers):
+        for poly in _polygons(shape):
+            ax.fill(*poly.exterior.xy, facecolor=_rgb(colour), antialiased=False, linewidth=0,
+                    hatch=hatch, edgecolor=_rgb(HATCH_RGB) if hatch else None)
+            for ring in poly.interiors:
+                ax.fill(*ring.xy, facecolor="white", antialiased=False, linewidth=0)
+                hole = shapely.Polygon(ring)
+                _fill_layers(ax, [(below.intersection(hole), c, h) for below, c, h in layers[:k]])
+
+
+def _unlabelled(frames, meta, labeller, params, i, j, sa, sb) -> tuple[float, str]:
+    """(the pair's overlap as the labeller computes it, why the label set holds no row for it),
+    for a picture of a pair that is not in the pairs table: never a silent 0."""
+    keys, usable = frames["key"].to_numpy(dtype=object), frames["usable"].to_numpy()
+    value = labeller.pair_overlap(frames, params, i, j)
+    value = 0.0 if value is None else value
+    for k in (i, j):
+        if not usable[k]:
+            return value, f"\ncomputed here: {keys[k]} is left out ({frames['flag'].iloc[k]}), never labelled"
+    group_a, group_b = frames["group"].iloc[i], frames["group"].iloc[j]
+    if group_a != group_b:
+        return value, f"\ncomputed here: groups {group_a} and {group_b} are never paired"
+    roles = frames["role"].iloc[i], frames["role"].iloc[j]
+    if LabelSetMetadata.from_dict(meta).modes.get(group_a) == "cross" and roles[0] == roles[1]:
+        return value, f"\ncomputed here: two {roles[0]} frames, not a candidate in cross mode (never labelled)"
+    distance = math.hypot(sb[0] - sa[0], sb[1] - sa[1])
+    if distance >= sa[4] + sb[4]:
+        return value, f"\nnot a candidate: beyond reach (apexes {distance:.0f} m apart, radii {sa[4]:g} + {sb[4]:g} m)"
+    return value, "\nnot in the pairs table: an absent pair has overlap 0"
+
+
 def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None, matches: int = 0) -> Path:
     """Frames ``a`` and ``b`` (keys or frame ids) and what they share. 2D label sets: the two
     sectors, their intersection shaded (with the view-consistent measure, the part it leaves out
@@ -160,25 +201,25 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None, matches:
     i, j = _frame_index(frames, a), _frame_index(frames, b)
     sa, sb = _sectors(frames, labeller, params, i, j)
     row = _pair_row(pairs, i, j)
-    overlap = float(row["overlap"].iloc[0]) if len(row) else 0.0
+    overlap, why = (float(row["overlap"].iloc[0]), "") if len(row) else _unlabelled(frames, meta, labeller, params,
+                                                                                     i, j, sa, sb)
     ox, oy = sa[0], sa[1]  # relative to camera A: readable numbers on UTM-sized coordinates
     pa = shapely.Polygon(sector_polygon(0.0, 0.0, *sa[2:]))
     pb = shapely.Polygon(sector_polygon(sb[0] - ox, sb[1] - oy, *sb[2:]))
-    fig, ax = plt.subplots(figsize=(7, 7))
     union, inter = pa.union(pb), pa.intersection(pb)
+    x0, y0, x1, y1 = union.bounds
+    aspect = (y1 - y0) / max(x1 - x0, 1e-9)  # the figure shaped like the two sectors, not a square
+    fig, ax = plt.subplots(figsize=(7.0, min(9.0, max(3.2, 6.2 * aspect + 1.6))))
     theta = getattr(params, "max_view_angle_deg", None)
     excluded = inter.intersection(excluded_region(sb[0] - ox, sb[1] - oy, theta, union)) if theta else None
     counted = inter.difference(excluded) if excluded is not None else inter
-    layers = [(union, UNION_RGB, None), (counted, INTERSECTION_RGB, None)]
+    # each sector in its own colour, what they share in the intersection's (exact fills, no
+    # antialiasing: the picture can be measured)
+    layers = [(pa.difference(pb), A_ONLY_RGB, None), (pb.difference(pa), B_ONLY_RGB, None),
+              (counted, INTERSECTION_RGB, None)]
     if excluded is not None:
         layers.append((excluded, EXCLUDED_RGB, "////"))
-    for shape, colour, hatch in layers:
-        for poly in _polygons(shape):
-            ax.fill(*poly.exterior.xy, facecolor=_rgb(colour), antialiased=False, linewidth=0,
-                    hatch=hatch, edgecolor=_rgb(HATCH_RGB) if hatch else None)
-            for hole in poly.interiors:  # a region with a hole: fill the hole back
-                below = UNION_RGB if colour != UNION_RGB else (255, 255, 255)
-                ax.fill(*hole.xy, facecolor=_rgb(below), antialiased=False, linewidth=0)
+    _fill_layers(ax, layers)
     if excluded is not None and not excluded.is_empty:
         ax.fill([], [], facecolor=_rgb(EXCLUDED_RGB), hatch="////", edgecolor=_rgb(HATCH_RGB),
                 label=f"seen from > {theta:g}° apart: not counted")
@@ -191,12 +232,14 @@ def plot_pair(labels, a, b, out, *, overwrite: bool = False, root=None, matches:
     dist = math.hypot(sb[0] - ox, sb[1] - oy)
     dh = abs((sa[2] - sb[2] + 180) % 360 - 180)
     view = f", view angle <= {theta:g}°" if theta else ""
-    ax.set_title(f"{meta['input'].get('format')} · {meta['labeller']} · overlap {overlap:.3f} ({LabelSetMetadata.from_dict(meta).measure}{view})\n"
+    if dh > FACING_DEG and overlap > 0 and not theta and not why:
+        why = f"\nfacing cameras: the 2D model's false positive (--max-view-angle-deg 60 discounts it)"
+    ax.set_title(f"{meta['input'].get('format')} · {meta['labeller']} · overlap {overlap:.3f} ({LabelSetMetadata.from_dict(meta).measure}{view}){why}\n"
                  f"distance {dist:.1f} m, heading difference {dh:.1f}°, fov {sa[3]:.0f}°/{sb[3]:.0f}°, "
                  f"radius {sa[4]:g} m", fontsize=10)
     ax.legend(loc="best", fontsize=9)
     ax.grid(True, linewidth=0.3)
-    return _save(fig, out, overwrite)
+    return _save(fig, out, overwrite, tight=True)
 
 
 def _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root, matches=0) -> Path:
@@ -313,14 +356,14 @@ def _axis_labels(ax, labeller, origin=None) -> None:
 
 def _positions(frames, meta):
     """(x, y, heading) arrays of the frames where the label set's labeller placed them."""
-    labeller, _ = labeller_of(meta)
-    cols = labeller.placement
-    if cols is None:
+    labeller, params = labeller_of(meta)
+    placed = labeller.place(frames, params)
+    if placed is None:
         raise ConfigError(f"this label set's labeller, {labeller.name}, places no frame on a 2D plane: nothing "
                           "to map")
-    if frames[cols[0]].isna().all():
-        raise ConfigError(f"this label set has no 2D positions ({', '.join(cols)}) to map")
-    return (frames[c].to_numpy(np.float64, na_value=np.nan) for c in cols)
+    if np.isnan(placed[0]).all():
+        raise ConfigError(f"this label set's frames have no 2D positions ({labeller.name} placed none) to map")
+    return placed
 
 
 def _arrows(ax, x, y, h, colours, length):
@@ -348,9 +391,12 @@ def _scale_bar(ax, span):
 
 
 def plot_query(labels, key, out, *, overwrite: bool = False, top: int = 5) -> tuple[Path, dict]:
-    """The query's group as a map: every frame an arrow in its heading, coloured by its rank with
-    the query (positive, soft negative, 0 grey); the query and its ``top`` best matches marked.
-    Returns the PNG path and {frame id: rank} of the frames drawn."""
+    """The query's neighbourhood: its reach (2 x the sector radius around it; for labellers
+    without one, a little beyond its farthest partner), every frame there an arrow in its heading,
+    coloured by its rank with the query (positive, soft negative, grey 0), positives and soft
+    negatives marked at their cameras so that none hides; the query and its ``top`` best matches
+    ringed and numbered; the whole group in an inset, the frame drawn on it. Returns the PNG path
+    and {frame id: rank} of the group's frames."""
     from .io.reading import read_label_frames, read_pairs
 
     plt = _pyplot()
@@ -362,40 +408,91 @@ def plot_query(labels, key, out, *, overwrite: bool = False, top: int = 5) -> tu
         raise ConfigError(f"{frames['key'].iloc[q]!r} is a database frame of a cross-mode group: plot query draws "
                           "a query's matches in the database (give a query's key, or plot pair for two frames)")
     x, y, h = _positions(frames, meta)
-    members = np.flatnonzero((frames["group"] == frames["group"].iloc[q]).to_numpy() & np.isfinite(x))
+    if not np.isfinite(x[q]):
+        raise ConfigError(f"{frames['key'].iloc[q]!r} has no 2D position ({frames['flag'].iloc[q] or 'not placed'})")
+    members = np.flatnonzero((frames["group"] == group).to_numpy() & np.isfinite(x))
+    rank_of, overlap_of = _query_rows(pairs, q)
+    ranks = {int(i): rank_of.get(int(i), 0) for i in members if i != q}
+    ox, oy = x[q], y[q]
+    reach = _query_reach(frames, meta, x, y, q, list(rank_of))
+    near = members[(np.abs(x[members] - ox) <= reach) & (np.abs(y[members] - oy) <= reach)]
+    fig = plt.figure(figsize=(9.6, 7.0))
+    ax = fig.add_axes([0.085, 0.08, 0.6, 0.84])  # the legend and the inset in the column on its right
+    length = reach / 14
+    for rank in (0, 1, 2):  # positives drawn last, on top
+        ids = np.array([i for i in near if i != q and ranks.get(int(i), 0) == rank], dtype=np.int64)
+        if len(ids):
+            colour = _rgb(RANK_RGB[rank])
+            _arrows(ax, x[ids] - ox, y[ids] - oy, h[ids], [colour] * len(ids), length)
+            if rank:  # the camera itself marked: a positive is seen even under other arrows
+                ax.scatter(x[ids] - ox, y[ids] - oy, s=22, color=colour, edgecolors="k", linewidths=0.4,
+                           zorder=6 if rank == 2 else 3)  # a positive above the query's own marker
+    best = sorted(overlap_of, key=lambda i: (-overlap_of[i], i))[:top]
+    ax.scatter(x[best] - ox, y[best] - oy, s=160, facecolors="none", edgecolors="k", linewidths=1.2, zorder=4,
+               label=f"top {len(best)} matches (numbered)")
+    for n, i in enumerate(best, 1):
+        ax.annotate(str(n), (x[i] - ox, y[i] - oy), xytext=(6, 6), textcoords="offset points", fontsize=8, zorder=5)
+    _arrows(ax, [0.0], [0.0], [h[q]], [_rgb(A_RGB)], 1.6 * length)
+    ax.scatter([0.0], [0.0], s=70, color=_rgb(A_RGB), zorder=5, label=f"query {frames['key'].iloc[q]}")
+    counts = {r: sum(v == r for v in ranks.values()) for r in (2, 1)}
+    for rank, name in ((2, f"positive ({counts[2]})"), (1, f"soft negative ({counts[1]})"), (0, "overlap 0")):
+        ax.plot([], [], color=_rgb(RANK_RGB[rank]), linewidth=3, label=name)
+    ax.set_xlim(-reach, reach)
+    ax.set_ylim(-reach, reach)
+    ax.set_aspect("equal")
+    labeller = labeller_of(meta)[0]
+    _axis_labels(ax, labeller, "the query")
+    ax.set_title(f"{_set_name(meta)} · query {frames['key'].iloc[q]}\n{_count(counts[2], 'positive')}, "
+                 f"{_count(counts[1], 'soft negative')}; the frame shows {reach:.3g} m around it", fontsize=10)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.03, 1.0), fontsize=8, borderaxespad=0)
+    _scale_bar(ax, 2 * reach)
+    _group_inset(fig.add_axes([0.72, 0.08, 0.26, 0.36]), x[members], y[members], ox, oy, reach, group)
+    return _save(fig, out, overwrite), ranks
+
+
+def _query_rows(pairs, q) -> tuple[dict, dict]:
+    """({other frame: rank}, {other frame: overlap}) of the query's rows: as A first (an ioa label
+    set holds |Q∩B| / |Q| there), then as B where no row names it as A (a pair written once, a < b,
+    or a cross-mode database frame)."""
     import pandas as pd
 
-    # the query's rows: as A first (an ioa label set holds |Q∩B| / |Q| there), then as B where
-    # no row names it as A (a pair written once, a < b, or a cross-mode database frame)
     as_a, as_b = pairs[pairs["frame_a"] == q], pairs[pairs["frame_b"] == q]
     mine = pd.concat([as_a, as_b[~as_b["frame_a"].isin(as_a["frame_b"])]])
     other = np.where(mine["frame_a"].to_numpy() == q, mine["frame_b"].to_numpy(), mine["frame_a"].to_numpy())
-    rank_of = dict(zip(other.tolist(), mine["rank"].astype(int).tolist()))
-    overlap_of = dict(zip(other.tolist(), mine["overlap"].astype(float).tolist()))
-    ranks = {int(i): rank_of.get(int(i), 0) for i in members if i != q}
-    ox, oy = x[q], y[q]
-    wx, wy = np.nanmax(x[members]) - np.nanmin(x[members]), np.nanmax(y[members]) - np.nanmin(y[members])
-    span = max(wx, wy, 1.0)
-    fig, ax = plt.subplots(figsize=_figsize(wx, wy))
-    length = span / 40
-    for rank in (0, 1, 2):  # positives drawn last, on top
-        ids = np.array([i for i, r in ranks.items() if r == rank], dtype=np.int64)
-        if len(ids):
-            _arrows(ax, x[ids] - ox, y[ids] - oy, h[ids], [_rgb(RANK_RGB[rank])] * len(ids), length)
-    best = sorted(overlap_of, key=lambda i: -overlap_of[i])[:top]
-    ax.scatter(x[best] - ox, y[best] - oy, s=90, facecolors="none", edgecolors="k", linewidths=1.2,
-               label=f"top {len(best)} matches")
-    _arrows(ax, [0.0], [0.0], [h[q]], [_rgb(A_RGB)], 2 * length)
-    ax.scatter([0.0], [0.0], s=60, color=_rgb(A_RGB), label=f"query {frames['key'].iloc[q]}")
-    for rank, name in ((2, "positive"), (1, "soft negative"), (0, "overlap 0")):
-        ax.plot([], [], color=_rgb(RANK_RGB[rank]), linewidth=3, label=name)
-    ax.set_aspect("equal")
-    _axis_labels(ax, labeller_of(meta)[0], "the query")
-    ax.set_title(f"{meta['input'].get('format')} · {meta['labeller']} · group {frames['group'].iloc[q]} · "
-                 f"query {frames['key'].iloc[q]}: {sum(r == 2 for r in ranks.values())} positives", fontsize=10)
-    ax.legend(loc="best", fontsize=8)
-    _scale_bar(ax, span)
-    return _save(fig, out, overwrite), ranks
+    return (dict(zip(other.tolist(), mine["rank"].astype(int).tolist())),
+            dict(zip(other.tolist(), mine["overlap"].astype(float).tolist())))
+
+
+def _query_reach(frames, meta, x, y, q, partners) -> float:
+    """Half the side of the query picture: 2 x the sector radius (every frame whose sector can
+    meet the query's), else a little beyond the farthest partner (3D), at least 1 m."""
+    labeller, params = labeller_of(meta)
+    sectors = labeller.sectors(frames.iloc[:0], params)
+    if sectors is not None:
+        return 2.0 * float(sectors[1])
+    far = max((float(np.hypot(x[i] - x[q], y[i] - y[q])) for i in partners if np.isfinite(x[i])), default=0.0)
+    return max(1.25 * far, 1.0)
+
+
+def _group_inset(inset, x, y, ox, oy, reach, group) -> None:
+    """The whole group, small: grey cameras, the main picture's frame drawn on it."""
+    from matplotlib.patches import Rectangle
+
+    inset.scatter(x - ox, y - oy, s=2, color=_rgb(RANK_RGB[0]), linewidths=0)
+    inset.add_patch(Rectangle((-reach, -reach), 2 * reach, 2 * reach, fill=False, edgecolor=_rgb(A_RGB), linewidth=1.2))
+    inset.set_aspect("equal", adjustable="datalim")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_title(f"the whole group: {len(x):,} frames", fontsize=8)
+
+
+def _set_name(meta) -> str:
+    """What a label set is, for a title: its dataset's name and its labeller."""
+    return f"{Path(meta['input'].get('path', '')).name} · {meta['labeller']}"
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}" + ("" if n == 1 else "s")
 
 
 def plot_map(labels, out, *, overwrite: bool = False) -> Path:
@@ -409,23 +506,31 @@ def plot_map(labels, out, *, overwrite: bool = False) -> Path:
     ok = np.isfinite(x)
     wx, wy = np.nanmax(x[ok]) - np.nanmin(x[ok]), np.nanmax(y[ok]) - np.nanmin(y[ok])
     span = max(wx, wy, 1.0)
-    fig, ax = plt.subplots(figsize=_figsize(wx, wy))
+    # the short side at least a fifth of the long one, with a margin: a long thin route is not a
+    # sliver, and the scale bar sits clear of the frames
+    pad = 0.06 * span
+    hx, hy = max(wx / 2, span / 10) + pad, max(wy / 2, span / 10) + pad
+    fig, ax = plt.subplots(figsize=_figsize(2 * hx, 2 * hy))
     cmap = plt.get_cmap("tab10")
     ox, oy = np.nanmin(x[ok]), np.nanmin(y[ok])
+    cx, cy = wx / 2, wy / 2
     for gi, group in enumerate(frames["group"].unique()):
         for role, marker in (("query", "^"), ("database", "o"), (None, "o")):
             sel = ok & (frames["group"] == group).to_numpy() & (
                 frames["role"].isna().to_numpy() if role is None else (frames["role"] == role).to_numpy())
             if sel.any():
                 ax.scatter(x[sel] - ox, y[sel] - oy, s=10, marker=marker, color=cmap(gi % 10),
-                           alpha=0.9 if role == "query" else 0.5, label=f"{group} · {role or 'frames'} ({sel.sum()})")
+                           alpha=0.9 if role == "query" else 0.5,
+                           label=f"{group} · {role or 'frames'} ({int(sel.sum()):,})")
+    ax.set_xlim(cx - hx, cx + hx)
+    ax.set_ylim(cy - hy - pad, cy + hy)  # a band below the frames for the scale bar
     ax.set_aspect("equal")
     _axis_labels(ax, labeller_of(meta)[0])
-    ax.set_title(f"{meta['input'].get('format')} {Path(meta['input']['path']).name} · {meta['labeller']} · "
-                 f"{len(frames):,} frames", fontsize=10)
-    ax.legend(loc="best", fontsize=8, markerscale=2)
+    ax.set_title(f"{_set_name(meta)} · {len(frames):,} frames", fontsize=10)
+    # outside the axes, so that it covers no frame and no tick
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, markerscale=2, borderaxespad=0)
     _scale_bar(ax, span)
-    return _save(fig, out, overwrite)
+    return _save(fig, out, overwrite, tight=True)
 
 
 def plot_run(labels, *, overwrite: bool = True) -> list[Path]:

@@ -118,3 +118,53 @@ def test_what_was_accepted_silently_gets_a_one_line_answer(tmp_path):
         assert result.exit_code == 2 and result.output.startswith(message), result.output
         assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists() and not (tmp_path / "p.png").exists()
+
+
+def test_a_pair_not_in_the_table_is_computed_and_says_why(tmp_path):
+    """plot pair of a pair the label set holds no row for: the labeller's own overlap, and why
+    it is absent (never a silent 0)."""
+    import numpy as np
+
+    import fovlabel
+    from fovlabel.io.metadata import labeller_of
+    from fovlabel.plot import _sectors, _unlabelled
+
+    labels = tmp_path / "labels"
+    annotate(SAMPLE, "msls", preset="msls", out=labels)
+    frames, meta = fovlabel.read_label_frames(labels), fovlabel.read_metadata(labels)
+    labeller, params = labeller_of(meta)
+    index = {k: i for i, k in enumerate(frames["key"])}
+
+    def why(a, b):
+        i, j = index[a], index[b]
+        return _unlabelled(frames, meta, labeller, params, i, j, *_sectors(frames, labeller, params, i, j))
+
+    value, reason = why("q0006", "q0007")
+    a, b = (frames.iloc[index[k]][["x_m", "y_m", "grid_heading_deg"]].tolist() for k in ("q0006", "q0007"))
+    expected = float(fovlabel.weak_fov_overlap(*a, *b, fov_deg=90, radius_m=50))  # in the grid plane
+    assert value > 0.5 and np.isclose(value, expected, atol=1e-6)
+    assert "two query frames, not a candidate in cross mode (never labelled)" in reason
+    assert "beyond reach" in why("q0006", "d0300")[1]
+
+
+def test_3d_label_sets_are_mapped_on_the_ground_plane_their_poses_define(tmp_path):
+    """cloud3d places its cameras as strong2d does (centre and optical axis on the ground plane
+    found from the cameras): the map and the query picture draw 3D label sets."""
+    import numpy as np
+
+    import fovlabel
+    from fovlabel.io.metadata import labeller_of
+    from fovlabel.plot import plot_map, plot_query
+
+    room = SAMPLE.parent / "rgbd_room" / "frames.csv"
+    options = {"pose": "cam_to_world"}
+    annotate(room, "csv", labeller="cloud3d", mode="within", reader_options=options, out=tmp_path / "3d")
+    _, strong = annotate(room, "csv", labeller="strong2d", mode="within", reader_options=options, return_frames=True)
+    frames = fovlabel.read_label_frames(tmp_path / "3d")
+    labeller, params = labeller_of(fovlabel.read_metadata(tmp_path / "3d"))
+    x, y, h = labeller.place(frames, params)
+    assert np.allclose(x, strong["plane_x_m"]) and np.allclose(y, strong["plane_y_m"])
+    assert np.allclose((h - strong["plane_heading_deg"] + 180) % 360 - 180, 0, atol=1e-6)
+    assert plot_map(tmp_path / "3d", tmp_path / "map.png").is_file()
+    path, ranks = plot_query(tmp_path / "3d", frames["key"].iloc[2], tmp_path / "query.png")
+    assert path.is_file() and 2 in ranks.values()

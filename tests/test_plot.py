@@ -15,7 +15,7 @@ pytest.importorskip("matplotlib", reason="matplotlib (the plot extra) is not ins
 
 @pytest.mark.parametrize("dx, dy, hb", [(10.0, 0.0, 20.0), (0.0, 25.0, 300.0), (15.0, 45.0, 200.0)])
 def test_plot_pair_shades_the_intersection_in_proportion_to_the_overlap(tmp_path, dx, dy, hb):
-    from fovlabel.plot import INTERSECTION_RGB, UNION_RGB, plot_pair
+    from fovlabel.plot import A_ONLY_RGB, B_ONLY_RGB, INTERSECTION_RGB, plot_pair
 
     (tmp_path / "f.csv").write_text("key,easting,northing,heading_deg\n"
                                     f"a,690000,5330000,0\nb,{690000 + dx},{5330000 + dy},{hb}\n")
@@ -25,13 +25,16 @@ def test_plot_pair_shades_the_intersection_in_proportion_to_the_overlap(tmp_path
     out = plot_pair(tmp_path / "labels", "a", "b", tmp_path / "pair.png")
     pixels = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3)
     inter = (pixels == INTERSECTION_RGB).all(axis=1).sum()
-    union = inter + (pixels == UNION_RGB).all(axis=1).sum()
+    only_a, only_b = ((pixels == colour).all(axis=1).sum() for colour in (A_ONLY_RGB, B_ONLY_RGB))
+    union = inter + only_a + only_b
     assert union > 10_000
+    if overlap < 0.9:  # each sector's own part in its own colour
+        assert only_a > 500 and only_b > 500
     assert abs(inter / union - overlap) <= 0.03, (inter / union, overlap)
 
 
 def test_plot_pair_hatches_what_the_view_consistent_measure_leaves_out(tmp_path):
-    from fovlabel.plot import EXCLUDED_RGB, HATCH_RGB, INTERSECTION_RGB, UNION_RGB, plot_pair
+    from fovlabel.plot import A_ONLY_RGB, B_ONLY_RGB, EXCLUDED_RGB, HATCH_RGB, INTERSECTION_RGB, plot_pair
 
     # two cameras at right angles, 29 m apart: the ground near the segment between them is seen
     # from directions more than 60° apart
@@ -50,7 +53,7 @@ def test_plot_pair_hatches_what_the_view_consistent_measure_leaves_out(tmp_path)
     lo, hi = np.array(HATCH_RGB), np.array(EXCLUDED_RGB)
     s = np.clip((pixels[:, 0] - lo[0]) / (hi[0] - lo[0]), 0, 1)[:, None]
     hatched = np.abs(pixels - (lo + s * (hi - lo))).max(axis=1) <= 12
-    union = counted + hatched.sum() + (pixels == UNION_RGB).all(axis=1).sum()
+    union = counted + hatched.sum() + sum((pixels == c).all(axis=1).sum() for c in (A_ONLY_RGB, B_ONLY_RGB))
     assert abs(counted / union - view) <= 0.03, (counted / union, view)
     assert abs(hatched.sum() / union - (plain - view)) <= 0.04, (hatched.sum() / union, plain - view)
 

@@ -27,10 +27,12 @@ models): a :class:`Labeller` subclass with
   ``run`` is the run's :class:`~fovlabel.config.RunSettings` (mode, positive, keep_zero, ...);
 - what it offers the rest of fovlabel, which asks it (no module outside ``labellers/`` compares
   a labeller's name): ``placement``, the frames-table columns (x, y, heading) that put a frame on
-  its 2D plane, and ``plane_axes``, that plane's axis names (the map, the query picture);
+  its 2D plane, ``place(frames, params)``, the frames placed there, and ``plane_axes``, that
+  plane's axis names (the map, the query picture);
   ``sectors(frames, params)``, the sectors it draws (the pair picture); ``pixels``, True where
   its pairs rest on pixels (shared pixels, correspondences, image datasets); ``symmetric(params)``,
-  whether a pair's value is the same both ways; ``inputs(params)``, files it reads besides the
+  whether a pair's value is the same both ways; ``pair_overlap(frames, params, i, j)``, one pair's
+  overlap for a picture of any two frames; ``inputs(params)``, files it reads besides the
   dataset (the 3D scene cloud);
 - optionally ``kernels`` ("module:function" names of the Numba kernels it runs) and
   ``warm_up()``, which runs them once on a tiny input: the batch runner calls it before the
@@ -100,6 +102,19 @@ class Labeller:
     def sectors(self, frames: pd.DataFrame, params):
         """(each frame's FoV in degrees, the radius in metres) of the sectors it draws at
         :attr:`placement`, or None where it draws none (plot pair)."""
+        return None
+
+    def place(self, frames: pd.DataFrame, params):
+        """(x, y, heading) arrays putting every frame on this labeller's 2D plane (NaN where it
+        places none), for the map and the query picture; None where it places no frame. By
+        default its :attr:`placement` columns."""
+        if self.placement is None:
+            return None
+        return tuple(frames[c].to_numpy(np.float64, na_value=np.nan) for c in self.placement)
+
+    def pair_overlap(self, frames: pd.DataFrame, params, i: int, j: int):
+        """The overlap of frames i and j as this labeller computes it, whether or not the pair was
+        a candidate (a picture of any two frames); None where it cannot say alone."""
         return None
 
     def inputs(self, params) -> list:

@@ -89,6 +89,24 @@ class Cloud3D(Labeller):
     def inputs(self, params) -> list:
         return [params.scene] if params.scene else []
 
+    def place(self, frames, params):
+        """The camera centres and optical axes on the ground plane the poses define (as strong2d
+        places them, up found from the cameras), for the map and the query picture."""
+        from ..geometry.ground import project_to_ground, resolve_up
+        from ..geometry.poses import quat_to_matrix
+        from ..schema import POSE_COLUMNS
+
+        posed = np.isfinite(frames[list(POSE_COLUMNS)].to_numpy(np.float64, na_value=np.nan)).all(axis=1)
+        if not posed.any():
+            return None
+        R = quat_to_matrix(frames.loc[posed, ["qw", "qx", "qy", "qz"]].to_numpy(np.float64))
+        t = frames.loc[posed, ["tx", "ty", "tz"]].to_numpy(np.float64)
+        x, y, heading, _, _ = project_to_ground(R, t, resolve_up("auto", R), 90.0)
+        out = [np.full(len(frames), np.nan) for _ in range(3)]
+        for column, values in zip(out, (x, y, heading)):
+            column[posed] = values
+        return tuple(out)
+
     def warm_up(self) -> None:
         from ..geometry.voxels import backproject_voxels, visible_points, voxelize_points
 

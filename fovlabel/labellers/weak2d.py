@@ -144,6 +144,14 @@ class Weak2D(Labeller):
     def sectors(self, frames, params):
         return camera_fov_deg(frames, params), float(params.radius_m)
 
+    def pair_overlap(self, frames, params, i, j):
+        fov, radius = self.sectors(frames, params)
+        x, y, h = (frames[c].to_numpy(np.float64, na_value=np.nan)[[i, j]] for c in self.placement)
+        if not np.isfinite(np.r_[x, y, h]).all():
+            return None  # a frame this labeller could not place (no heading, a tilted camera)
+        sectors = Sectors(x, y, h, fov[[i, j]], radius)
+        return float(sectors.overlap(np.array([0]), np.array([1]), params.measure, params.max_view_angle_deg)[0])
+
     def warm_up(self) -> None:
         _pairs.warm_up()
         sectors = Sectors([0.0, 1.0], [0.0, 0.0], [0.0, 10.0], [90.0, 90.0], 5.0)
