@@ -96,9 +96,21 @@ def test_annotate_plots_beside_the_label_set(tmp_path):
     out = tmp_path / "labels"
     result = cli("annotate", SAMPLE, "--format", "msls", "--preset", "msls", "--out", out, "--plots")
     assert result.exit_code == 0, result.output
-    assert "plots: 4 picture(s)" in result.output
+    assert "plots: 5 picture(s)" in result.output
     assert sorted(p.name for p in (out / "plots").iterdir()) == [
-        "histogram.png", "pair_near_threshold.png", "pair_positive.png", "pair_soft_negative.png"]
+        "histogram.png", "pair_facing_positive.png", "pair_near_threshold.png", "pair_positive.png",
+        "pair_soft_negative.png"]
+    # the examples of what a label means are pairs of cameras that do not face each other; the
+    # sample city's facing positive (q0033 / d0212, 178° apart) is shown apart, as such
+    from fovlabel.plot import example_pairs
+
+    pairs = read_pairs(out, with_keys=True)
+    picks = {name: pairs.iloc[k] for name, k in example_pairs(pairs).items()}
+    for name in ("positive", "soft_negative", "near_threshold"):
+        assert picks[name]["heading_diff_deg"] <= 135, name
+    assert picks["positive"]["rank"] == 2 and picks["soft_negative"]["rank"] == 1
+    facing = picks["facing_positive"]
+    assert facing["heading_diff_deg"] > 135 and facing["rank"] == 2
     assert cli("verify", out).exit_code == 0  # still a label set
     # the plots are fovlabel's: --overwrite replaces the set with them; a user's file among them stops it
     assert cli("annotate", SAMPLE, "--format", "msls", "--preset", "msls", "--out", out, "--overwrite").exit_code == 0
