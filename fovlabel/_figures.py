@@ -68,8 +68,12 @@ def _axis_labels(ax, labeller, origin=None) -> None:
 
 
 def _set_name(meta) -> str:
-    """What a label set is, for a title: its dataset's name and its labeller."""
-    return f"{Path(meta['input'].get('path', '')).name} · {meta['labeller']}"
+    """What a label set is, for a title: its dataset's name (with the folders that make a file or
+    a numbered model folder recognisable: rgbd_room/frames.csv, maupertuis/sparse/0) and its
+    labeller."""
+    path = Path(meta["input"].get("path", ""))
+    parts = path.parts[-3:] if path.name.isdigit() else path.parts[-2:] if path.suffix else path.parts[-1:]
+    return f"{'/'.join(parts)} · {meta['labeller']}"
 
 
 def _count(n: int, what: str) -> str:

@@ -39,6 +39,7 @@ from ._figures import (  # noqa: F401  (the colours: kept importable from here)
     _pyplot,
     _rgb,
     _save,
+    _set_name,
 )
 from .io.metadata import LabelSetMetadata, labeller_of
 from .plot_maps import plot_map, plot_query  # noqa: F401  (part of fovlabel.plot's API)
@@ -228,9 +229,11 @@ def _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root, 
     source = pair.source + (f", voxel {params.get('voxel_m', 0):g} m" if pair.source != "tracks" else "")
     dist, angle = (float(row["distance_m"].iloc[0]), float(row["heading_diff_deg"].iloc[0])) if len(row) else (
         float("nan"), float("nan"))
+    axes[1].yaxis.tick_right()  # B's ticks on its far side: the lines from A to B cross no label
+    axes[1].yaxis.set_label_position("right")
     if matches > 0:
         _draw_matches(labels, i, j, axes, matches, root)
-    fig.suptitle(f"{meta['input'].get('format')} {Path(meta['input']['path']).name} · cloud3d ({source}) · "
+    fig.suptitle(f"{_set_name(meta)} ({source}) · "
                  f"IoU {iou:.3f}, shared {pair.shared:,} {what}\n"
                  f"centres {dist:.2f} m apart, optical axes {angle:.0f}° apart; highlighted: the pixels that "
                  f"show a shared {what[:-1]}{check}", fontsize=10)
@@ -278,36 +281,72 @@ def _draw_view(ax, view) -> None:
 
 
 def plot_histogram(labels, out, *, overwrite: bool = False, bins: int = 50) -> Path:
-    """Overlap histogram per rank (log counts) with the positive threshold; pairs per frame."""
+    """The overlap histogram per rank (log counts) with the positive threshold; for 3D label
+    sets the smaller of the two coverages too (what the MegaDepth-family exports bin on); and
+    per query (cross mode: each query; within mode: each usable frame) its pairs and positives,
+    with how many queries have no positive (a GCL user's first question)."""
     from .io.reading import read_label_frames, read_pairs
 
     plt = _pyplot()
     pairs, frames = read_pairs(labels), read_label_frames(labels)
     meta = pairs.attrs["fovlabel"]
-    positive = LabelSetMetadata.from_dict(meta).positive
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    typed = LabelSetMetadata.from_dict(meta)
+    covers = "cover_a" in pairs.columns
+    fig, axes = plt.subplots(1, 3 if covers else 2, figsize=(15.5 if covers else 11, 4.5))
+    left, right = axes[0], axes[-1]
     edges = np.linspace(0, 1, bins + 1)
     names = {2: "rank 2 positive", 1: "rank 1 soft negative", 0: "rank 0 hard negative (kept zeros)"}
     for rank, colour in ((2, (0.1, 0.5, 0.2)), (1, (0.9, 0.6, 0.1)), (0, (0.5, 0.5, 0.5))):
         values = pairs.loc[pairs["rank"] == rank, "overlap"].to_numpy()
         if len(values):
             left.hist(values, bins=edges, color=colour, label=f"{names[rank]} ({len(values):,})", log=True)
-    left.axvline(positive, color="k", linestyle="--", linewidth=1, label=f"positive threshold {positive:g}")
-    left.set_xlabel(f"overlap ({LabelSetMetadata.from_dict(meta).measure})")
+    left.axvline(typed.positive, color="k", linestyle="--", linewidth=1, label=f"positive threshold {typed.positive:g}")
+    left.set_xlabel(f"overlap ({typed.measure})")
     left.set_ylabel("pairs (log)")
     left.legend(fontsize=8)
-    ends = pairs["frame_a"].to_numpy() if not LabelSetMetadata.from_dict(meta).symmetric else np.r_[pairs["frame_a"].to_numpy(),
-                                                                           pairs["frame_b"].to_numpy()]
-    per_frame = np.bincount(ends, minlength=len(frames))
-    per_frame = per_frame[frames["usable"].to_numpy()]
-    right.hist(per_frame, bins=min(50, max(per_frame.max(), 1)), color=(0.2, 0.4, 0.7))
-    right.set_xlabel("pairs per usable frame")
-    right.set_ylabel("frames")
-    fig.suptitle(f"{meta['input'].get('format')} {Path(meta['input']['path']).name} · {meta['labeller']} · "
-                 f"{len(pairs):,} pairs, {len(frames):,} frames", fontsize=11)
+    if covers:
+        smaller = np.minimum(pairs["cover_a"].to_numpy(), pairs["cover_b"].to_numpy())
+        axes[1].hist(smaller, bins=edges, color=(0.35, 0.3, 0.6), log=True,
+                     label=f"the smaller coverage ({len(smaller):,} pairs)")
+        axes[1].set_xlabel("min(cover_a, cover_b): the MegaDepth exports' score")
+        axes[1].set_ylabel("pairs (log)")
+        axes[1].legend(fontsize=8)
+    _per_query(right, pairs, frames, typed)
+    fig.suptitle(f"{_set_name(meta)} · {len(pairs):,} pairs, {len(frames):,} frames", fontsize=11)
     return _save(fig, out, overwrite, tight=True)
 
 
+def per_query_counts(pairs, frames, typed) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(pairs of each query, its positives, whether the set has cross-mode groups). The queries:
+    those of cross-mode groups (cross pairs run query -> database, so a database frame is no
+    query), every usable frame of within-mode groups (a pair written once counts at both ends;
+    an ioa set's both-ways rows each at their first frame)."""
+    n = len(frames)
+    usable = frames["usable"].to_numpy()
+    cross = frames["group"].map(typed.modes).eq("cross").to_numpy()
+    asks = usable & (~cross | frames["role"].eq("query").to_numpy())
+    a, b = pairs["frame_a"].to_numpy(), pairs["frame_b"].to_numpy()
+    both = (~cross[a]) & typed.symmetric  # a within-mode pair written once: it counts for b too
+    ends = np.r_[a, b[both]]
+    positive = np.r_[pairs["rank"].to_numpy() == 2, (pairs["rank"].to_numpy() == 2)[both]]
+    return np.bincount(ends, minlength=n)[asks], np.bincount(ends[positive], minlength=n)[asks], bool(cross.any())
+
+
+def _per_query(ax, pairs, frames, typed) -> None:
+    """The histogram's per-query panel: pairs and positives per query, and how many have none."""
+    per_query, positives, cross = per_query_counts(pairs, frames, typed)
+    top = max(int(per_query.max()) if len(per_query) else 1, 1)
+    width = max(1, int(np.ceil(top / 40)))
+    edges = np.arange(0, top + width + 1, width) - 0.5
+    ax.hist(per_query, bins=edges, color=(0.75, 0.82, 0.92), label="pairs")
+    ax.hist(positives, bins=edges, color=(0.1, 0.5, 0.2), alpha=0.8, label="positives")
+    none = int((positives == 0).sum())
+    one, who = ("query", "queries") if cross else ("frame", "frames")
+    ax.set_xlabel(f"pairs per {one} (and positives)")
+    ax.set_ylabel(who)
+    ax.set_title(f"{none:,} of {len(positives):,} {who} ({none / max(len(positives), 1):.0%}) have no positive",
+                 fontsize=10)
+    ax.legend(fontsize=8)
 
 
 def plot_run(labels, *, overwrite: bool = True) -> list[Path]:

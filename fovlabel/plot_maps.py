@@ -146,8 +146,14 @@ def _group_inset(inset, x, y, ox, oy, reach, group) -> None:
     inset.set_title(f"the whole group: {len(x):,} frames", fontsize=8)
 
 
+#: frames a map draws each camera's viewing direction for (more would be a blur of arrows)
+MAP_ARROWS = 5_000
+
+
 def plot_map(labels, out, *, overwrite: bool = False) -> Path:
-    """Every frame of the label set, coloured by group and role, with a scale bar."""
+    """Every frame of the label set where its labeller places it (3D sets: camera centres on the
+    ground plane their poses define), coloured by group and role, each camera's viewing direction
+    an arrow (up to MAP_ARROWS frames), with a scale bar."""
     from .io.reading import read_label_frames, read_pairs
 
     plt = _pyplot()
@@ -173,6 +179,10 @@ def plot_map(labels, out, *, overwrite: bool = False) -> Path:
                 ax.scatter(x[sel] - ox, y[sel] - oy, s=10, marker=marker, color=cmap(gi % 10),
                            alpha=0.9 if role == "query" else 0.5,
                            label=f"{group} · {role or 'frames'} ({int(sel.sum()):,})")
+                if ok.sum() <= MAP_ARROWS:  # where each camera looks, while arrows stay readable
+                    aim = sel & np.isfinite(h)
+                    shade = (*cmap(gi % 10)[:3], 0.9 if role == "query" else 0.4)  # queries stand out
+                    _arrows(ax, x[aim] - ox, y[aim] - oy, h[aim], [shade] * int(aim.sum()), span / 30)
     ax.set_xlim(cx - hx, cx + hx)
     ax.set_ylim(cy - hy - pad, cy + hy)  # a band below the frames for the scale bar
     ax.set_aspect("equal")

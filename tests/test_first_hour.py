@@ -168,3 +168,27 @@ def test_3d_label_sets_are_mapped_on_the_ground_plane_their_poses_define(tmp_pat
     assert plot_map(tmp_path / "3d", tmp_path / "map.png").is_file()
     path, ranks = plot_query(tmp_path / "3d", frames["key"].iloc[2], tmp_path / "query.png")
     assert path.is_file() and 2 in ranks.values()
+
+
+@pytest.mark.parametrize("mode, measure", [("cross", "iou"), ("within", "iou"), ("within", "ioa")])
+def test_the_histogram_counts_per_query_and_the_queries_without_a_positive(tmp_path, mode, measure):
+    """Cross mode counts each query's pairs (never a database frame's); within mode every frame's,
+    a pair written once at both ends: checked against a count pair by pair."""
+    import fovlabel
+    from fovlabel.io.metadata import LabelSetMetadata
+    from fovlabel.plot import per_query_counts
+
+    annotate(SAMPLE, "msls", preset="msls", mode=mode, measure=measure, out=tmp_path / "l")
+    pairs, frames = fovlabel.read_pairs(tmp_path / "l"), fovlabel.read_label_frames(tmp_path / "l")
+    typed = LabelSetMetadata.from_dict(pairs.attrs["fovlabel"])
+    per_query, positives, cross = per_query_counts(pairs, frames, typed)
+    asks = [i for i in range(len(frames)) if frames["usable"].iloc[i]
+            and (mode == "within" or frames["role"].iloc[i] == "query")]
+    rows = list(zip(pairs["frame_a"], pairs["frame_b"], pairs["rank"]))
+    expected, expected_pos = [], []
+    for q in asks:
+        mine = [r for a, b, r in rows if a == q or (b == q and mode == "within" and measure == "iou")]
+        expected.append(len(mine))
+        expected_pos.append(sum(r == 2 for r in mine))
+    assert per_query.tolist() == expected and positives.tolist() == expected_pos and cross == (mode == "cross")
+    assert len(per_query) == (120 if mode == "cross" else int(frames["usable"].sum()))
