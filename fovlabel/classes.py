@@ -183,7 +183,8 @@ CLASSES_KEY = b"fovlabel_classes"
 
 
 def classes_table(labels, report: ClassReport):
-    """frame_id, key, group, class (-1: none) as a pyarrow Table with the report as metadata."""
+    """frame_id, key, group, class (-1: none), image_path as a pyarrow Table with the report as
+    metadata (absolute paths: io.reading.image_paths)."""
     import json
 
     import pyarrow as pa
@@ -195,7 +196,9 @@ def classes_table(labels, report: ClassReport):
             "min_overlap": report.min_overlap, "classes": len(report.sizes), "inside_share": report.inside_share,
             "leakage": report.leakage, "notes": report.notes}
     table = pa.table({"frame_id": frames["frame_id"].to_numpy(np.int32), "key": frames["key"].astype(str),
-                      "group": frames["group"].astype(str), "class": report.classes.astype(np.int64)})
+                      "group": frames["group"].astype(str), "class": report.classes.astype(np.int64),
+                      # the image, relative to the dataset's images folder, as the frames table names it
+                      "image_path": pa.array(frames["image_path"].to_numpy(dtype=object), pa.string())})
     return table.replace_schema_metadata({CLASSES_KEY: json.dumps(meta).encode()})
 
 

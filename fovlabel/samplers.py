@@ -4,7 +4,8 @@ Each is an iterable that torch's ``DataLoader`` accepts (``sampler=`` for index 
 ``batch_sampler=`` for lists of indices); seeded, so that the same seed gives the same draws.
 Indices are frame ids of the label set (``frames.parquet``'s ``frame_id``, its row position).
 All are built from a label set's folder (or its pairs and frames tables): absent pairs have
-overlap 0 (hard negatives), as the label set says.
+overlap 0 (hard negatives), as the label set says. With ``with_paths=True`` the pair and tuple
+samplers follow each draw's frame ids with their images' absolute paths.
 
 - :class:`GCLPairSampler`: per query a positive / soft negative / hard negative partner with
   p = 0.5 / 0.25 / 0.25 (the Generalized Contrastive Loss paper's MSLS sampling), yielding
@@ -39,6 +40,35 @@ def _tables(labels=None, pairs=None, frames=None):
     if pairs is None or frames is None:
         raise ConfigError("a sampler needs a label set folder, or its pairs and frames tables")
     return pairs, frames
+
+
+class _Sampler:
+    """What the samplers built on a label set share: with ``with_paths``, each draw's frame ids are
+    followed by their images' absolute paths (io.reading.image_paths; ``root``: where the dataset
+    has moved), so that nobody joins them with the frames by hand."""
+
+    #: how many leading items of a draw are frame ids (None: all)
+    _ids: int | None = 2
+    _paths = None
+
+    def _path_setup(self, labels, with_paths: bool, root) -> None:
+        if with_paths:
+            if labels is None:
+                raise ConfigError("with_paths needs the label set folder (labels=...), where the images are named")
+            from .io.reading import image_paths
+
+            self._paths = image_paths(labels, root=root)
+
+    def __iter__(self):
+        if self._paths is None:
+            yield from self._draws()
+            return
+        for draw in self._draws():
+            ids = draw if self._ids is None else draw[:self._ids]
+            yield (*draw, *(self._paths[i] for i in ids))
+
+    def _draws(self):
+        raise NotImplementedError
 
 
 class _Overlaps:
@@ -82,7 +112,7 @@ def _hard(ov: _Overlaps, q, rng, exclude=()):
     return int(free[rng.integers(len(free))]) if free else None
 
 
-class GCLPairSampler:
+class GCLPairSampler(_Sampler):
     """(query, match, overlap) per query: the match's class drawn with ``p`` = (positive, soft,
     hard); positive: overlap >= ``positive``; soft: 0 < overlap < positive; hard: overlap 0
     (absent or kept zeros), drawn among the query's candidates (its group's database in cross
@@ -90,8 +120,9 @@ class GCLPairSampler:
     as GCL's loader does. Queries: the label set's queries (cross mode) or all usable frames."""
 
     def __init__(self, labels=None, *, pairs=None, frames=None, p=(0.5, 0.25, 0.25), positive=None,
-                 seed=0, epochs=1):
+                 seed=0, epochs=1, with_paths=False, root=None):
         pairs, frames = _tables(labels, pairs, frames)
+        self._path_setup(labels, with_paths, root)
         if len(p) != 3 or abs(sum(p) - 1.0) > 1e-9 or min(p) < 0:
             raise ConfigError(f"p must be three probabilities summing to 1; got {p}")
         self.ov = _Overlaps(pairs, frames)
@@ -106,7 +137,7 @@ class GCLPairSampler:
             ss = [(b, v) for b, v in self.ov.partners.get(q, {}).items() if 0 < v < self.positive]
             self._classes[q] = (ps, ss)
 
-    def __iter__(self):
+    def _draws(self):
         rng = np.random.default_rng(self.seed)
         for _ in range(self.epochs):
             for q in rng.permutation(self.queries).tolist():
@@ -125,14 +156,15 @@ class GCLPairSampler:
         return len(self.queries) * self.epochs
 
 
-class OverlapBinSampler:
+class OverlapBinSampler(_Sampler):
     """``n_per_bin`` pairs ``(a, b, overlap)`` from each overlap bin ``(lo, hi]`` of ``bins``
     (edges), as glue-factory and LoFTR sample; a bin holding fewer than ``n_per_bin`` pairs is
     skipped, as glue-factory does. ``negatives``: a share of extra pairs with overlap 0."""
 
     def __init__(self, labels=None, *, pairs=None, frames=None, bins=(0.1, 0.3, 0.5, 0.7), n_per_bin=100,
-                 negatives=0.0, seed=0):
+                 negatives=0.0, seed=0, with_paths=False, root=None):
         pairs, frames = _tables(labels, pairs, frames)
+        self._path_setup(labels, with_paths, root)
         edges = np.asarray(bins, np.float64)
         if len(edges) < 2 or np.any(np.diff(edges) <= 0):
             raise ConfigError(f"bins must be at least two increasing edges; got {tuple(bins)}")
@@ -144,7 +176,7 @@ class OverlapBinSampler:
         self.skipped = [(float(lo), float(hi)) for lo, hi in zip(edges[:-1], edges[1:])
                         if ((self.v > lo) & (self.v <= hi)).sum() < self.n]
 
-    def __iter__(self):
+    def _draws(self):
         rng = np.random.default_rng(self.seed)
         out = []
         for lo, hi in zip(self.edges[:-1], self.edges[1:]):
@@ -191,14 +223,18 @@ class PKSampler:
         return self.batches
 
 
-class TupleSampler:
+class TupleSampler(_Sampler):
     """(anchor, positive, negative) per anchor with a positive partner: the positive drawn among
     its rank-2 partners (overlap >= ``positive``), the negative among its candidates with overlap 0;
     with ``quadruplets``, a second negative overlapping neither the anchor nor the first negative
     (PointNetVLAD's quadruplet). Anchors without a positive or a negative are skipped."""
 
-    def __init__(self, labels=None, *, pairs=None, frames=None, positive=None, quadruplets=False, seed=0):
+    _ids = None  # every item is a frame id
+
+    def __init__(self, labels=None, *, pairs=None, frames=None, positive=None, quadruplets=False, seed=0,
+                 with_paths=False, root=None):
         pairs, frames = _tables(labels, pairs, frames)
+        self._path_setup(labels, with_paths, root)
         self.ov = _Overlaps(pairs, frames)
         meta = pairs.attrs.get("fovlabel", {})
         self.positive = float(positive if positive is not None else _positive(meta))
@@ -206,7 +242,7 @@ class TupleSampler:
         self.anchors = [q for q in np.flatnonzero(self.ov.usable).tolist()
                         if any(v >= self.positive for v in self.ov.partners.get(q, {}).values())]
 
-    def __iter__(self):
+    def _draws(self):
         rng = np.random.default_rng(self.seed)
         for q in rng.permutation(self.anchors).tolist():
             pos = [b for b, v in self.ov.partners[q].items() if v >= self.positive]

@@ -78,7 +78,7 @@ def test_min_size_the_classes_file_and_the_export(tmp_path):
     result = cli("classes", labels, "--min-size", "3", "--out", tmp_path / "c.parquet")
     assert result.exit_code == 0 and "leakage" in result.output
     table = pq.read_table(tmp_path / "c.parquet").to_pandas()
-    assert table["class"].tolist() == report.classes.tolist() and list(table.columns) == ["frame_id", "key", "group", "class"]
+    assert table["class"].tolist() == report.classes.tolist() and list(table.columns) == ["frame_id", "key", "group", "class", "image_path"]
     assert cli("classes", labels, "--out", tmp_path / "c.parquet").exit_code == 2  # exists
     (tmp_path / "mine.parquet").write_bytes(b"not parquet")
     with pytest.raises(OutputError, match="not a fovlabel classes file"):

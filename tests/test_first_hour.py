@@ -192,3 +192,36 @@ def test_the_histogram_counts_per_query_and_the_queries_without_a_positive(tmp_p
         expected_pos.append(sum(r == 2 for r in mine))
     assert per_query.tolist() == expected and positives.tolist() == expected_pos and cross == (mode == "cross")
     assert len(per_query) == (120 if mode == "cross" else int(frames["usable"].sum()))
+
+
+def test_classes_and_samplers_carry_image_paths(tmp_path):
+    """No join with the frames by hand: classes tables name each frame's image, and the pair and
+    tuple samplers give each draw's images with with_paths=True."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    import fovlabel
+    from fovlabel.io.reading import image_paths
+    from fovlabel.samplers import GCLPairSampler, OverlapBinSampler, TupleSampler
+
+    labels = tmp_path / "labels"
+    annotate(SAMPLE, "msls", preset="msls", mode="within", out=labels)
+    frames = fovlabel.read_label_frames(labels)
+    assert cli("classes", labels, "--out", tmp_path / "c.parquet").exit_code == 0
+    table = pq.read_table(tmp_path / "c.parquet").to_pandas()
+    assert table["image_path"].tolist() == frames["image_path"].tolist()
+    paths = image_paths(labels)
+    assert paths[6] == str((SAMPLE / frames["image_path"].iloc[6]).resolve())
+    for sampler, ids in ((GCLPairSampler(labels, with_paths=True), 2),
+                         (OverlapBinSampler(labels, n_per_bin=5, with_paths=True), 2),
+                         (TupleSampler(labels, quadruplets=True, with_paths=True), 4)):
+        draws = list(sampler)
+        assert draws, type(sampler).__name__
+        for draw in draws[:20]:
+            assert list(draw[len(draw) - ids:]) == [paths[i] for i in draw[:ids]]
+        plain = type(sampler)(labels, **({"n_per_bin": 5} if ids == 2 and not isinstance(sampler, GCLPairSampler)
+                                          else {"quadruplets": True} if ids == 4 else {}))
+        assert [d[:len(d) - ids] for d in draws] == list(plain)  # the same draws, paths added
+    with pytest.raises(fovlabel.ConfigError, match="with_paths needs the label set folder"):
+        GCLPairSampler(pairs=fovlabel.read_pairs(labels), frames=frames, with_paths=True)
+    assert np.all([p is None or Path(p).is_absolute() for p in paths])

@@ -10,7 +10,7 @@ import click
 @click.option("--min-overlap", type=float, default=0.5, show_default=True,
               help="Every member overlaps its class representative at least this much.")
 @click.option("--min-size", type=int, default=1, show_default=True, help="Drop classes smaller than this.")
-@click.option("--out", type=click.Path(), default=None, help="Write frame_id, key, group, class to this .parquet.")
+@click.option("--out", type=click.Path(), default=None, help="Write frame_id, key, group, class, image_path to this .parquet.")
 @click.option("--overwrite", is_flag=True, help="Replace a previous fovlabel classes file.")
 @click.option("--root", type=click.Path(exists=True, file_okay=False), default=None,
               help="The dataset's folder, where it has moved since it was labelled (cross-mode sets read it).")

@@ -17,7 +17,7 @@ class ClassesOptions(ExportOptions):
 
 class Classes(Exporter):
     """``classes``: place classes (fovlabel.classes) as ``classes.parquet`` and ``classes.csv``:
-    frame_id, key, group, class (-1: none), for pytorch-metric-learning's ``MPerClassSampler``
+    frame_id, key, group, class (-1: none), image_path, for pytorch-metric-learning's ``MPerClassSampler``
     (``labels=table["class"]``) and CosPlace-style training."""
 
     name = "classes"

@@ -212,13 +212,29 @@ def read_pairs(path, with_keys: bool = False, with_paths: bool = False, root=Non
             keys = frames["key"].to_numpy(dtype=object)
             front = {"group": frames["group"].to_numpy(dtype=object)[a], "key_a": keys[a], "key_b": keys[b]}
         if with_paths:
-            check_frame_paths(frames, folder / FRAMES_FILE)
-            base = image_root_of(meta, root, frames["source_file"].unique(), folder)
-            image = (frames["image_path"] if "image_path" in frames.columns
-                     else pd.Series([None] * len(frames))).to_numpy(dtype=object)
-            absolute = np.array([None if p is None else str((base / p).resolve()) for p in image], dtype=object)
+            absolute = _absolute_paths(frames, meta, root, folder)
             front.update(path_a=absolute[a], path_b=absolute[b])
         for i, (name, values) in enumerate(front.items()):
             pairs.insert(i, name, values)
     pairs.attrs["fovlabel"] = meta
     return pairs
+
+
+def _absolute_paths(frames, meta, root, folder) -> np.ndarray:
+    """Each frame's image as an absolute path (None where the dataset names none), from the
+    dataset root (checked: io.paths.check_dataset_root)."""
+    check_frame_paths(frames, folder / FRAMES_FILE)
+    base = image_root_of(meta, root, frames["source_file"].unique(), folder)
+    image = (frames["image_path"] if "image_path" in frames.columns
+             else pd.Series([None] * len(frames))).to_numpy(dtype=object)
+    return np.array([None if p is None else str((base / p).resolve()) for p in image], dtype=object)
+
+
+def image_paths(path, root=None) -> np.ndarray:
+    """Each frame's image of a label set as an absolute path, by frame id (None where the dataset
+    names none): what a sampler's or a classes table's frame ids open. ``root``: where the
+    dataset has moved."""
+    check_args(path=(path, "path"), root=(root, "path?"))
+    folder, meta, _, frames_pq = _open_label_set(path)
+    names = [c for c in ("source_file", "image_path") if c in frames_pq.schema_arrow.names]
+    return _absolute_paths(_read_all(folder / FRAMES_FILE, frames_pq, columns=names).to_pandas(), meta, root, folder)
