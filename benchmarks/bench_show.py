@@ -70,7 +70,10 @@ def make_label_set(out: Path, n_pairs: int, n_frames: int, seed: int = 0) -> Non
                       "heading_diff_deg": (rng.random(n_pairs) * 180).astype(np.float32), "rank": rank},
                      schema=PAIRS_SCHEMA).replace_schema_metadata(meta.schema_metadata())
     pq.write_table(table, out / "pairs.parquet", row_group_size=1 << 20)
-    pq.write_table(frames_to_arrow(frames, meta), out / "frames.parquet")
+    from fovlabel.io.layout import FRAMES_FILE
+
+    (out / FRAMES_FILE).parent.mkdir(exist_ok=True)
+    pq.write_table(frames_to_arrow(frames, meta), out / FRAMES_FILE)
 
 
 def child(code: str, *args) -> tuple[float, float]:

@@ -198,7 +198,8 @@ def classes_table(labels, report: ClassReport):
     table = pa.table({"frame_id": frames["frame_id"].to_numpy(np.int32), "key": frames["key"].astype(str),
                       "group": frames["group"].astype(str), "class": report.classes.astype(np.int64),
                       # the image, relative to the dataset's images folder, as the frames table names it
-                      "image_path": pa.array(frames["image_path"].to_numpy(dtype=object), pa.string())})
+                      "image_path": pa.array(frames["image_path"].astype(object).where(frames["image_path"].notna(), None)
+                                             .tolist(), pa.string())})
     return table.replace_schema_metadata({CLASSES_KEY: json.dumps(meta).encode()})
 
 

@@ -40,10 +40,10 @@ def test_pairs_file_has_full_row_groups_and_the_same_bytes_for_any_chunking(tmp_
     assert (tmp_path / "b" / "pairs.parquet").read_bytes() == (tmp_path / "d" / "pairs.parquet").read_bytes()
     # frames.parquet (encoded while the chunks run with --jobs 2, at the end with --jobs 1) too,
     # and it is what one write_table of the table with its metadata writes
-    frames_b = (tmp_path / "b" / "frames.parquet").read_bytes()
-    assert frames_b == (tmp_path / "d" / "frames.parquet").read_bytes()
-    frames = pq.read_table(tmp_path / "d" / "frames.parquet")
-    assert frames.num_rows > 200 and pq.ParquetFile(tmp_path / "d" / "frames.parquet").metadata.num_row_groups == \
+    frames_b = (tmp_path / "b" / "_frames" / "frames.parquet").read_bytes()
+    assert frames_b == (tmp_path / "d" / "_frames" / "frames.parquet").read_bytes()
+    frames = pq.read_table(tmp_path / "d" / "_frames" / "frames.parquet")
+    assert frames.num_rows > 200 and pq.ParquetFile(tmp_path / "d" / "_frames" / "frames.parquet").metadata.num_row_groups == \
         -(-frames.num_rows // 70)
     pq.write_table(frames, tmp_path / "one.parquet", row_group_size=70, write_page_checksum=True)
     assert (tmp_path / "one.parquet").read_bytes() == frames_b

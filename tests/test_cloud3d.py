@@ -277,7 +277,7 @@ def test_all_invalid_depth_is_reported_not_fatal(tmp_path):
     out = tmp_path / "labels"
     summary = _annotate(path, out=out, voxel_m=1.0)  # 8x6 pixels 0.375 m apart on the wall
     assert any("1 frame(s) observe no point" in n and "'f1'" in n for n in summary.notes)
-    frames = pd.read_parquet(out / "frames.parquet")
+    frames = pd.read_parquet(out / "_frames" / "frames.parquet")
     assert frames.loc[1, "flag"] == "empty" and not frames.loc[1, "usable"]
     assert summary.pairs == 1  # f0 and f2 see the same wall
 

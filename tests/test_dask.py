@@ -30,7 +30,7 @@ def test_a_local_dask_cluster_writes_the_same_bytes(tmp_path):
     annotate(SAMPLE, "msls", preset="msls", out=tmp_path / "here", chunk_frames=25)
     annotate(SAMPLE, "msls", preset="msls", out=tmp_path / "dask", chunk_frames=25, scheduler="dask-local:2")
     assert _pairs_bytes(tmp_path / "here") == _pairs_bytes(tmp_path / "dask")
-    assert (tmp_path / "here" / "frames.parquet").read_bytes() == (tmp_path / "dask" / "frames.parquet").read_bytes()
+    assert (tmp_path / "here" / "_frames" / "frames.parquet").read_bytes() == (tmp_path / "dask" / "_frames" / "frames.parquet").read_bytes()
 
 
 def test_the_3d_labeller_runs_there_too(tmp_path):

@@ -225,3 +225,31 @@ def test_classes_and_samplers_carry_image_paths(tmp_path):
     with pytest.raises(fovlabel.ConfigError, match="with_paths needs the label set folder"):
         GCLPairSampler(pairs=fovlabel.read_pairs(labels), frames=frames, with_paths=True)
     assert np.all([p is None or Path(p).is_absolute() for p in paths])
+
+
+def test_a_whole_folder_read_gets_the_pairs_alone_and_older_sets_still_read(tmp_path):
+    """The frames table lies in _frames/: pandas and pyarrow.dataset on the folder (which skip
+    names starting with '_') and a '*.parquet' glob read the pairs table alone. A set written
+    before, with frames.parquet beside the pairs, is still read, verified and replaced."""
+    import glob
+    import shutil
+
+    import pandas as pd
+    import pyarrow.dataset as ds
+
+    import fovlabel
+
+    labels = tmp_path / "labels"
+    summary = annotate(SAMPLE, "msls", preset="msls", out=labels)
+    assert len(pd.read_parquet(labels)) == summary.pairs
+    assert ds.dataset(labels, format="parquet").count_rows() == summary.pairs
+    assert [Path(p).name for p in glob.glob(str(labels / "*.parquet"))] == ["pairs.parquet"]
+    older = tmp_path / "older"
+    shutil.copytree(labels, older)
+    (older / "_frames" / "frames.parquet").rename(older / "frames.parquet")
+    (older / "_frames").rmdir()
+    pd.testing.assert_frame_equal(fovlabel.read_pairs(older, with_keys=True), fovlabel.read_pairs(labels, with_keys=True))
+    assert cli("verify", older).exit_code == 0 and cli("show", older).exit_code == 0
+    replaced = cli("annotate", SAMPLE, "--format", "msls", "--preset", "msls", "--out", older, "--overwrite", "-q")
+    assert replaced.exit_code == 0, replaced.output
+    assert sorted(p.name for p in older.iterdir()) == ["_frames", "pairs.parquet"]

@@ -156,7 +156,7 @@ def test_3d_labels_do_not_depend_on_jobs_blocks_or_chunks(tmp_path, monkeypatch)
         pd.testing.assert_frame_equal(read_pairs(tmp_path / f"one{keep_zero}"), read_pairs(tmp_path / f"two{keep_zero}"))
         pd.testing.assert_frame_equal(read_pairs(tmp_path / f"one{keep_zero}"),
                                       in_memory.reset_index(drop=True), check_dtype=False)
-        assert sorted(p.name for p in (tmp_path / f"two{keep_zero}").iterdir()) == ["frames.parquet", "pairs.parquet"]
+        assert sorted(p.name for p in (tmp_path / f"two{keep_zero}").iterdir()) == ["_frames", "pairs.parquet"]
 
 
 def test_ordered_map_keeps_order_bounds_the_waiting_and_raises_the_first_failure():

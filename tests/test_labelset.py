@@ -44,7 +44,8 @@ def reference(tmp_path_factory):
 
 def test_label_set_is_plain_parquet_with_metadata(reference):
     out, summary = reference
-    assert sorted(p.name for p in out.iterdir()) == ["frames.parquet", "pairs.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == ["_frames", "pairs.parquet"]
+    assert sorted(p.name for p in (out / "_frames").iterdir()) == ["frames.parquet"]
     by_pandas = pd.read_parquet(out / "pairs.parquet")
     by_arrow = pq.read_table(out / "pairs.parquet")
     assert by_arrow.schema.remove_metadata() == PAIRS_SCHEMA
@@ -54,7 +55,7 @@ def test_label_set_is_plain_parquet_with_metadata(reference):
     assert meta["config"]["mode"] == "cross" and meta["input"]["format"] == "msls"
     assert meta["input"]["fingerprint"].startswith("sha256:")
     assert meta["pairs"] == summary.pairs
-    frames = pd.read_parquet(out / "frames.parquet")
+    frames = pd.read_parquet(out / "_frames" / "frames.parquet")
     assert frames["frame_id"].tolist() == list(range(len(frames)))
 
 
@@ -106,7 +107,7 @@ def test_resume_with_parts_missing_in_between_gives_the_same_bytes(reference, tm
         gone.unlink()
     summary = _run(out)
     assert summary.resumed_chunks == 2
-    for name in ("pairs.parquet", "frames.parquet"):
+    for name in ("pairs.parquet", "_frames/frames.parquet"):
         assert (out / name).read_bytes() == (out_ref / name).read_bytes(), name
 
 
@@ -187,7 +188,7 @@ def test_read_pairs_validates(tmp_path, reference):
 
 def test_frames_file_holds_only_the_groups_present(reference, tmp_path):
     out, _ = reference
-    table = pq.read_table(out / "frames.parquet")
+    table = pq.read_table(out / "_frames" / "frames.parquet")
     nulls = [name for name in table.column_names if table.column(name).null_count == table.num_rows]
     assert nulls == []  # an MSLS set: no column is null throughout
     meta = read_pairs(out).attrs["fovlabel"]
@@ -204,7 +205,7 @@ def test_a_pose_label_set_has_pose_and_plane_but_no_crs_columns(tmp_path):
     path = tmp_path / "00.txt"
     path.write_text("\n".join(f"1 0 0 {x} 0 1 0 0 0 0 1 0" for x in range(5)) + "\n")
     annotate(path, "kitti", labeller="strong2d", fov_deg=60.0, radius_m=5.0, mode="within", out=tmp_path / "l")
-    names = pq.read_schema(tmp_path / "l" / "frames.parquet").names
+    names = pq.read_schema(tmp_path / "l" / "_frames" / "frames.parquet").names
     assert {"tx", "qw", "plane_x_m", "plane_heading_deg"} <= set(names)
     assert not {"x_m", "y_m", "grid_heading_deg", "crs", "lat", "fx"} & set(names)
     frames = read_label_frames(tmp_path / "l")
@@ -227,7 +228,7 @@ def test_version_1_label_sets_are_still_read(reference, tmp_path):
     meta["schema_version"] = 1
     raw = {METADATA_KEY: json.dumps(meta)}
     pq.write_table(pa.Table.from_pandas(frames, schema=FRAMES_SCHEMA, preserve_index=False)
-                   .replace_schema_metadata(raw), v1 / "frames.parquet")
+                   .replace_schema_metadata(raw), v1 / "frames.parquet")  # the layout before 0.3
     pq.write_table(pq.read_table(out / "pairs.parquet").replace_schema_metadata(raw), v1 / "pairs.parquet")
     pairs = read_pairs(v1, with_keys=True)
     pd.testing.assert_frame_equal(pairs, read_pairs(out, with_keys=True))

@@ -94,7 +94,7 @@ def test_peak_memory_does_not_grow_with_frames(tmp_path):
     peak_small, (pairs_small, frames_small) = _peak_mib(small, tmp_path / "labels-small")
     peak_large, (pairs_large, frames_large) = _peak_mib(large, tmp_path / "labels-large")
     assert (int(frames_small), int(frames_large)) == (n, 4 * n)
-    observed = pq.read_table(tmp_path / "labels-large" / "frames.parquet", columns=["observed"]).column(0)
+    observed = pq.read_table(tmp_path / "labels-large" / "_frames" / "frames.parquet", columns=["observed"]).column(0)
     assert np.mean(observed.to_numpy()) > KEYS_PER_FRAME  # heavy enough that keeping the keys would show
     assert int(pairs_large) > 10 * int(pairs_small)  # the work did grow (about 16x the pairs)
     assert peak_large - peak_small < GROWTH_MIB, (peak_small, peak_large)

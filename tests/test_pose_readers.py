@@ -60,7 +60,7 @@ def test_7scenes_stairs_roles_and_cross_sequence_pairs(tmp_path):
     out = tmp_path / "stairs"
     annotate(shared(STAIRS), "7scenes", preset="tb-places", out=out)
     pairs = read_pairs(out, with_keys=True)
-    frames = pd.read_parquet(out / "frames.parquet").set_index("frame_id")
+    frames = pd.read_parquet(out / "_frames" / "frames.parquet").set_index("frame_id")
     roles = frames.groupby("sequence")["role"].first().to_dict()
     test_split = (STAIRS / "stairs" / "TestSplit.txt").read_text().split()
     expected = {f"seq-{int(s[8:]):02d}": "query" if s in test_split else "database"

@@ -70,7 +70,7 @@ def _refused_everywhere(folder, *fragments):
     return str(err.value)
 
 
-@pytest.mark.parametrize("name", ["pairs.parquet", "frames.parquet"])
+@pytest.mark.parametrize("name", ["pairs.parquet", "_frames/frames.parquet"])
 @pytest.mark.parametrize("damage, fragment", [
     (lambda b: b[: len(b) // 2], "not a readable Parquet file (truncated or not Parquet"),
     (lambda b: b"", "not a readable Parquet file (empty, 0 bytes)"),
@@ -83,8 +83,8 @@ def test_damaged_files_are_refused(copy, name, damage, fragment):
 
 
 def test_frames_of_another_label_set_are_refused(copy, other):
-    shutil.copy(other / "frames.parquet", copy / "frames.parquet")
-    _refused_everywhere(copy, copy, "frames.parquet and pairs.parquet come from different label sets")
+    shutil.copy(other / "_frames" / "frames.parquet", copy / "_frames" / "frames.parquet")
+    _refused_everywhere(copy, copy, "_frames/frames.parquet and pairs.parquet come from different label sets")
 
 
 def test_pair_ids_out_of_range_are_refused(copy):
@@ -102,7 +102,7 @@ def test_overlap_outside_0_1_or_nan_is_refused(copy, value):
 
 def test_a_pair_count_that_does_not_match_the_metadata_is_refused(copy):
     _rewrite(copy, "pairs.parquet", lambda t: t.slice(0, t.num_rows - 7))
-    meta = json.loads(pq.read_schema(copy / "frames.parquet").metadata[METADATA_KEY])
+    meta = json.loads(pq.read_schema(copy / "_frames" / "frames.parquet").metadata[METADATA_KEY])
     _refused_everywhere(copy, copy / "pairs.parquet", f"holds {meta['pairs'] - 7} rows but the metadata says "
                         f"{meta['pairs']} pairs")
 
@@ -114,7 +114,7 @@ def test_metadata_changed_in_one_file_only_is_refused(copy):
 
 def test_both_files_carry_the_same_label_set_id(good, other):
     ids = {json.loads(pq.read_schema(folder / name).metadata[METADATA_KEY])["label_set_id"]
-           for folder in (good,) for name in ("pairs.parquet", "frames.parquet")}
+           for folder in (good,) for name in ("pairs.parquet", "_frames/frames.parquet")}
     assert len(ids) == 1 and ids.pop().startswith("sha256:")
     assert (read_pairs(good).attrs["fovlabel"]["label_set_id"] != read_pairs(other).attrs["fovlabel"]["label_set_id"])
 
@@ -166,7 +166,7 @@ def test_verify_finds_pairs_in_the_wrong_direction_or_across_groups(copy):
 
 def test_verify_finds_pairs_across_groups(copy):
     moved = int(pq.read_table(copy / "pairs.parquet").column("frame_a")[0].as_py())
-    _rewrite(copy, "frames.parquet", lambda t: _set_column(
+    _rewrite(copy, "_frames/frames.parquet", lambda t: _set_column(
         t, "group", ["elsewhere" if i == moved else g for i, g in enumerate(t.column("group").to_pylist())]))
     problems = _verify_problems(copy)
     assert any("row 1: pairs frames of groups 'elsewhere' and" in p and "never cross groups" in p
@@ -175,7 +175,7 @@ def test_verify_finds_pairs_across_groups(copy):
 
 def test_verify_finds_unusable_frames_in_pairs(copy):
     used = int(pc.min(pq.read_table(copy / "pairs.parquet").column("frame_a")).as_py())
-    _rewrite(copy, "frames.parquet", lambda t: _set_column(
+    _rewrite(copy, "_frames/frames.parquet", lambda t: _set_column(
         t, "usable", [i != used for i in range(t.num_rows)]))
     assert any("flagged unusable" in p for p in _verify_problems(copy))
 

@@ -39,7 +39,7 @@ def city(tmp_path_factory):
 def rewrite_frames(labels: Path, change) -> None:
     """Rewrite frames.parquet with ``change(DataFrame)`` applied, keeping its metadata (a
     tampered or edited label set that still reads)."""
-    file = labels / "frames.parquet"
+    file = labels / "_frames" / "frames.parquet"
     table = pq.read_table(file)
     frames = table.to_pandas()
     change(frames)

@@ -1,4 +1,4 @@
-"""Label sets on disk: a directory holding ``frames.parquet`` and ``pairs.parquet``.
+"""Label sets on disk: a directory holding ``pairs.parquet`` and ``_frames/frames.parquet`` (io.layout).
 
 Both files carry the same JSON metadata under the ``fovlabel`` key of the Parquet schema metadata:
 schema version, fovlabel version, labeller, every parameter, the input's path, format and

@@ -98,6 +98,7 @@ class _FramesFile:
         try:
             frames = self._frames
             schema = frames_file_schema(frames)
+            (self._writer.partial / FRAMES_FILE).parent.mkdir(exist_ok=True)
             self._stream = FinishedStream(self._writer.partial / (FRAMES_FILE + ".tmp"), schema,
                                           use_dictionary=True, row_group_rows=FRAMES_ROW_GROUP_ROWS)
             # converted and written a row group at a time: little of it is in memory as Arrow
@@ -141,3 +142,6 @@ class _FramesFile:
         self._frames = None  # not encoded yet: it never will be
         if self._stream is not None:
             self._stream.abort()
+        folder = (self._writer.partial / FRAMES_FILE).parent
+        if folder.is_dir() and not any(folder.iterdir()):  # the folder it made, left empty
+            folder.rmdir()

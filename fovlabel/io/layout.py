@@ -1,8 +1,8 @@
 """What a label set on disk is: its folder's files, the partial folder's, and the output kind
 (io.output) that says which folder is a label set fovlabel may replace.
 
-A label set is a directory holding ``frames.parquet`` and ``pairs.parquet``. Both files carry the
-same JSON metadata under the ``fovlabel`` key of the Parquet schema metadata (io.metadata).
+A label set is a directory holding ``pairs.parquet`` and ``_frames/frames.parquet`` (older sets:
+``frames.parquet`` beside the pairs, still read). Both files carry the same JSON metadata under the ``fovlabel`` key of the Parquet schema metadata (io.metadata).
 While a run writes, its work is in ``<out>.partial/``: ``plan.json``, ``parts/`` and the labeller's
 ``spill/`` (io.parts).
 """
@@ -19,7 +19,13 @@ from .output import OutputKind
 from .paths import PLOTS_DIR
 
 
-FRAMES_FILE = "frames.parquet"
+#: the frames table lies in a folder of its own: a whole-folder read (pandas or pyarrow.dataset on
+#: the label set's folder, which skip names starting with "_", or a glob such as duckdb's
+#: 'labels/x/*.parquet') gets the pairs table alone, never the two tables mixed into one
+FRAMES_DIR = "_frames"
+FRAMES_FILE = f"{FRAMES_DIR}/frames.parquet"
+#: where label sets written before fovlabel 0.3 keep it (still read)
+LEGACY_FRAMES_FILE = "frames.parquet"
 PAIRS_FILE = "pairs.parquet"
 PLAN_FILE = "plan.json"
 PARTS_DIR = "parts"
@@ -44,11 +50,25 @@ def _plots_problem(path: Path) -> str | None:
     return None
 
 
+def frames_file(folder: Path) -> Path:
+    """The frames table of the label set in ``folder``: FRAMES_FILE, or where an older set keeps
+    it (LEGACY_FRAMES_FILE); FRAMES_FILE where neither is (the reader then says it is missing)."""
+    legacy = folder / LEGACY_FRAMES_FILE
+    return legacy if not (folder / FRAMES_FILE).exists() and legacy.exists() else folder / FRAMES_FILE
+
+
 def _label_set_file_problem(path: Path) -> str | None:
     """None when ``path`` is a Parquet file carrying fovlabel's metadata (or the plots folder of
-    annotate --plots), else what is wrong."""
+    annotate --plots, or the frames folder holding only the frames table), else what is wrong."""
     if path.name == PLOTS_DIR:
         return _plots_problem(path)
+    if path.name == FRAMES_DIR:
+        if not path.is_dir():
+            return "is not a folder"
+        names = sorted(p.name for p in path.iterdir())
+        if names != [Path(FRAMES_FILE).name]:
+            return f"holds {', '.join(names) or 'nothing'}, not only {Path(FRAMES_FILE).name}"
+        return _label_set_file_problem(path / Path(FRAMES_FILE).name)
     if not path.is_file():
         return "is not a file"
     try:
@@ -61,8 +81,8 @@ def _label_set_file_problem(path: Path) -> str | None:
 #: What a label set on disk is, for the output rules of io.output.
 LABEL_SET = OutputKind(
     name="label set",
-    files=frozenset({FRAMES_FILE, PAIRS_FILE}),
+    files=frozenset({FRAMES_DIR, PAIRS_FILE}),
     check_file=_label_set_file_problem,
     partial_files=frozenset({PLAN_FILE, PARTS_DIR, SPILL_DIR}),
-    optional=frozenset({PLOTS_DIR}),
+    optional=frozenset({PLOTS_DIR, LEGACY_FRAMES_FILE}),  # an older set, replaced by --overwrite
 )

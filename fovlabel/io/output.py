@@ -220,7 +220,7 @@ class OutputTarget:
         """True when ``OUT.partial`` holds every file of a finished output, each fovlabel's own."""
         if not self.partial.is_dir():
             return False
-        return all((self.partial / name).is_file() and self.kind.check_file(self.partial / name) is None
+        return all((self.partial / name).exists() and self.kind.check_file(self.partial / name) is None
                    for name in self.kind.files)
 
     def recover(self) -> None:

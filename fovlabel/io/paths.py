@@ -75,7 +75,7 @@ PLOTS_DIR = "plots"
 
 #: what makes a folder a fovlabel output, by the files it holds: (kind, files it must hold)
 _OUTPUT_MARKS = (
-    ("label set", ("pairs.parquet", "frames.parquet")),
+    ("label set", ("pairs.parquet",)),  # and its frames table (io.layout), which may be in a subfolder
     ("export", ("fovlabel-export.json",)),
     ("correspondence set", ("correspondences.parquet",)),
 )

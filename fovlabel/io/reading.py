@@ -14,7 +14,7 @@ from .._args import check_args
 from ..errors import LabelSetError
 from ..schema import METADATA_KEY, PAIRS_SCHEMA
 from .frames import canonical_frames
-from .layout import FRAMES_FILE, PAIRS_FILE
+from .layout import FRAMES_FILE, PAIRS_FILE, frames_file as frames_file_of
 from .metadata import LabelSetMetadata
 
 
@@ -64,7 +64,7 @@ def _open_label_set(path):
     pairs_pq = _open_parquet(pairs_file)
     meta = _decode_metadata(pairs_file, pairs_pq)
     _check_pairs_schema(pairs_file, pairs_pq.schema_arrow)
-    frames_file = _member(folder, FRAMES_FILE)
+    frames_file = _member(folder, frames_file_of(folder).relative_to(folder).as_posix())
     frames_pq = _open_parquet(frames_file)
     frames_meta = _decode_metadata(frames_file, frames_pq)
     if frames_meta != meta:
@@ -128,8 +128,8 @@ def read_label_frames(path) -> pd.DataFrame:
     canonical column (the groups the set does not have are null)."""
     check_args(path=(path, "path"))
     folder, _, _, frames_pq = _open_label_set(path)
-    frames = canonical_frames(_read_all(folder / FRAMES_FILE, frames_pq))
-    check_frame_paths(frames, folder / FRAMES_FILE)
+    frames = canonical_frames(_read_all(frames_file_of(folder), frames_pq))
+    check_frame_paths(frames, frames_file_of(folder))
     return frames
 
 
@@ -205,7 +205,7 @@ def read_pairs(path, with_keys: bool = False, with_paths: bool = False, root=Non
     if with_keys or with_paths:
         names = [c for c in ("frame_id", "key", "group", "source_file", "image_path")
                  if c in frames_pq.schema_arrow.names]
-        frames = _read_all(folder / FRAMES_FILE, frames_pq, columns=names).to_pandas()
+        frames = _read_all(frames_file_of(folder), frames_pq, columns=names).to_pandas()
         a, b = pairs["frame_a"].to_numpy(), pairs["frame_b"].to_numpy()
         front = {}
         if with_keys:
@@ -223,7 +223,7 @@ def read_pairs(path, with_keys: bool = False, with_paths: bool = False, root=Non
 def _absolute_paths(frames, meta, root, folder) -> np.ndarray:
     """Each frame's image as an absolute path (None where the dataset names none), from the
     dataset root (checked: io.paths.check_dataset_root)."""
-    check_frame_paths(frames, folder / FRAMES_FILE)
+    check_frame_paths(frames, frames_file_of(folder))
     base = image_root_of(meta, root, frames["source_file"].unique(), folder)
     image = (frames["image_path"] if "image_path" in frames.columns
              else pd.Series([None] * len(frames))).to_numpy(dtype=object)
@@ -237,4 +237,4 @@ def image_paths(path, root=None) -> np.ndarray:
     check_args(path=(path, "path"), root=(root, "path?"))
     folder, meta, _, frames_pq = _open_label_set(path)
     names = [c for c in ("source_file", "image_path") if c in frames_pq.schema_arrow.names]
-    return _absolute_paths(_read_all(folder / FRAMES_FILE, frames_pq, columns=names).to_pandas(), meta, root, folder)
+    return _absolute_paths(_read_all(frames_file_of(folder), frames_pq, columns=names).to_pandas(), meta, root, folder)

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import LabelSetError
-from .layout import FRAMES_FILE, PAIRS_FILE
+from .layout import PAIRS_FILE, frames_file as frames_file_of
 from .metadata import LabelSetMetadata
 from .reading import _check_pair_values, _open_label_set, _read_all, image_root_of
 
@@ -20,7 +20,7 @@ def summarize_label_set(path, rows: int = 5, batch_rows: int = 1 << 18) -> dict:
     folder, meta, pairs_pq, frames_pq = _open_label_set(path)
     present = frames_pq.schema_arrow.names
     # kept as Arrow (no Python object a frame): counts with pyarrow.compute, keys by take
-    frames = _read_all(folder / FRAMES_FILE, frames_pq,
+    frames = _read_all(frames_file_of(folder), frames_pq,
                        columns=[c for c in ("key", "group", "role", "usable", "flag", "image_path") if c in present])
     n_pairs = pairs_pq.metadata.num_rows
     overlap = np.empty(n_pairs, np.float32)

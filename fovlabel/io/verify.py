@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from ..errors import LabelSetError
 from ..schema import CORE_REQUIRED, PAIRS_SCHEMA, rank_from_overlap
 from .fingerprint import table_digest
-from .layout import FRAMES_FILE, PAIRS_FILE
+from .layout import PAIRS_FILE, frames_file as frames_file_of
 from .reading import _check_pair_values, _open_label_set, _read_all, check_frame_paths
 from .metadata import LabelSetMetadata
 
@@ -175,7 +175,7 @@ def verify_label_set(path) -> tuple[dict, list[str]]:
     """Check a label set fully: (its metadata, the problems found; empty when it is sound).
     Raises :class:`LabelSetError` when the set cannot be read at all."""
     folder, meta, pairs_pq, frames_pq = _open_label_set(path)
-    pairs_file, frames_file = folder / PAIRS_FILE, folder / FRAMES_FILE
+    pairs_file, frames_file = folder / PAIRS_FILE, frames_file_of(folder)
     pairs, frames = _read_all(pairs_file, pairs_pq), _read_all(frames_file, frames_pq)
     problems = [f"{file}: lacks columns {', '.join(missing)}"
                 for file, table, names in ((frames_file, frames, CORE_REQUIRED), (pairs_file, pairs, PAIRS_SCHEMA.names))
