@@ -217,9 +217,12 @@ def _plot_pair_3d(plt, labels, pairs, frames, meta, a, b, out, overwrite, root, 
     params = LabelSetMetadata.from_dict(meta).labeller_params
     what = "voxels" if pair.source != "tracks" else "tracks"
     aspect = max(v.height / max(v.width, 1) for v in (pair.a, pair.b))
-    fig, axes = plt.subplots(1, 2, figsize=(12, 12 * aspect / 2 + 1.6))
+    bars = any(v.background_kind == "depth" and v.depth_range_m is not None for v in (pair.a, pair.b))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 12 * aspect / 2 + 1.6 + (1.4 if bars else 0.0)))
     for ax, view, name, colour in ((axes[0], pair.a, "A", A_RGB), (axes[1], pair.b, "B", B_RGB)):
         _draw_view(ax, view)
+        if view.background_kind == "depth" and view.depth_range_m is not None:
+            _depth_bar(fig, ax, view)
         ax.set_title(f"{name}: {view.key} ({view.background_kind})\n{view.observed:,} {what}, "
                      f"{pair.shared / max(view.observed, 1):.0%} of them shared", fontsize=9, color=_rgb(colour))
         ax.set_xlabel("u (px)")
@@ -259,6 +262,19 @@ def _draw_matches(labels, i, j, axes, n, root) -> None:
         axes[0].plot([ua], [va], "o", ms=2.5, color=colour)
         axes[1].plot([ub], [vb], "o", ms=2.5, color=colour)
     axes[0].set_xlabel(f"u (px) · {len(rows)} of the pair's pixel correspondences drawn as lines")
+
+
+def _depth_bar(fig, ax, view) -> None:
+    """A colour bar under a depth background: the greys it shows, in metres (near bright)."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
+
+    from .views import DEPTH_GREY_SPAN
+
+    near, far = (0.15 + 0.7 * g for g in (1.0, 1.0 - DEPTH_GREY_SPAN))  # as _draw_view renders them
+    greys = LinearSegmentedColormap.from_list("depth", [(near,) * 3, (far,) * 3])
+    bar = ScalarMappable(norm=Normalize(*view.depth_range_m), cmap=greys)
+    fig.colorbar(bar, ax=ax, orientation="horizontal", fraction=0.05, pad=0.14, label="depth (m)")
 
 
 def _draw_view(ax, view) -> None:

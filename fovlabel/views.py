@@ -37,6 +37,8 @@ class View:
     shared_px: np.ndarray  # (m, 2) int pixel (u, v) of what it shares with the other frame
     observed: int  # |V| (voxels or tracks)
     mask: np.ndarray | None = None  # rgbd: (h, w) bool, the shared pixels
+    #: a depth background: the depths (m) its grey runs between, near (bright) to far (dark)
+    depth_range_m: tuple | None = None
 
 
 @dataclass
@@ -65,17 +67,23 @@ def _grey(path: Path, width: int, height: int) -> np.ndarray | None:
         return None
 
 
-def _depth_grey(depth: np.ndarray) -> np.ndarray:
-    """Near bright, far dark, no reading black."""
+def _depth_grey(depth: np.ndarray) -> tuple[np.ndarray, tuple | None]:
+    """(grey: near bright, far dark, no reading black; the raw depths grey runs between, the 1st
+    and 99th percentiles, or None without a reading)."""
     from .schema import DEPTH_INVALID
 
     valid = (depth != DEPTH_INVALID[0]) & (depth != DEPTH_INVALID[1])
     out = np.zeros(depth.shape)
-    if valid.any():
-        d = depth[valid].astype(np.float64)
-        lo, hi = np.percentile(d, [1, 99])
-        out[valid] = 1.0 - 0.8 * np.clip((d - lo) / max(hi - lo, 1e-9), 0, 1)
-    return out
+    if not valid.any():
+        return out, None
+    d = depth[valid].astype(np.float64)
+    lo, hi = np.percentile(d, [1, 99])
+    out[valid] = 1.0 - DEPTH_GREY_SPAN * np.clip((d - lo) / max(hi - lo, 1e-9), 0, 1)
+    return out, (float(lo), float(hi))
+
+
+#: how much of the grey scale a depth background spans (near 1.0, far 1 - this)
+DEPTH_GREY_SPAN = 0.8
 
 
 def shared_pixels(labels, a, b, *, root=None) -> SharedPixels:
@@ -109,14 +117,17 @@ def _background(row, image_root: Path, data_root: Path, depth=None):
     if isinstance(path, str) and path:
         grey = _grey(image_root / path, width, height)
         if grey is not None:
-            return grey, "colour image"
+            return grey, "colour image", None
     if depth is None and isinstance(row.get("depth_path"), str):
         from .io.depth import read_depth
 
         depth = read_depth(data_root / row["depth_path"], width=width, height=height)
     if depth is not None:
-        return _depth_grey(depth), "depth"
-    return None, "none"
+        grey, raw = _depth_grey(depth)
+        scale = float(row.get("depth_scale", np.nan))
+        known = raw is not None and np.isfinite(scale) and scale > 0
+        return grey, "depth", (raw[0] / scale, raw[1] / scale) if known else None
+    return None, "none", None
 
 
 _pose = pose_of_row  # kept for one version: fovlabel.geometry.poses.pose_of_row
@@ -148,9 +159,9 @@ def _rgbd(frames, ids, params, data_root, image_root, meta):
     views = []
     for row, camera, depth, keys, pixel_keys in per:
         mask = np.isin(pixel_keys, common)
-        background, kind = _background(row, image_root, data_root, depth)
+        background, kind, depth_range = _background(row, image_root, data_root, depth)
         views.append(View(str(row["key"]), camera.width, camera.height, background, kind,
-                          _pixels(pixel_keys >= 0), _pixels(mask), len(keys), mask))
+                          _pixels(pixel_keys >= 0), _pixels(mask), len(keys), mask, depth_range))
     return views[0], views[1], len(common)
 
 
@@ -178,9 +189,9 @@ def _scene(frames, ids, params, data_root, image_root, meta):
     views = []
     for (row, camera, depth, pts, keys, R, t), own in zip(per, sets):
         uv = _project(pts, camera, R, t)
-        background, kind = _background(row, image_root, data_root, depth)
+        background, kind, depth_range = _background(row, image_root, data_root, depth)
         views.append(View(str(row["key"]), camera.width, camera.height, background, kind, uv,
-                          uv[np.isin(keys, common)], len(own)))
+                          uv[np.isin(keys, common)], len(own), depth_range_m=depth_range))
     return views[0], views[1], len(common)
 
 
@@ -207,7 +218,7 @@ def _tracks(frames, ids, params, data_root, image_root, meta):
         row = frames.iloc[k]
         xy, point_ids = tracks.get(str(row["key"]), (np.zeros((0, 2)), np.zeros(0, np.int64)))
         uv = np.floor(xy + 0.5).astype(np.int64)  # the nearest pixel (OpenCV centres)
-        background, kind = _background(row, image_root, data_root)
+        background, kind, depth_range = _background(row, image_root, data_root)
         views.append(View(str(row["key"]), int(row["width"]), int(row["height"]), background, kind, uv,
-                          uv[np.isin(point_ids, common)], len(own)))
+                          uv[np.isin(point_ids, common)], len(own), depth_range_m=depth_range))
     return views[0], views[1], len(common)

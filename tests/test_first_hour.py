@@ -253,3 +253,25 @@ def test_a_whole_folder_read_gets_the_pairs_alone_and_older_sets_still_read(tmp_
     replaced = cli("annotate", SAMPLE, "--format", "msls", "--preset", "msls", "--out", older, "--overwrite", "-q")
     assert replaced.exit_code == 0, replaced.output
     assert sorted(p.name for p in older.iterdir()) == ["_frames", "pairs.parquet"]
+
+
+def test_a_depth_background_says_its_depths_in_metres(tmp_path):
+    """The 3D pair picture's depth background gets a colour bar in metres: the range is the
+    valid depths' 1st to 99th percentile, divided by the frame's depth scale."""
+    import numpy as np
+    from PIL import Image
+
+    import fovlabel
+    from fovlabel.views import shared_pixels
+
+    room = SAMPLE.parent / "rgbd_room"
+    annotate(room / "frames.csv", "csv", labeller="cloud3d", mode="within", reader_options={"pose": "cam_to_world"},
+             out=tmp_path / "room")
+    frames = fovlabel.read_label_frames(tmp_path / "room")
+    pair = shared_pixels(tmp_path / "room", "0002", "0005")
+    row = frames.set_index("key").loc["0002"]
+    with Image.open(room / row["depth_path"]) as im:
+        depth = np.asarray(im).astype(np.float64)
+    valid = (depth > 0) & (depth < 65535)
+    expected = np.percentile(depth[valid], [1, 99]) / row["depth_scale"]
+    assert pair.a.background_kind == "depth" and np.allclose(pair.a.depth_range_m, expected)
