@@ -205,9 +205,10 @@ def load_kernels(labeller, background=None) -> None:
             step.describe("compiling kernels")  # what it turned out to be (the summary says so)
 
 
-def _summary_base(frames: pd.DataFrame, config: RunConfig) -> tuple[dict, list[Chunk]]:
+def _summary_base(frames: pd.DataFrame, config: RunConfig, labeller=None, state=None) -> tuple[dict, list[Chunk]]:
     modes = group_modes(frames, config.run.mode)
-    chunks = plan_chunks(frames, modes, config.run.chunk_frames)
+    load = labeller.pair_load(state, frames, config.run.chunk_frames) if labeller is not None else None
+    chunks = plan_chunks(frames, modes, config.run.chunk_frames, load, getattr(labeller, "chunk_pairs", None))
     groups = {}
     for g, sub in frames.groupby("group", sort=False):
         groups[g] = {"frames": int(len(sub)), "mode": modes.get(g, "none (no usable frames)"),
@@ -231,7 +232,7 @@ class _Labelling:
         labeller = get_labeller(config.labeller)
         warming = warm_up_in_background(labeller)
         prepared = prepare_frames(frames, config, root, execution.prepare_threads, workdir)
-        groups, chunks = _summary_base(prepared.frames, config)
+        groups, chunks = _summary_base(prepared.frames, config, labeller, prepared.state)
         return cls(labeller, prepared, groups, chunks, warming)
 
     def tables(self, config, execution, skip=frozenset()):

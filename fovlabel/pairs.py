@@ -60,13 +60,19 @@ def group_modes(frames: pd.DataFrame, mode: str) -> dict[str, str]:
     return modes
 
 
-def plan_chunks(frames: pd.DataFrame, modes: dict[str, str], chunk_frames: int) -> list[Chunk]:
+def plan_chunks(frames: pd.DataFrame, modes: dict[str, str], chunk_frames: int, load=None,
+                max_pairs: int | None = None) -> list[Chunk]:
     """Chunks of every group, in a fixed order (groups as they appear, anchors by row).
 
     ``modes``: group -> "cross" or "within", from :func:`group_modes`. A group's anchors are cut
     into as few chunks of at most ``chunk_frames`` as they need, of sizes as equal as possible
     (5,700 anchors at 5,000: 2,850 + 2,850, not 5,000 + 700): the chunks' times are then more
-    alike, and the last one, which runs while the others' threads idle, is shorter."""
+    alike, and the last one, which runs while the others' threads idle, is shorter.
+
+    ``load``: each frame's candidate pairs at most (Labeller.pair_load), or None; a chunk whose
+    anchors' load passes ``max_pairs`` is cut further, in order, so that the pairs in memory at
+    once stay bounded however dense the scene (a desk seen 20,000 times). Where no chunk passes
+    it, the plan is the frame-count plan."""
     usable = frames["usable"].to_numpy(bool)
     codes, groups = _group_codes(frames)
     code_of = {g: k for k, g in enumerate(groups)}
@@ -83,8 +89,26 @@ def plan_chunks(frames: pd.DataFrame, modes: dict[str, str], chunk_frames: int) 
         if len(anchors) == 0 or len(targets) == 0:
             continue
         for piece in np.array_split(anchors, -(-len(anchors) // chunk_frames)):
-            chunks.append(Chunk(len(chunks), group, group_mode, piece, targets))
+            for part in _by_load(piece, load, max_pairs):
+                chunks.append(Chunk(len(chunks), group, group_mode, part, targets))
     return chunks
+
+
+def _by_load(anchors: np.ndarray, load, max_pairs) -> list[np.ndarray]:
+    """``anchors`` in consecutive parts whose load is at most ``max_pairs`` each (a part holds one
+    anchor at least), cut in order as each part fills; the whole where it already fits."""
+    if load is None or max_pairs is None:
+        return [anchors]
+    weights = np.asarray(load, np.float64)[anchors]
+    if float(weights.sum()) <= max_pairs:
+        return [anchors]
+    cuts, filled = [], 0.0
+    for k, w in enumerate(weights.tolist()):
+        if filled + w > max_pairs and filled > 0:
+            cuts.append(k)
+            filled = 0.0
+        filled += w
+    return np.split(anchors, cuts)
 
 
 def candidate_pairs(x_m, y_m, radius_m, anchors, targets, within: bool):

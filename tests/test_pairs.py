@@ -126,3 +126,51 @@ def test_groups_are_planned_in_order_of_their_first_usable_frame():
         ("C", "within", [6], [6])]
     with pytest.raises(ConfigError, match="mode 'cross' needs query and database"):
         group_modes(frames.assign(role=None), "cross")
+
+
+def test_a_dense_chunk_is_cut_by_its_pair_load_and_a_sparse_plan_is_unchanged():
+    """plan_chunks bounds the candidates in memory at once: a chunk whose anchors' load passes
+    max_pairs is cut, in order, into parts within it (a part holds one anchor at least); where
+    no chunk passes it the plan is the frame-count plan, anchor for anchor."""
+    import pandas as pd
+
+    n = 1000
+    frames = pd.DataFrame({"usable": np.ones(n, bool), "group": "g", "role": None})
+    modes = {"g": "within"}
+    plain = plan_chunks(frames, modes, 400)
+    load = np.full(n, 10.0)
+    assert [c.anchors.tolist() for c in plan_chunks(frames, modes, 400, load, 10_000)] == \
+        [c.anchors.tolist() for c in plain]
+    load[300:600] = 100.0  # a dense stretch
+    cut = plan_chunks(frames, modes, 400, load, 5_000)
+    assert np.concatenate([c.anchors for c in cut]).tolist() == list(range(n))  # every anchor once, in order
+    assert [c.index for c in cut] == list(range(len(cut)))
+    assert all(load[c.anchors].sum() <= 5_000 or len(c.anchors) == 1 for c in cut)
+    assert len(cut) > len(plain)
+    heavy = np.full(n, 10.0)
+    heavy[5] = 1e9  # one anchor above the budget alone: a chunk of its own
+    assert [5] in [c.anchors.tolist() for c in plan_chunks(frames, modes, 400, heavy, 5_000)]
+
+
+def test_the_sector_labellers_load_is_the_frames_within_reach(tmp_path):
+    """Weak2D.pair_load: zero where a chunk stays far below the budget; where it could pass it,
+    each frame's neighbours within 2 x the radius (exact at the sampled frames)."""
+    from scipy.spatial import cKDTree
+
+    from conftest import SAMPLE
+    from fovlabel import annotate
+    from fovlabel.config import make_config
+    from fovlabel.labellers import get_labeller
+
+    frames = annotate(SAMPLE, "msls", preset="msls", mode="within", return_frames=True)[1]
+    labeller = get_labeller("weak2d")
+    config = make_config("msls", mode="within")
+    state = labeller.prepare(frames, config.params).state
+    assert not labeller.pair_load(state, frames, 5000).any()  # 504 frames: far below 4M candidates
+    labeller_small = type(labeller)()
+    labeller_small.chunk_pairs = 100
+    load = labeller_small.pair_load(state, frames, 5000)
+    rows = np.flatnonzero(frames["usable"].to_numpy())
+    xy = frames[["x_m", "y_m"]].to_numpy()[rows]
+    exact = cKDTree(xy).query_ball_point(xy, 100.0, return_length=True)
+    assert np.array_equal(load[rows], exact)  # fewer frames than samples: every frame counted

@@ -112,6 +112,15 @@ class Labeller:
             return None
         return tuple(frames[c].to_numpy(np.float64, na_value=np.nan) for c in self.placement)
 
+    #: candidate pairs a chunk may hold in memory at once: a chunk whose anchors' pair_load passes
+    #: it is cut further (pairs.plan_chunks); None: chunks are cut by frame count alone
+    chunk_pairs: ClassVar[int | None] = None
+
+    def pair_load(self, state, frames: pd.DataFrame, chunk_frames: int):
+        """Each frame's candidate pairs at most, as an anchor (an estimate is fine: it bounds
+        memory, it does not change the labels), or None."""
+        return None
+
     def pair_overlap(self, frames: pd.DataFrame, params, i: int, j: int):
         """The overlap of frames i and j as this labeller computes it, whether or not the pair was
         a candidate (a picture of any two frames); None where it cannot say alone."""
