@@ -2,11 +2,12 @@
 
 The program imports pandas, pyarrow, SciPy and Numba and reads its input before any labelling:
 several hundred thousand objects that live until it exits, which Python's cyclic collector would
-traverse again at every full collection meanwhile, for nothing. So the collector is paused before the first import (:func:`pause`), and
-when the work on frames begins (fovlabel.batch.prepare_frames; at once for a command other than
-``annotate``) :func:`resume` collects once, freezes what is alive (it is never traversed again)
-and turns it back on: the loops over frames and chunks collect as usual. In a library caller's
-process :func:`resume` does nothing: only the program pauses the collector.
+traverse again at every full collection meanwhile, for nothing. So the collector is paused before
+the first import (:func:`pause`), and when the work on frames begins
+(fovlabel.batch.prepare_frames; at once for a command other than ``annotate``) :func:`resume`
+collects once, freezes what is alive (it is never traversed again) and turns it back on: the loops
+over frames and chunks collect as usual. In a library caller's process :func:`resume` does nothing:
+only the program pauses the collector.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """``fovlabel annotate``: label a dataset and write a label set.
 
-The options are generated from the declarations (fovlabel.params, cli.options): the run
-settings' from :class:`RunSettings`, one flag per parameter of every registered labeller (its
-``Params``) and one per option of every registered reader (its ``Options``); the help lists every format, labeller and preset. A flag
-of another labeller than the chosen one is refused by the library ("cloud3d does not take measure").
+The options are generated from the declarations (fovlabel.params, cli.options): the run settings'
+from :class:`RunSettings`, one flag per parameter of every registered labeller (its ``Params``) and
+one per option of every registered reader (its ``Options``); the help lists every format, labeller
+and preset. A flag of another labeller than the chosen one is refused by the library ("cloud3d does
+not take measure").
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 (io.output) that says which folder is a label set fovlabel may replace.
 
 A label set is a directory holding ``pairs.parquet`` and ``_frames/frames.parquet`` (older sets:
-``frames.parquet`` beside the pairs, still read). Both files carry the same JSON metadata under the ``fovlabel`` key of the Parquet schema metadata (io.metadata).
-While a run writes, its work is in ``<out>.partial/``: ``plan.json``, ``parts/`` and the labeller's
-``spill/`` (io.parts).
+``frames.parquet`` beside the pairs, still read). Both files carry the same JSON metadata under the
+``fovlabel`` key of the Parquet schema metadata (io.metadata). While a run writes, its work is in
+``<out>.partial/``: ``plan.json``, ``parts/`` and the labeller's ``spill/`` (io.parts).
 """
 
 from __future__ import annotations
