@@ -208,7 +208,7 @@ def load_kernels(labeller, background=None) -> None:
 def _summary_base(frames: pd.DataFrame, config: RunConfig, labeller=None, state=None) -> tuple[dict, list[Chunk]]:
     modes = group_modes(frames, config.run.mode)
     load = labeller.pair_load(state, frames, config.run.chunk_frames) if labeller is not None else None
-    chunks = plan_chunks(frames, modes, config.run.chunk_frames, load, getattr(labeller, "chunk_pairs", None))
+    chunks = plan_chunks(frames, modes, config.run.chunk_frames, load, labeller.chunk_pairs if labeller else None)
     groups = {}
     for g, sub in frames.groupby("group", sort=False):
         groups[g] = {"frames": int(len(sub)), "mode": modes.get(g, "none (no usable frames)"),

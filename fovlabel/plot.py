@@ -392,7 +392,11 @@ def example_pairs(pairs) -> dict:
     labeller, params = labeller_of(meta)
     v = pairs["overlap"].to_numpy()
     facing = np.zeros(len(v), bool)
-    if labeller.sectors(pairs.iloc[:0], params) is not None:  # 3D overlap is seen overlap: no false facing
+    from .io.frames import canonical_frames
+    from .schema import FRAMES_SCHEMA
+
+    no_frames = canonical_frames(FRAMES_SCHEMA.empty_table())  # the question is the labeller's, not a frame's
+    if labeller.sectors(no_frames, params) is not None:  # 3D overlap is seen overlap: no false facing
         facing = pairs["heading_diff_deg"].to_numpy() > FACING_DEG
     picks = {}
     for name, mask in (("positive", v >= positive), ("soft_negative", (v > 0) & (v < positive))):

@@ -119,3 +119,12 @@ def test_annotate_plots_beside_the_label_set(tmp_path):
     (out / "plots" / "notes.txt").write_text("mine")
     result = cli("annotate", SAMPLE, "--format", "msls", "--preset", "msls", "--out", out, "--overwrite")
     assert result.exit_code == 2 and "plots holds notes.txt, which fovlabel did not draw" in result.output
+
+
+def test_annotate_plots_with_each_cameras_own_fov(tmp_path):
+    """--plots picks its example pairs whatever the sectors' fov (auto: each camera's own), asking
+    the labeller whether it draws sectors without handing it the pairs table as frames."""
+    out = tmp_path / "labels"
+    result = cli("annotate", SAMPLE, "--format", "msls", "--out", out, "--plots", "-q")
+    assert result.exit_code == 0, result.output
+    assert (out / "plots" / "pair_positive.png").is_file()
