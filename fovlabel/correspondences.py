@@ -136,6 +136,18 @@ def selected_pairs(pairs: pd.DataFrame, params: CorrespondenceParams) -> pd.Data
     return pairs.loc[value.to_numpy() >= params.min_overlap, ["frame_a", "frame_b"]].reset_index(drop=True)
 
 
+def _streamed_selection(batches, params: CorrespondenceParams, step) -> tuple[np.ndarray, np.ndarray]:
+    """(frame_a, frame_b) of the selected pairs, from the label set's pairs streamed batch by
+    batch (io.reading.pair_batches): 8 bytes a selected pair, never the whole table."""
+    a_parts, b_parts = [np.zeros(0, np.int32)], [np.zeros(0, np.int32)]
+    for _, batch in batches:
+        chosen = selected_pairs(batch.to_pandas(), params)
+        a_parts.append(chosen["frame_a"].to_numpy(np.int32))
+        b_parts.append(chosen["frame_b"].to_numpy(np.int32))
+        step.advance(batch.num_rows)
+    return np.concatenate(a_parts), np.concatenate(b_parts)
+
+
 def _rng(params, a, b):
     return np.random.default_rng([int(params.seed), int(a), int(b)])
 
@@ -254,12 +266,12 @@ class _TrackSource:
         return rows, rng, (lambda u, v: np.full(len(u), np.nan)), (int(row["width"]), int(row["height"]))
 
 
-def _check_room_for_negatives(frames, chosen, p) -> None:
+def _check_room_for_negatives(frames, chosen_b: np.ndarray, p) -> None:
     """Refuse a ``neg_radius_px`` that leaves no pixel of frame b far enough from every match
     to draw a negative: the run would silently write none of the negatives asked for."""
-    if p.negatives == 0 or not len(chosen):
+    if p.negatives == 0 or not len(chosen_b):
         return
-    b = chosen["frame_b"].to_numpy()
+    b = chosen_b
     w = frames["width"].to_numpy(np.float64, na_value=np.nan)[b]
     h = frames["height"].to_numpy(np.float64, na_value=np.nan)[b]
     diagonal = np.hypot(w, h)
@@ -367,7 +379,7 @@ def correspondences(labels, out=None, *, overwrite: bool = False, root=None, pro
     fovlabel correspondence set) and returns a summary dict.
     """
     from ._args import check_args
-    from .io.reading import read_label_frames, read_pairs
+    from .io.reading import pair_batches, read_label_frames
     from .io.output import OutputTarget
     from .progress import Progress, phase
 
@@ -375,18 +387,19 @@ def correspondences(labels, out=None, *, overwrite: bool = False, root=None, pro
     p = CorrespondenceParams(**params)
     reporter = progress if progress is not None else Progress("quiet")
     with reporter.active():
-        with phase("reading labels", unit="pair") as step:
-            pairs, frames = read_pairs(labels), read_label_frames(labels)
-            step.advance(len(pairs))
-        meta = pairs.attrs["fovlabel"]
+        frames = read_label_frames(labels)
+        columns = ["overlap"] if p.by == "overlap" else ["cover_a", "cover_b"]
+        meta, n_pairs, batches = pair_batches(labels, columns)
         kind_name, source = _source(frames, meta, root)
-        chosen = selected_pairs(pairs, p)
-        _check_room_for_negatives(frames, chosen, p)
-        chunks = [chosen.iloc[k:k + p.chunk_pairs] for k in range(0, len(chosen), p.chunk_pairs)]
+        with phase("reading labels", total=n_pairs, unit="pair") as step:
+            chosen_a, chosen_b = _streamed_selection(batches, p, step)
+        _check_room_for_negatives(frames, chosen_b, p)
+        # work units as ranges of the selection: no table a unit, however many pairs are chosen
+        chunks = [range(k, min(k + p.chunk_pairs, len(chosen_a))) for k in range(0, len(chosen_a), p.chunk_pairs)]
 
         def run_chunk(chunk) -> pa.Table:
             tables = []
-            for a, b in zip(chunk["frame_a"].tolist(), chunk["frame_b"].tolist()):
+            for a, b in zip(chosen_a[chunk.start:chunk.stop].tolist(), chosen_b[chunk.start:chunk.stop].tolist()):
                 rows, rng, depth_of, size = source.pair(a, b, p)
                 rows, match = _with_negatives(rows, rng, depth_of, size, p)
                 tables.append(_table(a, b, rows, match))
@@ -420,7 +433,7 @@ def correspondences(labels, out=None, *, overwrite: bool = False, root=None, pro
                     raise
                 summary = {"kind": "correspondences", "label_set": str(Path(labels).resolve()),
                            "label_set_id": meta.get("label_set_id"), "source": kind_name, "params": asdict(p),
-                           "pixel_convention": PIXEL_CONVENTION, "pairs": int(len(chosen)),
+                           "pixel_convention": PIXEL_CONVENTION, "pairs": int(len(chosen_a)),
                            "rows": counts["rows"], "matches": counts["matches"],
                            "negatives": counts["rows"] - counts["matches"], "plan_id": writer.plan_id}
                 with phase("writing", total=len(chunks), unit="part"):

@@ -111,6 +111,41 @@ def _by_load(anchors: np.ndarray, load, max_pairs) -> list[np.ndarray]:
     return np.split(anchors, cuts)
 
 
+#: frames of a group whose neighbours are counted to estimate the pair load (sampled_load)
+LOAD_SAMPLES = 2_000
+
+
+def sampled_load(frames: pd.DataFrame, points, reach, chunk_frames: int, chunk_pairs: int) -> np.ndarray:
+    """Each frame's candidate pairs as an anchor, estimated where a chunk could pass
+    ``chunk_pairs`` (a labeller's pair_load): the usable frames of its group closer than
+    ``reach`` (a group's largest pair reach) to evenly spaced samples, carried to the frames
+    between them in row order (a sequence's neighbours are its neighbours in the table); 0 for
+    groups far below the budget (their plan is unchanged).
+
+    ``points``: (frames, 2 or 3) positions, or None where the labeller has none (then every
+    usable frame of the group counts); ``reach``: an array over the frames, the largest
+    distance at which a frame can still pair (a group's reach is twice its largest)."""
+    from scipy.spatial import cKDTree
+
+    usable = frames["usable"].to_numpy(bool)
+    codes = pd.factorize(frames["group"])[0]
+    reach = np.asarray(reach, np.float64)
+    load = np.zeros(len(frames))
+    for code in np.unique(codes[usable]):
+        rows = np.flatnonzero(usable & (codes == code))
+        if points is None or not np.isfinite(reach[rows]).all():
+            counts, sample = np.full(1, len(rows)), np.zeros(1, np.int64)  # no geometry: all of them
+        else:
+            xyz = np.asarray(points, np.float64)[rows]
+            xyz = xyz - xyz[0]  # metres from the group's first frame: UTM eastings keep their precision
+            sample = np.unique(np.linspace(0, len(rows) - 1, min(len(rows), LOAD_SAMPLES)).astype(np.int64))
+            counts = cKDTree(xyz).query_ball_point(xyz[sample], 2.0 * float(reach[rows].max()),
+                                                  return_length=True)
+        if counts.max() * min(chunk_frames, len(rows)) > chunk_pairs:
+            load[rows] = np.interp(np.arange(len(rows)), sample, counts) if len(sample) > 1 else counts[0]
+    return load
+
+
 def candidate_pairs(x_m, y_m, radius_m, anchors, targets, within: bool):
     """Rows (a, b) and apex distance of every pair with distance < r_a + r_b, sorted by (a, b).
 

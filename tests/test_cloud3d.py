@@ -408,3 +408,42 @@ def test_scene_mesh_with_z_buffer_visibility(tmp_path):
     both = rgbd.merge(scene, on=["frame_a", "frame_b"], how="outer", suffixes=("_rgbd", "_scene")).fillna(0)
     assert len(scene) == 120  # 16 frames, all pairs see some of the same room
     assert spearmanr(both["overlap_rgbd"], both["overlap_scene"]).statistic >= 0.8
+
+
+def test_a_dense_3d_chunk_is_cut_by_its_pair_load_and_labels_the_same(monkeypatch):
+    """Cloud3D.pair_load counts the frames whose centres are within twice the group's largest
+    reach (pairs.sampled_load); with a small budget the stairs' chunks are cut (more chunks, each
+    within it) and the pairs are the same, row for row."""
+    import fovlabel.batch as batch
+    from fovlabel.labellers.cloud3d import Cloud3D
+
+    plans = []
+    real = batch.plan_chunks
+
+    def recorded(*args, **kw):
+        plans.append(real(*args, **kw))
+        return plans[-1]
+
+    monkeypatch.setattr(batch, "plan_chunks", recorded)
+    plain = annotate(shared(STAIRS), "7scenes", labeller="cloud3d", mode="within")
+    monkeypatch.setattr(Cloud3D, "chunk_pairs", 30)  # the stairs' 12 frames all see each other
+    cut = annotate(shared(STAIRS), "7scenes", labeller="cloud3d", mode="within")
+    assert len(plans[0]) == 1 and len(plans[1]) == 6  # 2 anchors of load 12 each a chunk: 24 <= 30
+    assert [a for c in plans[1] for a in c.anchors.tolist()] == plans[0][0].anchors.tolist()
+    assert len(plain) > 20
+    pd.testing.assert_frame_equal(plain, cut)
+
+
+def test_cloud3d_pair_load_without_poses_counts_the_whole_group():
+    """Without camera centres (SfM tracks whose poses are not all known) every usable frame of
+    the group is a candidate: the load is the group's size where a chunk could pass the budget."""
+    from fovlabel.pairs import sampled_load
+
+    frames = pd.DataFrame({"usable": [True] * 5 + [False] + [True] * 3, "group": ["a"] * 6 + ["b"] * 3})
+    load = sampled_load(frames, None, np.zeros(9), 10, 4)
+    assert load.tolist() == [5, 5, 5, 5, 5, 0, 3, 3, 3]
+    assert not sampled_load(frames, None, np.zeros(9), 10, 100).any()  # far below: plan unchanged
+    points = np.array([[0, 0, 0], [1, 0, 0], [2, 0, 0], [9, 0, 0], [10, 0, 0], [0, 0, 0],
+                       [0, 0, 0], [0, 0, 5], [0, 0, 50]], float)
+    load = sampled_load(frames, points, np.full(9, 0.6), 10, 1)  # reach 1.2 m: neighbours 1 m apart
+    assert load.tolist() == [2, 3, 2, 2, 2, 0, 1, 1, 1]

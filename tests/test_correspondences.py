@@ -112,6 +112,20 @@ def test_chunks_do_not_change_it_and_a_killed_run_resumes(kitchen, tmp_path, mon
     whole = correspondences(kitchen, min_overlap=0.4, per_pair=200, chunk_pairs=1000)
     small = correspondences(kitchen, min_overlap=0.4, per_pair=200, chunk_pairs=7)
     assert whole.equals(small)
+    # the pairs are streamed (a dense set's table is never whole in memory): batches of 5 rows
+    import fovlabel.io.reading as reading
+
+    batches = []
+    streamed = reading.pair_batches
+
+    def in_fives(path, columns):
+        meta, rows, it = streamed(path, columns, batch_rows=5)
+        return meta, rows, (batches.append(len(batch)) or (first, batch) for first, batch in it)
+
+    monkeypatch.setattr(reading, "pair_batches", in_fives)
+    assert correspondences(kitchen, min_overlap=0.4, per_pair=200, chunk_pairs=7).equals(small)
+    assert len(batches) > 10 and max(batches) == 5
+    monkeypatch.undo()
 
     class Killed(Exception):
         pass

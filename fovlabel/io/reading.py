@@ -123,6 +123,33 @@ def _check_pair_values(folder: Path, pairs, n_frames: int, first_row: int = 0) -
                             f"({int(bad.sum())} such row(s) here)")
 
 
+def pair_batches(path, columns, batch_rows: int = 1 << 18):
+    """(metadata, rows, batches): a label set's pairs streamed, ``columns`` only, one checked
+    record batch at a time (frame ids in range, overlaps in [0, 1]; memory: one batch, not the
+    table). ``batches`` yields (first row, batch)."""
+    check_args(path=(path, "path"))
+    folder, meta, pairs_pq, frames_pq = _open_label_set(path)
+    wanted = list(dict.fromkeys([*columns, "frame_a", "frame_b", "overlap"]))
+    missing = [c for c in wanted if c not in pairs_pq.schema_arrow.names]
+    n_frames = frames_pq.metadata.num_rows
+
+    def batches():
+        if missing:  # said at the first batch: the caller may refuse the set for a better reason first
+            raise LabelSetError(f"{folder / PAIRS_FILE}: pairs table lacks columns {', '.join(missing)}")
+        first = 0
+        try:  # without pre-buffering, a pass holds one batch, not the whole file
+            stream = pq.ParquetFile(folder / PAIRS_FILE, pre_buffer=False, page_checksum_verification=True)
+            for batch in stream.iter_batches(batch_size=batch_rows, columns=wanted):
+                _check_pair_values(folder, batch, n_frames, first)
+                yield first, batch
+                first += batch.num_rows
+        except (pa.ArrowException, OSError) as exc:
+            raise LabelSetError(f"{folder / PAIRS_FILE}: cannot be read whole (damaged): "
+                                f"{str(exc).splitlines()[0]}") from None
+
+    return meta, pairs_pq.metadata.num_rows, batches()
+
+
 def read_label_frames(path) -> pd.DataFrame:
     """The frames table of a label set (checked to belong with its pairs table), with every
     canonical column (the groups the set does not have are null)."""

@@ -79,6 +79,9 @@ class Cloud3D(Labeller):
                "fovlabel._incidence_kernels:pair_measures", _pairs.KERNEL)
     #: a chunk's pairs are in memory at once: 500 anchors of a room-sized scene are ~10^5-10^6 pairs
     chunk_frames = 500
+    #: a chunk's table is ~33 bytes a pair, its anchor blocks' counts a few times that while they
+    #: run: a chunk of a long dense sequence is cut to 4M candidate pairs (as the sector labellers')
+    chunk_pairs = 4_000_000
     #: the counting kernels release the GIL: a chunk counts its anchor blocks in the run's threads
     parallel = "inside"
     #: decoding depth takes seconds, in threads: the counting kernels load meanwhile
@@ -160,6 +163,12 @@ class Cloud3D(Labeller):
                          f"{', ...' if empty.sum() > 3 else ''}; flagged 'empty', left out of pairs")
         meta = {"source": source, "voxel_m": params.voxel_m, "empty_frames": int(empty.sum())}
         return Prepared(frames, state, notes, meta)
+
+    def pair_load(self, state, frames, chunk_frames):
+        """Each frame's candidates (pairs.sampled_load: the frames whose camera centres are
+        closer than twice the group's largest reach, or all of the group's without poses), where
+        a chunk could pass chunk_pairs."""
+        return _pairs.sampled_load(frames, state["centre"], state["reach"], chunk_frames, self.chunk_pairs)
 
     def label_chunk(self, state, chunk, run, params):
         return label_chunk(state, chunk, run)

@@ -53,8 +53,6 @@ class SectorParams(LabellerParams):
         check_view_angle(self.max_view_angle_deg)
 
 
-#: frames of a group whose neighbours are counted to estimate the pair load (Weak2D.pair_load)
-LOAD_SAMPLES = 2_000
 #: the words fov_deg takes besides a number
 FOV_WORDS = ("auto", "intrinsics")
 #: the FoV assumed where ``auto`` finds nothing: a typical street or phone camera (80-100°)
@@ -149,25 +147,11 @@ class Weak2D(Labeller):
         return params.measure != "ioa"  # |A∩B|/|A| is directional
 
     def pair_load(self, state, frames, chunk_frames):
-        """Each frame's candidates, estimated where a chunk could pass chunk_pairs: the usable
-        frames of its group within reach (2 x the largest radius) of evenly spaced samples,
-        carried to the frames between them in row order (a sequence's neighbours are its
-        neighbours in the table); 0 for groups far below the budget (their plan is unchanged)."""
-        from scipy.spatial import cKDTree
-
+        """Each frame's candidates (pairs.sampled_load: the frames within twice the largest
+        radius of its group), where a chunk could pass chunk_pairs."""
         sectors = state["sectors"]
-        usable = frames["usable"].to_numpy()
-        codes = pd.factorize(frames["group"])[0]
-        load = np.zeros(len(frames))
-        for code in np.unique(codes[usable]):
-            rows = np.flatnonzero(usable & (codes == code))
-            xy = np.column_stack([sectors.x_m[rows] - sectors.x_m[rows[0]], sectors.y_m[rows] - sectors.y_m[rows[0]]])
-            reach = 2.0 * float(sectors.radius_m[rows].max())
-            sample = np.unique(np.linspace(0, len(rows) - 1, min(len(rows), LOAD_SAMPLES)).astype(np.int64))
-            counts = cKDTree(xy).query_ball_point(xy[sample], reach, return_length=True)
-            if counts.max() * min(chunk_frames, len(rows)) > self.chunk_pairs:
-                load[rows] = np.interp(np.arange(len(rows)), sample, counts)
-        return load
+        return _pairs.sampled_load(frames, np.column_stack([sectors.x_m, sectors.y_m]), sectors.radius_m,
+                                   chunk_frames, self.chunk_pairs)
 
     def sectors(self, frames, params):
         return camera_fov_deg(frames, params), float(params.radius_m)
