@@ -1,6 +1,6 @@
 """End to end on an MSLS-like set against the sum of its floors, measured in the same run.
 
-    python benchmarks/bench_scale.py [--frames 200000] [--cities 8] [--jobs 1 2] [--repeat 3]
+    python benchmarks/bench_scale.py [--frames 200000] [--cities 8] [--jobs 1 2] [--repeat 3] [--read-first]
 
 1. Makes the set (benchmarks/make_msls_like.py; not timed).
 2. End to end: the program ``fovlabel annotate SET --format msls --preset msls --out ...``
@@ -34,11 +34,19 @@ from _child import run_measured  # noqa: E402
 from make_msls_like import make  # noqa: E402
 
 
-def annotate_argv(root: Path, labels: Path, jobs: int) -> list:
-    """The program a user runs (the ``fovlabel`` console script beside this Python)."""
-    program = Path(sys.executable).with_name("fovlabel")
-    return [program, "annotate", root, "--format", "msls", "--preset", "msls", "--out", labels,
-            "--overwrite", "--jobs", jobs]
+#: the same program with labelling while reading turned off (fovlabel.streaming): every group is
+#: read, then labelled, as before; the "read first" baseline of the --read-first comparison
+READ_FIRST = ("import sys, fovlabel.streaming as s, fovlabel._program as p; s.streams = lambda *a: False; "
+              "sys.argv[0] = 'fovlabel'; p.entry()")
+
+
+def annotate_argv(root: Path, labels: Path, jobs: int, read_first: bool = False) -> list:
+    """The program a user runs (the ``fovlabel`` console script beside this Python); with
+    ``read_first``, the same program reading everything before labelling."""
+    args = ["annotate", root, "--format", "msls", "--preset", "msls", "--out", labels, "--overwrite", "--jobs", jobs]
+    if read_first:
+        return [sys.executable, "-c", READ_FIRST, *args]
+    return [Path(sys.executable).with_name("fovlabel"), *args]
 
 
 #: not a floor: the sector kernel on the same pairs in two threads (the most --jobs 2 can gain here)
@@ -99,6 +107,9 @@ def main():
     ap.add_argument("--frames", type=int, default=200_000)
     ap.add_argument("--cities", type=int, default=8)
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--read-first", action="store_true",
+                    help="also run each --jobs value above 1 reading every group before labelling (as "
+                         "before fovlabel.streaming): the before/after of labelling while reading")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs of each --jobs value, taken in turn, and of the floors; the best of "
                          "each counts (this machine's speed drifts by up to 2x within minutes)")
@@ -107,16 +118,26 @@ def main():
         root, labels = Path(tmp) / "msls", Path(tmp) / "labels"
         n = make(root, args.frames, args.cities)
         print(f"MSLS-like set: {n:,} frames in {args.cities} cities; load average {os.getloadavg()[0]:.2f}")
-        runs: dict[int, list] = {jobs: [] for jobs in args.jobs}
+        variants = [(jobs, False) for jobs in args.jobs]
+        if args.read_first:
+            variants += [(jobs, True) for jobs in args.jobs if jobs > 1]
+        runs: dict[tuple, list] = {v: [] for v in variants}
         for _ in range(args.repeat):
-            for jobs in args.jobs:
-                seconds, peak, _, _ = run_measured(annotate_argv(root, labels, jobs), quiet=True)
-                runs[jobs].append((seconds, peak))
-        for jobs, done in runs.items():
+            for jobs, read_first in variants:  # in turn: the machine's drift touches each alike
+                seconds, peak, _, _ = run_measured(annotate_argv(root, labels, jobs, read_first), quiet=True)
+                runs[jobs, read_first].append((seconds, peak))
+        for (jobs, read_first), done in runs.items():
             seconds, peak = min(done)
-            print(f"  end to end, --jobs {jobs}: best {seconds:7.2f} s, {n / seconds:>9,.0f} frames/s, "
+            how = " (read first, as before)" if read_first else ""
+            print(f"  end to end, --jobs {jobs}{how}: best {seconds:7.2f} s, {n / seconds:>9,.0f} frames/s, "
                   f"peak {max(p for _, p in done):,.0f} MiB (whole process tree); runs: "
                   + ", ".join(f"{s:.2f}" for s, _ in done) + " s")
+        for jobs in args.jobs if args.read_first else ():
+            if jobs > 1:
+                before, after = min(runs[jobs, True])[0], min(runs[jobs, False])[0]
+                print(f"  labelling while reading, --jobs {jobs}: {after:.2f} s against {before:.2f} s reading "
+                      f"first: {before - after:+.2f} s, {before / after:.3f}x")
+        runs = {jobs: done for (jobs, read_first), done in runs.items() if not read_first}
         measured_floors = [floors(root, labels) for _ in range(args.repeat)]
         f = {k: min(m[k] for m in measured_floors) for k in measured_floors[0]}
         total = sum(v for k, v in f.items() if k not in NOT_FLOORS)

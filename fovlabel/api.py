@@ -147,19 +147,33 @@ def _annotate(dataset, format, config, out, overwrite, execution, reader_options
     from .io.output import OutputTarget
     from .io.paths import sources_record
 
-    inputs = [dataset, *get_labeller(config.labeller).inputs(config.params)]
+    labeller = get_labeller(config.labeller)
+    inputs = [dataset, *labeller.inputs(config.params)]
+
+    def input_info_of(frames) -> dict:
+        # absolute: the label set is read from elsewhere later (exports resolve image paths by it)
+        return {"path": str(Path(dataset).resolve()), "format": format, "reader_options": reader_options,
+                # image_path starts here, relative to the dataset root (COLMAP: its images/)
+                "image_root": frames.attrs.get("image_root", "."),
+                # the source files as labelled: a moved or changed dataset is noticed before
+                # its paths are trusted (io.paths.check_dataset_root)
+                "sources": sources_record(dataset_root(dataset), frames["source_file"].unique())}
+
     # the rules on --out, and the lock, come before any work: a refusal costs nothing
     with OutputTarget(out, LABEL_SET, overwrite=overwrite, inputs=inputs) as target:
-        frames = _read(dataset, format, reader_options, execution)
-        # absolute: the label set is read from elsewhere later (exports resolve image paths by it)
-        input_info = {"path": str(Path(dataset).resolve()), "format": format, "reader_options": reader_options,
-                      # image_path starts here, relative to the dataset root (COLMAP: its images/)
-                      "image_root": frames.attrs.get("image_root", "."),
-                      # the source files as labelled: a moved or changed dataset is noticed before
-                      # its paths are trusted (io.paths.check_dataset_root)
-                      "sources": sources_record(dataset_root(dataset), frames["source_file"].unique())}
-        summary = run_to_disk(frames, config, target, input_info=input_info, execution=execution,
-                              root=dataset_root(dataset), notes=frames.attrs.get("notes", []))
+        from .readers import get_reader, read_frame_groups
+        from .streaming import run_while_reading, streams
+
+        _check_reader_options(reader_options)
+        if streams(get_reader(format), labeller, execution, target):  # a group labelled while the next are read
+            # one thread reads, a group at a time: the others label the groups read so far
+            _, parts = read_frame_groups(dataset, format, threads=1, **reader_options)
+            summary = run_while_reading(parts, config, target, execution=execution, root=dataset_root(dataset),
+                                        input_info_of=input_info_of)
+        else:
+            frames = _read(dataset, format, reader_options, execution)
+            summary = run_to_disk(frames, config, target, input_info=input_info_of(frames), execution=execution,
+                                  root=dataset_root(dataset), notes=frames.attrs.get("notes", []))
         if plots:  # after the commit, still under the lock: the label set is whole whatever happens
             from .plot import plot_run
 
@@ -173,12 +187,16 @@ def _annotate(dataset, format, config, out, overwrite, execution, reader_options
 def _read(dataset, format, reader_options, execution):
     from .readers import read_frames
 
-    if "threads" in reader_options:  # not the reader's: the run's --jobs sets it
-        raise ConfigError("reader option 'threads' is set by jobs (--jobs), not among the reader's options")
+    _check_reader_options(reader_options)
     with phase("reading", unit="frame") as step:
         frames = read_frames(dataset, format, threads=execution.reader_threads, **reader_options)
         step.advance(len(frames))
     return frames
+
+
+def _check_reader_options(reader_options: dict) -> None:
+    if "threads" in reader_options:  # not the reader's: the run's --jobs sets it
+        raise ConfigError("reader option 'threads' is set by jobs (--jobs), not among the reader's options")
 
 
 def dataset_root(dataset) -> Path:

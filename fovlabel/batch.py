@@ -285,9 +285,9 @@ class _PairsSink:
     resumed run reuses), then every chunk's rows to pairs.parquet as they come (the writing phase
     then only closes it), its rows and ranks counted."""
 
-    def __init__(self, writer, n_chunks: int):
-        self.writer, self.n_chunks = writer, n_chunks
-        self.pairs, self.ranks, self.finished = 0, {0: 0, 1: 0, 2: 0}, 0
+    def __init__(self, writer, n_chunks: int | None):
+        self.writer, self.n_chunks = writer, n_chunks  # None: not known yet (streaming)
+        self.pairs, self.ranks, self.finished, self.reused = 0, {0: 0, 1: 0, 2: 0}, 0, 0
         self.stream = writer.open_finished()
 
     def keep(self, index: int, table: pa.Table) -> None:
@@ -329,6 +329,12 @@ def _in_chunk_order(tables, reused, writer):
         yield index, writer.read_part(index), False
 
 
+def run_plan(fingerprint: str, config: RunConfig) -> dict:
+    """A run's plan: what its chunks follow from (a resumed run reuses the parts of the same plan)."""
+    return {"fingerprint": fingerprint, "config": config.to_dict(), "fovlabel_version": __version__,
+            "schema_version": schema.SCHEMA_VERSION}
+
+
 def run_to_disk(frames: pd.DataFrame, config: RunConfig, target, *, input_info: dict,
                 execution: Execution | None = None, root=None, notes=(), jobs: int | None = None,
                 scheduler=None) -> Summary:
@@ -345,9 +351,7 @@ def run_to_disk(frames: pd.DataFrame, config: RunConfig, target, *, input_info: 
     fingerprint = frames_fingerprint(frames)  # of what was read, before the labeller's additions
     # the chunk plan follows from these, so they are the whole plan: a finished set of the same
     # plan left by a killed run is found before any labelling work (3D: before decoding depth)
-    plan = {"fingerprint": fingerprint, "config": config.to_dict(), "fovlabel_version": __version__,
-            "schema_version": schema.SCHEMA_VERSION}
-    writer = LabelSetWriter(target, plan, pairs_schema=labeller.pairs_schema)
+    writer = LabelSetWriter(target, run_plan(fingerprint, config), pairs_schema=labeller.pairs_schema)
     if writer.complete:
         return _commit_reused(writer, target, config, notes, start)
     sink = None
@@ -369,6 +373,7 @@ def run_to_disk(frames: pd.DataFrame, config: RunConfig, target, *, input_info: 
                         sink.keep(index, table)
                     else:
                         sink.take(table)
+                        sink.reused += 1
                     step.advance()
             sink.check_complete()
         finally:
@@ -380,6 +385,14 @@ def run_to_disk(frames: pd.DataFrame, config: RunConfig, target, *, input_info: 
         writer.drop_spill()
         writer.discard_if_empty()
         raise
+    return _finish(writer, target, run, sink, config, input_info, fingerprint, notes, start,
+                   {c.index for c in run.chunks if c.index not in done})
+
+
+def _finish(writer, target, run: "_Labelling", sink: "_PairsSink", config: RunConfig, input_info: dict,
+            fingerprint: str, notes, start: float, counted) -> Summary:
+    """Commit a labelled run's set and say what it did; ``counted``: the chunks whose anchors the
+    labelling phase's rate counts (those it labelled)."""
     writer.drop_spill()  # the state is not needed any more: free its disk before the writing
     metadata = _metadata(config, input_info, fingerprint, run, sink)
     with phase("writing"):  # the pairs are written already: this closes the files and commits
@@ -388,11 +401,11 @@ def run_to_disk(frames: pd.DataFrame, config: RunConfig, target, *, input_info: 
     frames = run.prepared.frames
     usable = int(frames["usable"].sum())
     anchors = sum(len(c.anchors) for c in run.chunks)
-    fresh = sum(len(c.anchors) for c in run.chunks if c.index not in done)
+    fresh = sum(len(c.anchors) for c in run.chunks if c.index in counted)
     return Summary(
         frames=int(len(frames)), usable_frames=usable, groups=run.groups,
         pairs=sink.pairs, ranks=sink.ranks, seconds=time.perf_counter() - start, config=config.to_dict(),
-        out=str(Path(path)), resumed_chunks=len(done), notes=all_notes,
+        out=str(Path(path)), resumed_chunks=sink.reused, notes=all_notes,
         labelled_frames=round(usable * fresh / anchors) if anchors else usable,
     )
 

@@ -3,13 +3,16 @@
 A run's width is one number the user gives (``jobs``); what it means at each stage is said here,
 once, and every stage asks for its own meaning instead of being handed ``jobs``:
 
-- :attr:`Execution.reader_threads`: files a reader reads at once (MSLS cities);
+- :attr:`Execution.reader_threads`: files a reader reads at once (MSLS cities) before the
+  labelling; while labelling (below) one thread reads, a group at a time;
 - :attr:`Execution.prepare_threads`: threads a labeller's ``prepare`` may use (cloud3d decodes
   depth images and builds its incidence side by side); never beside the chunks' workers;
 - :attr:`Execution.chunk_workers`: how many chunks are labelled at once, as the labeller's
   ``parallel`` says: joblib worker processes, threads of this process, or the labeller's own
   threads inside one chunk;
-- :attr:`Execution.encode_in_background`: frames.parquet is encoded while the chunks run.
+- :attr:`Execution.encode_in_background`: frames.parquet is encoded while the chunks run;
+- :attr:`Execution.label_while_reading`: a group's chunks start while later groups are read
+  (where the reader and the labeller allow it: fovlabel.streaming).
 
 ``scheduler``: where the chunks run: here (None), or on a Dask cluster (fovlabel.schedulers).
 The output is the same for any execution.
@@ -56,3 +59,8 @@ class Execution(Params):
     @property
     def encode_in_background(self) -> bool:
         return self.jobs > 1
+
+    @property
+    def label_while_reading(self) -> bool:
+        """With more than one job, here: one job reads, then labels, one thing at a time."""
+        return self.jobs > 1 and self.scheduler is None

@@ -42,8 +42,9 @@ def _group_codes(frames: pd.DataFrame) -> tuple[np.ndarray, list]:
     return codes, list(groups)
 
 
-def group_modes(frames: pd.DataFrame, mode: str) -> dict[str, str]:
-    """Resolve ``auto`` per group; refuse ``cross`` where no group has both roles."""
+def group_modes(frames: pd.DataFrame, mode: str, check_cross: bool = True) -> dict[str, str]:
+    """Resolve ``auto`` per group; refuse ``cross`` where no group has both roles (with
+    ``check_cross``: a part of the dataset may lack them where another has them)."""
     codes, groups = _group_codes(frames)
     usable = frames["usable"].to_numpy(bool)
     role = frames["role"].to_numpy()
@@ -54,7 +55,7 @@ def group_modes(frames: pd.DataFrame, mode: str) -> dict[str, str]:
         has_both = {"query", "database"} <= roles
         both.append(has_both)
         modes[groups[k]] = ("cross" if has_both else "within") if mode == "auto" else mode
-    if mode == "cross" and not any(both):
+    if check_cross and mode == "cross" and not any(both):
         raise ConfigError("mode 'cross' needs query and database frames in a group; this dataset "
                           "has no roles (use mode 'within')")
     return modes

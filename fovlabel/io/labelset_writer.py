@@ -24,7 +24,7 @@ from .parts import PartsWriter
 class LabelSetWriter(PartsWriter):
     """Writes one label set: the pairs as parts, then pairs.parquet and frames.parquet."""
 
-    def __init__(self, target: OutputTarget, plan: dict, *, pairs_schema: pa.Schema = PAIRS_SCHEMA):
+    def __init__(self, target: OutputTarget, plan: dict | None, *, pairs_schema: pa.Schema = PAIRS_SCHEMA):
         super().__init__(target, plan, schema=pairs_schema)
         self.pairs_schema = pairs_schema
         self._frames_file: _FramesFile | None = None  # start_frames

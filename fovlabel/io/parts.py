@@ -49,16 +49,22 @@ class PartsWriter:
     finished = PAIRS_FILE
     id_key = "label_set_id"
 
-    def __init__(self, target: OutputTarget, plan: dict, *, schema: pa.Schema = PAIRS_SCHEMA):
+    def __init__(self, target: OutputTarget, plan: dict | None, *, schema: pa.Schema = PAIRS_SCHEMA):
         self.target = target
         self.out = target.out
         self.schema = schema
         self.partial = target.partial
         self.parts = self.partial / PARTS_DIR
+        self.created = not self.partial.exists()
+        if plan is None:  # known later (set_plan): a fresh run only, nothing to reuse before it
+            if not self.created:
+                raise RuntimeError(f"{self.partial}: a plan comes later only for a run with no partial folder")
+            self.plan_id, self.complete = None, False
+            self._make(None)
+            return
         self.plan_id = plan_id(plan)
         plan_text = json.dumps(plan, sort_keys=True)
         plan_file = self.partial / PLAN_FILE
-        self.created = not self.partial.exists()
         #: True when the partial folder already holds the finished label set of this plan
         self.complete = self.partial.exists() and self._holds_finished_set()
         if self.partial.exists() and not self.complete:
@@ -68,15 +74,34 @@ class PartsWriter:
                 self.created = True
         if self.complete:
             return
-        target.make_partial()
+        self._make(None if plan_file.is_file() else plan_text)
+
+    def _make(self, plan_text: str | None) -> None:
+        """The partial folder and its parts folder, and the plan file where ``plan_text`` is given."""
+        self.target.make_partial()
         try:
             self.parts.mkdir(exist_ok=True)
-            if not plan_file.is_file():
+            if plan_text is not None:
+                plan_file = self.partial / PLAN_FILE
                 tmp = plan_file.with_name(PLAN_FILE + ".tmp")
                 tmp.write_text(plan_text)
                 os.replace(tmp, plan_file)
         except OSError as exc:
             raise self.disk_error(exc, self.partial) from None
+
+    def set_plan(self, plan: dict) -> None:
+        """The plan of a writer made without one, known now: its file is written, and from now
+        on an interrupted run's parts are reused by the next run of this plan. Parts written
+        before it are never reused (a partial folder without a plan is cleared): exactly the
+        chunks an interrupted run would have left had it known its plan first."""
+        self.plan_id = plan_id(plan)
+        self._make(json.dumps(plan, sort_keys=True))
+
+    def discard_unplanned(self) -> None:
+        """After a failure before :meth:`set_plan`: the partial folder can never be reused
+        (no plan), so it goes, parts and all (this run made it)."""
+        if self.created and self.plan_id is None and self.partial.is_dir():
+            shutil.rmtree(self.partial, ignore_errors=True)
 
     def _holds_finished_set(self) -> bool:
         if not self.target.partial_complete():

@@ -25,6 +25,9 @@ models): a :class:`Labeller` subclass with
   written); ``worker_state(state)`` gives the state for a single-threaded worker elsewhere (Dask);
 - ``label_chunk(state, chunk, run, params) -> pyarrow.Table``: the pairs of one chunk, where
   ``run`` is the run's :class:`~fovlabel.config.RunSettings` (mode, positive, keep_zero, ...);
+- ``groups_independent``: True where ``prepare`` treats each group alone (a frame's state, and so
+  a group's chunks and pairs, do not depend on other groups): a run may then prepare and label a
+  group by itself while later groups are still being read (fovlabel.streaming);
 - what it offers the rest of fovlabel, which asks it (no module outside ``labellers/`` compares
   a labeller's name): ``placement``, the frames-table columns (x, y, heading) that put a frame on
   its 2D plane, ``place(frames, params)``, the frames placed there, and ``plane_axes``, that
@@ -94,6 +97,8 @@ class Labeller:
     plane_axes: ClassVar[tuple[str, str]] = ("ground plane e1", "ground plane e2")
     #: True where its pairs rest on pixels (views.shared_pixels, correspondences)
     pixels: ClassVar[bool] = False
+    #: True where prepare treats each group alone: a group may be labelled while others are read
+    groups_independent: ClassVar[bool] = False
 
     def symmetric(self, params) -> bool:
         """True when a pair's value is the same both ways (then a within-mode pair is written once)."""

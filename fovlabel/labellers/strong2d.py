@@ -43,6 +43,8 @@ class Strong2D(Weak2D):
     #: the frames' places on the ground plane its poses define (not geo-referenced)
     placement = ("plane_x_m", "plane_y_m", "plane_heading_deg")
     plane_axes = ("ground plane e1", "ground plane e2")
+    #: the ground plane is found from every camera of the run (up: resolve_up), not a group's
+    groups_independent = False
 
     def requires(self, frames, params):
         return ()  # frames without a pose are flagged 'no pose' and left out, not refused

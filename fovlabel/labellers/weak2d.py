@@ -138,6 +138,8 @@ class Weak2D(Labeller):
     #: the reader placed the frames in a metric CRS (UTM from GPS)
     placement = ("x_m", "y_m", "grid_heading_deg")
     plane_axes = ("east", "north")
+    #: a frame's sector is its own position, heading and FoV: a group is labelled by itself
+    groups_independent = True
 
     #: about 100 bytes a candidate at its peak (the search's records, the kept pairs, the overlaps,
     #: the table): 4M candidates a chunk keep a dense scene's run near 1 GiB at --jobs 2

@@ -99,6 +99,12 @@ def read_frames(path, format: str | None = None, *, threads: int = 1, **options)
             return read_label_frames(path)
         raise UnknownFormatError(f"{path}: name its format (one of {', '.join(sorted(READERS))}); "
                                  "without one, read_frames reads a label set")
+    reader, chosen = _reader_and_options(path, format, options)
+    return finalize_frames(reader.read(Path(path), chosen, max(1, int(threads))), Path(path), reader.groups)
+
+
+def _reader_and_options(path, format: str, options: dict):
+    """The reader of ``format`` and its checked options, for a dataset that exists."""
     reader = get_reader(format)
     options = {k: v for k, v in options.items() if v is not None}
     takes = reader.Options.names()
@@ -109,7 +115,50 @@ def read_frames(path, format: str | None = None, *, threads: int = 1, **options)
     chosen = reader.Options(**options)
     if not Path(path).exists():
         raise InputError(f"{format} dataset not found", file=path)
-    return finalize_frames(reader.read(Path(path), chosen, max(1, int(threads))), Path(path), reader.groups)
+    return reader, chosen
+
+
+def read_frame_groups(path, format: str, *, threads: int = 1, **options):
+    """(reader, parts): the canonical frames of :func:`read_frames`, as an iterator of finalised
+    tables of whole groups as the reader reads them (``Reader.read_groups``; one table for a
+    reader that reads all at once). Frame ids run on across the parts, and
+    :func:`concat_frame_parts` of them is the table read_frames gives. Checked before any is read:
+    the format, its options and that the dataset exists."""
+    from .._args import check_args
+
+    check_args(path=(path, "path"), format=(format, str), threads=(threads, int))
+    reader, chosen = _reader_and_options(path, format, options)
+
+    def parts():
+        first = 0
+        for raw in reader.read_groups(Path(path), chosen, max(1, int(threads))):
+            if len(raw):
+                part = finalize_frames(raw, Path(path), reader.groups, first_id=first)
+                first += len(part)
+                yield part
+        if first == 0:
+            raise InputError("the dataset holds no frames", file=path)
+
+    return reader, parts()
+
+
+def concat_frame_parts(parts: list) -> pd.DataFrame:
+    """One frames table of the parts of :func:`read_frame_groups`, column by column, each
+    column taken out of the parts as it is joined (the parts are emptied: memory holds one
+    column twice at most, not the table)."""
+    if len(parts) == 1:
+        return parts.pop()
+    columns = {}
+    for name in list(parts[0].columns):
+        columns[name] = pd.concat([p[name] for p in parts], ignore_index=True)
+        for p in parts:
+            del p[name]
+    notes = list(dict.fromkeys(n for p in parts for n in p.attrs.get("notes", [])))
+    image_root = next((p.attrs["image_root"] for p in parts if p.attrs.get("image_root")), None)
+    parts.clear()
+    frames = pd.DataFrame(columns, copy=False)
+    frames.attrs = {**({"notes": notes} if notes else {}), **({"image_root": image_root} if image_root else {})}
+    return frames
 
 
 #: string columns with few distinct values (a million frames, a handful of roles, groups, CRSs,
@@ -117,10 +166,12 @@ def read_frames(path, format: str | None = None, *, threads: int = 1, **options)
 SHARED_STRINGS = ("role", "group", "crs", "source_file", "flag")
 
 
-def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFrame:
+def finalize_frames(frames: pd.DataFrame, root: Path, groups=None, first_id: int = 0) -> pd.DataFrame:
     """Add ``frame_id``, fill optional columns, order and type them; refuse duplicate keys.
 
-    ``groups``: the column groups the reader declared; a column of another group is a reader bug."""
+    ``groups``: the column groups the reader declared; a column of another group is a reader bug.
+    ``first_id``: the first frame id (a part of a dataset read a group at a time: the frames
+    before it); keys are checked within the table given, whole groups each."""
     if groups is not None:
         stray = sorted(c for c in frames.columns if GROUP_OF.get(c) not in (None, *groups)
                        and frames[c].notna().any())
@@ -139,7 +190,7 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None) -> pd.DataFra
         name = column.name
         present = name in frames.columns
         if name == "frame_id":
-            values = np.arange(n, dtype=np.int32)
+            values = np.arange(first_id, first_id + n, dtype=np.int32)
         elif name == "usable":
             values = frames[name].fillna(True).astype(bool).to_numpy() if present else np.ones(n, bool)
         elif not present:  # an absent column is made null with its final type, not converted from None

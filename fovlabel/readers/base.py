@@ -11,7 +11,10 @@ A reader is a small typed unit, like a labeller or an exporter:
   command line come from here;
 - ``read(path, options, threads) -> DataFrame``: the frames of the dataset at ``path`` in the
   reader's own columns (readers.finalize_frames adds ids, types and the optional columns).
-  ``threads``: files it may read at once (the table is the same for any number).
+  ``threads``: files it may read at once (the table is the same for any number);
+- ``read_groups(path, options, threads)``, optional (``reads_by_group`` True): the same frames
+  as ``read``, as an iterator of tables of whole groups in the order ``read`` puts them (MSLS: a
+  city each), so that a run may label a group while later ones are still being read.
 
 A reader converts its format's conventions once, at the boundary (compass vs grid headings,
 lat/lon vs metric, which way a pose maps); everything downstream sees only the frames table.
@@ -52,8 +55,16 @@ class Reader:
     groups: ClassVar[tuple[str, ...]] = ()
     Options: ClassVar[type[ReaderOptions]] = ReaderOptions
 
+    #: True where :meth:`read_groups` yields the frames a group (or a few whole groups) at a time
+    reads_by_group: ClassVar[bool] = False
+
     def read(self, path: Path, options, threads: int = 1) -> pd.DataFrame:
         raise NotImplementedError
+
+    def read_groups(self, path: Path, options, threads: int = 1):
+        """The frames of :meth:`read` as tables of whole groups, in its order (a reader that
+        reads by group overrides it; this one yields the whole table)."""
+        yield self.read(path, options, threads)
 
     def __repr__(self) -> str:
         return f"<reader {self.name}>"

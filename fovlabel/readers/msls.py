@@ -50,6 +50,11 @@ def find_cities(root: Path) -> list[tuple[str, Path, str | None]]:
 def read_msls(root: Path, *, epsg=None, threads: int = 1) -> pd.DataFrame:
     """Frames of every city under ``root``; ``epsg`` forces one projected CRS for all cities.
     ``threads`` cities are read at once (CSV parsing and projection release the GIL)."""
+    return pd.concat(list(read_msls_cities(root, epsg=epsg, threads=threads)), ignore_index=True)
+
+
+def read_msls_cities(root: Path, *, epsg=None, threads: int = 1):
+    """The frames of :func:`read_msls`, a city (one group) at a time, in its order."""
     from .._threads import ordered_map
 
     cities = find_cities(root)
@@ -71,7 +76,7 @@ def read_msls(root: Path, *, epsg=None, threads: int = 1) -> pd.DataFrame:
         return frames
 
     waiting = None if threads == 1 else threads + 1
-    return pd.concat(list(ordered_map(read_city, cities, threads, waiting=waiting)), ignore_index=True)
+    yield from ordered_map(read_city, cities, threads, waiting=waiting)
 
 
 def _text(values) -> pd.Series:
@@ -129,5 +134,10 @@ class Msls(Reader):
     groups = ("gnss", "metric2d")
     Options = EpsgOptions
 
+    reads_by_group = True
+
     def read(self, path, options, threads=1):
         return read_msls(path, epsg=options.epsg, threads=threads)
+
+    def read_groups(self, path, options, threads=1):
+        return read_msls_cities(path, epsg=options.epsg, threads=threads)
