@@ -86,7 +86,10 @@ class _LabellingThread:
         self.thread.start()
 
     def _one(self, item):
-        chunk, state, offset = item
+        chunk, group = item
+        state, shift, offset = group.now  # read once: the reading may swap it meanwhile
+        if shift:  # the whole table's state: the chunk's rows as the whole table's
+            chunk = Chunk(chunk.index, chunk.group, chunk.mode, chunk.anchors + shift, chunk.targets + shift)
         table = self.labeller.label_chunk(state, chunk, self.config.run, self.config.params)
         return chunk.index, offset_ids(table, offset)
 
@@ -111,6 +114,20 @@ class _LabellingThread:
     def stop(self) -> None:
         self.feed.cancel()
         self.thread.join()
+
+
+class _Group:
+    """A group's state for its chunks: ``now`` is (state, rows' shift, ids' offset): first its own
+    state (rows from 0, ids offset into the whole table's), then, once the whole table is
+    prepared, the whole table's (rows shifted, ids as they are): the group's own is then freed
+    when no chunk runs on it. Both give the same pairs (its groups are independent)."""
+
+    def __init__(self, state, offset: int):
+        self.offset = offset
+        self.now = (state, 0, offset)
+
+    def use_whole(self, state) -> None:
+        self.now = (state, self.offset, 0)
 
 
 def offset_ids(table: pa.Table, offset: int) -> pa.Table:
@@ -140,7 +157,7 @@ def _signature(chunk: Chunk, offset: int, digests: dict) -> tuple:
 def _read_and_feed(parts, labeller, config: RunConfig, root, feed: _Feed, worker: _LabellingThread):
     """The reading phase: each group prepared and planned alone as it comes, its chunks fed to
     the labelling; returns (the parts read, the streamed plan's chunk signatures)."""
-    read, signatures, digests = [], [], {}
+    read, signatures, digests, groups = [], [], {}, []
     with phase("reading", unit="frame") as step:
         for part in parts:
             worker.check()  # a failed chunk stops the reading
@@ -150,13 +167,15 @@ def _read_and_feed(parts, labeller, config: RunConfig, root, feed: _Feed, worker
             prepared = labeller.prepare(part, config.params, root, 1)
             modes = group_modes(prepared.frames, config.run.mode, check_cross=False)
             load = labeller.pair_load(prepared.state, prepared.frames, config.run.chunk_frames)
+            groups.append(_Group(prepared.state, offset))
             for c in plan_chunks(prepared.frames, modes, config.run.chunk_frames, load, labeller.chunk_pairs):
                 chunk = Chunk(len(signatures), c.group, c.mode, c.anchors, c.targets)
                 signatures.append(_signature(chunk, offset, digests))
-                feed.put((chunk, prepared.state, offset))
+                feed.put((chunk, groups[-1]))
+            del prepared
         step.describe(note=f"{worker.done} of its {len(signatures)} chunk(s) labelled meanwhile")
     feed.end()
-    return read, signatures
+    return read, signatures, groups
 
 
 def run_while_reading(parts, config: RunConfig, target, *, execution: Execution, root, input_info_of) -> Summary:
@@ -176,16 +195,21 @@ def run_while_reading(parts, config: RunConfig, target, *, execution: Execution,
     try:
         sink = _PairsSink(writer, None)
         worker = _LabellingThread(labeller, config, execution.chunk_workers, sink, feed)
-        read, signatures = _read_and_feed(parts, labeller, config, root, feed, worker)
+        read, signatures, groups = _read_and_feed(parts, labeller, config, root, feed, worker)
         frames = concat_frame_parts(read)
         input_info = input_info_of(frames)
-        fingerprint = frames_fingerprint(frames)  # of what was read, before the labeller's additions
         run = _Labelling.begin(frames, config, execution, root, None)
         run.warming = warming
-        whole = [_signature(c, 0, {}) for c in run.chunks]
-        if whole != signatures:
+        digests: dict = {}
+        if [_signature(c, 0, digests) for c in run.chunks] != signatures:
             raise RuntimeError(f"labeller {labeller.name} says its groups are independent, but a group "
                                "prepared alone is planned otherwise than in the whole table")
+        for group in groups:  # the chunks still to run take the whole table's state: the groups' own go
+            group.use_whole(run.prepared.state)
+        del groups
+        # of what was read (a labeller whose groups are independent leaves the frames it is given as
+        # they are; the label set's bytes are compared with a run that reads first in the tests)
+        fingerprint = frames_fingerprint(frames)
         writer.set_plan(run_plan(fingerprint, config))
         sink.n_chunks = len(run.chunks)
         run.load_kernels()

@@ -74,6 +74,35 @@ def test_labelling_while_reading_writes_the_same_bytes(three_cities, tmp_path, m
         assert len(streamed.groups) == 3
 
 
+def test_chunks_labelled_after_the_whole_table_is_prepared_are_the_same(three_cities, tmp_path, monkeypatch):
+    """The chunks still waiting when the whole table is prepared run on its state (the groups'
+    own are then freed): held back until then, every chunk does, and the bytes are the same."""
+    import threading
+
+    from fovlabel.io.parts import PartsWriter
+
+    planned = threading.Event()
+    real_one, real_plan = streaming._LabellingThread._one, PartsWriter.set_plan
+    shifted = []
+
+    def held(self, item):
+        planned.wait(60)
+        shifted.append(item[1].now[1])
+        return real_one(self, item)
+
+    def plan(self, plan_):
+        real_plan(self, plan_)
+        planned.set()
+
+    first = _run(three_cities, tmp_path / "first", False, monkeypatch)
+    monkeypatch.setattr(streaming._LabellingThread, "_one", held)
+    monkeypatch.setattr(PartsWriter, "set_plan", plan)
+    annotate(three_cities, "msls", preset="msls", out=tmp_path / "late", jobs=2, chunk_frames=40)
+    monkeypatch.undo()
+    assert len(shifted) > 6 and sorted(set(shifted)) == [0, 504, 1008]  # each group's rows, shifted
+    assert _bytes(tmp_path / "late") == _bytes(tmp_path / "first") and first.pairs > 1000
+
+
 def test_a_run_stopped_before_its_plan_leaves_nothing_and_reuses_nothing(three_cities, tmp_path, monkeypatch):
     """Parts written before the plan are never reused: a failure then removes the partial folder,
     and one left by a kill (no plan file) is cleared by the next run, which labels everything."""

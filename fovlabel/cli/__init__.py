@@ -89,8 +89,9 @@ def _register():
     from .run import run
     from .show import show
     from .verify import verify
+    from .view import view
 
-    for command in (classes, overlap, plot, run, show, verify):
+    for command in (classes, overlap, plot, run, show, verify, view):
         main.add_command(command)
 
 

@@ -37,7 +37,7 @@ def _column_pieces(column: pd.Series):
             if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
                 data = column.to_numpy(dtype=column.dtype.numpy_dtype, na_value=0)
                 return [np.frombuffer(str(data.dtype).encode(), np.uint8), n, mask, data]
-            return [np.frombuffer(b"text", np.uint8), n, mask, *_text_pieces(column.to_numpy(dtype=object))]
+            return _TextPieces(column.to_numpy(dtype=object), [np.frombuffer(b"text", np.uint8), n, mask])
         data = column.to_numpy()
         return [np.frombuffer(data.dtype.str.encode(), np.uint8), n, data]
     values = column.to_numpy()
@@ -47,21 +47,42 @@ def _column_pieces(column: pd.Series):
         cells = [np.asarray(v, np.int64).ravel() for v in values[~mask]]
         lengths = np.fromiter(map(len, cells), np.int64, len(cells))
         return [np.frombuffer(b"lists", np.uint8), n, mask, lengths, *cells]
-    if all(isinstance(v, str) for v in first):
-        try:
-            return [np.frombuffer(b"text", np.uint8), n, mask, *_text_pieces(values)]
-        except (pa.ArrowException, TypeError):
-            pass  # not text throughout: pandas' hashing below
+    if all(isinstance(v, str) for v in first) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return _TextPieces(values, [np.frombuffer(b"text", np.uint8), n, mask])  # text throughout
     return [np.frombuffer(b"objects", np.uint8), n, pd.util.hash_pandas_object(column, index=False).to_numpy()]
 
 
-def _text_pieces(values: np.ndarray):
-    """(UTF-8 offsets, UTF-8 bytes) of an object array of str and None (None as empty)."""
-    array = pa.array(values, type=pa.large_string(), from_pandas=True)
-    _, offsets, data = array.buffers()
-    offsets = np.frombuffer(offsets, np.int64, len(array) + 1)
-    data = np.frombuffer(data, np.uint8, int(offsets[-1])) if data is not None else np.zeros(0, np.uint8)
-    return [offsets - offsets[0], data[offsets[0]:]]
+#: rows of a text column converted to UTF-8 at once while hashing (memory: one slice, not the column)
+TEXT_SLICE_ROWS = 1 << 20
+
+
+class _TextPieces:
+    """The pieces of a text column: ``head``, then its UTF-8 offsets from 0 (one more than its
+    rows), then its UTF-8 bytes (None as empty), produced a slice of rows at a time (each slice
+    is converted twice, once for its offsets, once for its bytes): the same bytes as converting
+    the whole column at once, never the whole column's UTF-8 in memory. A column that turns out
+    is text throughout (or null), checked before."""
+
+    def __init__(self, values: np.ndarray, head: list):
+        self.values, self.head = values, head
+
+    def _slices(self):
+        for start in range(0, len(self.values), TEXT_SLICE_ROWS):
+            array = pa.array(self.values[start:start + TEXT_SLICE_ROWS], type=pa.large_string(), from_pandas=True)
+            _, offsets, data = array.buffers()
+            offsets = np.frombuffer(offsets, np.int64, len(array) + 1)
+            yield offsets - offsets[0], data, offsets
+
+    def __iter__(self):
+        yield from self.head
+        base = 0
+        yield np.zeros(1, np.int64)
+        for relative, _, _ in self._slices():
+            yield relative[1:] + base
+            base += int(relative[-1])
+        for _, data, offsets in self._slices():
+            if data is not None:
+                yield np.frombuffer(data, np.uint8, int(offsets[-1]))[offsets[0]:]
 
 
 class TableDigest:
