@@ -69,6 +69,7 @@ def structures(root: Path) -> list[tuple[str, float]]:
     n = len(frames)
     rows = []
     kinds: dict[str, float] = {}
+    buffers = set()  # arrays shared by several columns (the empty float ones) count once
     for name in frames.columns:
         column = frames[name]
         if column.dtype == object:
@@ -77,7 +78,9 @@ def structures(root: Path) -> list[tuple[str, float]]:
             kind = (f"{name} (a Python str a frame)" if name in ("key", "image_path")
                     else "text columns of few values (8-byte pointers: role, group, crs, source_file, flag, ...)")
         else:
-            size = column.memory_usage(index=False, deep=True)
+            address = column.to_numpy().__array_interface__["data"][0] if column.dtype == np.float64 else None
+            size = 0 if address is not None and address in buffers else column.memory_usage(index=False, deep=True)
+            buffers.add(address)
             empty = column.isna().all()
             kind = ("numbers the reader leaves empty (poses, intrinsics, plane; NaN or null)" if empty
                     else "numbers the reader fills (ids, lat/lon, x/y, headings, time, usable)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -172,3 +173,17 @@ def test_a_failing_chunk_stops_the_reading_and_leaves_nothing(three_cities, tmp_
     with pytest.raises(ValueError, match="chunk 3 failed"):
         annotate(three_cities, "msls", preset="msls", out=tmp_path / "labels", jobs=2, chunk_frames=40)
     assert not (tmp_path / "labels").exists() and not (tmp_path / "labels.partial").exists()
+
+
+def test_the_float_columns_a_reader_leaves_empty_share_one_array_safely():
+    """A GPS dataset leaves a dozen float columns empty (poses, intrinsics, the plane): they share
+    one array of NaN (8 bytes a frame, not 8 a column), and a write to one never reaches the
+    others (pandas copies on write)."""
+    frames = read_frames(SAMPLE, "msls")
+    empty = [c for c in frames.columns if frames[c].dtype == "float64" and frames[c].isna().all()]
+    assert len(empty) >= 10
+    first = frames[empty[0]].to_numpy()
+    assert all(np.shares_memory(first, frames[c].to_numpy()) for c in empty[1:])
+    frames.loc[frames.index[:3], empty[0]] = 1.0
+    assert frames[empty[0]].notna().sum() == 3 and all(frames[c].isna().all() for c in empty[1:])
+    assert read_frames(SAMPLE, "msls")[empty[0]].isna().all()

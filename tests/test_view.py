@@ -168,10 +168,12 @@ def test_the_page_in_a_browser(browser, served):
     page.wait_for_selector("#pair-panel:not([hidden])")
     link = page.locator("#pair-link").get_attribute("href")
     first = mine.sort_values(["overlap", "other"], ascending=[False, True]).iloc[0]
-    assert link == f"#pair=0,{int(first['other'])}"
+    assert link.startswith(f"#pair=0,{int(first['other'])}&at=")  # the pair, and the map's view
     page.screenshot(path=str(SHOTS / "city_pair.png"))
+    view = page.evaluate("[view.cx, view.cy, view.scale]")
     again = open_page(browser, url + link, errors)
     again.wait_for_selector("#pair-panel:not([hidden])")
+    assert again.evaluate("[view.cx, view.cy, view.scale]") == pytest.approx(view, rel=1e-6)
     title = again.locator("#pair-title").text_content()
     assert title == f"q0000  ×  {pairs.loc[pairs['frame_b'] == int(first['other']), 'key_b'].iloc[0]}"
     assert f"overlap {first['overlap']:.3f}" in again.locator("#pair-meta").text_content()
@@ -204,8 +206,16 @@ def test_the_kitchen_in_a_browser(browser, tmp_path):
     labels = tmp_path / "labels"
     annotate(data / "kitchen.csv", "csv", labeller="cloud3d", mode="within", out=labels,
              reader_options={"pose": "cam_to_world"})
-    server, url = open_view(labels, port=0)
+    from fovlabel.correspondences import correspondences, read_correspondences
+
+    correspondences(labels, tmp_path / "corr", min_overlap=0.5, per_pair=40, negatives=0.0)
+    table = read_correspondences(tmp_path / "corr")
+    a, b = (int(v) for v in table[["frame_a", "frame_b"]].iloc[0])
+    server, url = open_view(labels, port=0, correspondences=tmp_path / "corr")
     try:
+        lines = json.loads(get(url + f"api/correspondences/{a}/{b}")[1])["lines"]
+        mine = table[(table["frame_a"] == a) & (table["frame_b"] == b) & table["match"]]
+        assert np.allclose(lines, mine[["u_a", "v_a", "u_b", "v_b"]].round(1).to_numpy()) and len(lines) > 10
         errors = []
         page = open_page(browser, url, errors)
         count = page.locator("#frame-count")
@@ -218,6 +228,9 @@ def test_the_kitchen_in_a_browser(browser, tmp_path):
                                "document.querySelector('#pair-picture').naturalWidth > 0", timeout=60_000)
         page.wait_for_function("document.querySelector('#img-a').naturalWidth > 0")
         page.screenshot(path=str(SHOTS / "kitchen_pair.png"))
+        page.evaluate(f"location.hash = 'pair={a},{b}'")  # a pair of the correspondence set: its lines drawn
+        page.wait_for_function(f"document.querySelectorAll('#pair-lines line').length === {len(lines)}", timeout=30_000)
+        page.screenshot(path=str(SHOTS / "kitchen_correspondences.png"))
         assert errors == [], errors
     finally:
         server.shutdown()

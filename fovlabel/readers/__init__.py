@@ -149,8 +149,12 @@ def concat_frame_parts(parts: list) -> pd.DataFrame:
     if len(parts) == 1:
         return parts.pop()
     columns = {}
+    empty = _EmptyFloats(sum(len(p) for p in parts))
     for name in list(parts[0].columns):
-        columns[name] = pd.concat([p[name] for p in parts], ignore_index=True)
+        if empty.shared and all(p[name].dtype == np.float64 and p[name].isna().all() for p in parts):
+            columns[name] = empty.column()  # null in every part: one shared array, as finalize_frames makes
+        else:
+            columns[name] = pd.concat([p[name] for p in parts], ignore_index=True)
         for p in parts:
             del p[name]
     notes = list(dict.fromkeys(n for p in parts for n in p.attrs.get("notes", [])))
@@ -186,10 +190,13 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None, first_id: int
     dtypes = {"source_row": "int64", "width": "Int32", "height": "Int32", "observed": "Int64",
               **{f.name: "float64" for f in FRAMES_SCHEMA if f.type == "double"}}
     columns = {}
+    empty = _EmptyFloats(n)
     for column in FRAMES_SCHEMA:
         name = column.name
         present = name in frames.columns
-        if name == "frame_id":
+        if not present and dtypes.get(name) == "float64":
+            values = empty.column()
+        elif name == "frame_id":
             values = np.arange(first_id, first_id + n, dtype=np.int32)
         elif name == "usable":
             values = frames[name].fillna(True).astype(bool).to_numpy() if present else np.ones(n, bool)
@@ -212,6 +219,24 @@ def finalize_frames(frames: pd.DataFrame, root: Path, groups=None, first_id: int
     _check_paths_stay(frames, root)
     frames.attrs = {**({"notes": notes} if notes else {}), **({"image_root": image_root} if image_root else {})}
     return frames
+
+
+class _EmptyFloats:
+    """The float columns a reader leaves empty (poses, intrinsics, the ground plane: a dozen and
+    more for a GPS dataset, 8 bytes a frame each): one array of NaN that they all share, where
+    pandas copies on write (pandas 3: a write to one copies it first, the others keep their NaN;
+    147 bytes a frame became 8 at 10M frames), else one array each."""
+
+    def __init__(self, n: int):
+        self.n, self._nan = n, None
+        self.shared = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
+
+    def column(self):
+        if not self.shared:
+            return np.full(self.n, np.nan)
+        if self._nan is None:
+            self._nan = pd.Series(np.full(self.n, np.nan))
+        return self._nan
 
 
 def _null_column(dtype: str | None, n: int):

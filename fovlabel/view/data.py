@@ -85,7 +85,7 @@ class LabelSetView:
         self.sector = self._sectors(frames)
         self.image_path = self._images(frames)
         del frames
-        self._tree = None
+        self._tree, self._tree_lock = None, threading.Lock()
         self.n_pairs = pairs_pq.metadata.num_rows
         self.columns = [c for c in pairs_pq.schema_arrow.names]
         self.row_group_starts = np.cumsum([0] + [pairs_pq.metadata.row_group(k).num_rows
@@ -228,9 +228,10 @@ class LabelSetView:
         """The placed frame nearest (x, y) within ``radius``, or None."""
         from scipy.spatial import cKDTree
 
-        if self._tree is None:
-            rows = np.flatnonzero(self.placed)
-            self._tree = (cKDTree(np.column_stack([self.x[rows], self.y[rows]])), rows)
+        with self._tree_lock:
+            if self._tree is None:
+                rows = np.flatnonzero(self.placed)
+                self._tree = (cKDTree(np.column_stack([self.x[rows], self.y[rows]])), rows)
         tree, rows = self._tree
         if not len(rows):
             return None
@@ -259,6 +260,7 @@ class LabelSetView:
         from ..io.summary import summarize_label_set
 
         try:
+            self.nearest(0.0, 0.0, 0.0)  # the frames' KD-tree, for the clicks on the map
             _, _, batches = pair_batches(self.labels, ["rank"], batch_rows=BATCH_ROWS)
             counts_a = np.zeros(self.n + 1, np.int64)
             counts_b = np.zeros(self.n + 1, np.int64)
@@ -342,17 +344,32 @@ class LabelSetView:
         table.insert(0, "other", other)
         table = table.sort_values(["overlap", "other"], ascending=[False, True], kind="stable")
         out = []
+        facing = self._facing_flag()
         for row in table.itertuples(index=False):
             j = int(row.other)
             item = {"id": j, "key": self.keys[j].as_py(), "overlap": float(row.overlap),
                     "distance_m": float(row.distance_m), "heading_diff_deg": float(row.heading_diff_deg),
                     "rank": int(row.rank), "x": _num(self.x[j]), "y": _num(self.y[j]),
-                    "direction": "a" if int(row.frame_a) == i else "b"}
+                    "direction": "a" if int(row.frame_a) == i else "b",
+                    "view": facing(float(row.heading_diff_deg), float(row.overlap))}
             for extra in ("cover_a", "cover_b", "shared"):
                 if extra in table.columns:
                     item[extra] = float(getattr(row, extra))
             out.append(item)
         return {"frame": self.frame_info(i), "matches": out}
+
+    def _facing_flag(self):
+        """A pair's view flag, where the measure has one: with the view-consistent measure, the
+        heading difference against its limit; with the plain 2D sectors, "facing" for cameras
+        turned more than FACING_DEG from each other (the 2D model's false positive); none in 3D."""
+        from .._figures import FACING_DEG
+
+        if self.sector is None:
+            return lambda dh, overlap: ""
+        limit = getattr(self.params, "max_view_angle_deg", None)
+        if limit:
+            return lambda dh, overlap: f"headings > {limit:g}° apart" if dh > limit else ""
+        return lambda dh, overlap: "facing: 2D false positive?" if dh > FACING_DEG and overlap > 0 else ""
 
     def pair(self, i: int, j: int) -> dict:
         """Frames i and j and their row of the pairs table (or null: not a pair, overlap 0)."""

@@ -55,6 +55,12 @@ function refresh() {
   clearTimeout(pending);
   pending = setTimeout(load, 60);
   draw();
+  links();
+}
+
+function links() {  // the links of the frame and the pair shown, with the map's view as it is now
+  if (selected) $("frame-link").href = `#frame=${selected.frame.id}&at=${at()}`;
+  if (pairShown) $("pair-link").href = `#pair=${pairShown.a.id},${pairShown.b.id}&at=${at()}`;
 }
 
 async function load() {
@@ -158,22 +164,21 @@ async function openFrame(id, centre) {
   $("frame-title").textContent = f.key;
   $("frame-meta").textContent = `frame ${f.id} · group ${f.group} · ${f.role}` + (f.usable ? "" : ` · unusable (${f.flag})`) +
     ` · ${selected.matches.length} pair(s): ${selected.matches.filter((m) => m.rank === 2).length} positive`;
-  $("frame-link").href = `#frame=${f.id}`;
   const body = $("matches").tBodies[0];
   body.innerHTML = "";
   selected.matches.forEach((m, k) => {
     const tr = body.insertRow();
     tr.className = `rank${m.rank}`; tr.dataset.id = m.id;
-    for (const text of [k + 1, m.key, fmt(m.overlap, 3), metres(m.distance_m), `${fmt(m.heading_diff_deg, 0)}°`, RANK_NAMES[m.rank]]) {
+    for (const text of [k + 1, m.key, fmt(m.overlap, 3), metres(m.distance_m), `${fmt(m.heading_diff_deg, 0)}°`, RANK_NAMES[m.rank], m.view || ""]) {
       tr.insertCell().textContent = text;
     }
     tr.onclick = () => { location.hash = `pair=${f.id},${m.id}`; };
   });
-  if (centre && f.x !== null) { view.cx = f.x; view.cy = f.y; refresh(); } else draw();
+  if (centre && f.x !== null) { view.cx = f.x; view.cy = f.y; refresh(); } else { draw(); links(); }
 }
 
-async function openPair(a, b) {
-  if (!selected || selected.frame.id !== a) await openFrame(a, true);
+async function openPair(a, b, centre) {
+  if (!selected || selected.frame.id !== a) await openFrame(a, centre !== false);
   const p = await getJSON(`/api/pair/${a}/${b}`);
   pairShown = p;
   $("frame-panel").hidden = true; $("pair-panel").hidden = false;
@@ -182,8 +187,8 @@ async function openPair(a, b) {
   $("pair-meta").textContent = row ? `overlap ${fmt(row.overlap, 3)} (${p.measure}) · ${RANK_NAMES[row.rank]} · distance ${metres(row.distance_m)} · heading difference ${fmt(row.heading_diff_deg, 0)}°` +
     (row.cover_a !== undefined ? ` · coverage ${fmt(row.cover_a, 2)} / ${fmt(row.cover_b, 2)}` : "")
     : "not in the pairs table: overlap 0";
-  $("pair-link").href = `#pair=${a},${b}`;
   $("pair-back").href = `#frame=${a}`;
+  links();
   for (const [img, f] of [[$("img-a"), p.a], [$("img-b"), p.b]]) {
     img.parentElement.hidden = !f.image;
     if (f.image) img.src = `/api/image/${f.id}?w=420`;
@@ -243,14 +248,25 @@ async function summary() {
   const s = await getJSON("/api/summary");
   if (s.error) { $("summary").textContent = s.error; return; }
   histogram(s.histogram);
-  const m = s.summary;
-  const lines = [`${m.labeller} · ${m.input.format} · ${m.input.path}`,
-    `params: ${JSON.stringify(m.params)}`, `run: ${JSON.stringify(m.run)}`,
-    `frames: ${m.frames.toLocaleString()} · pairs: ${m.pairs.toLocaleString()}`];
-  for (const [r, n] of Object.entries(m.ranks || {})) lines.push(`  rank ${r} (${RANK_NAMES[r]}): ${Number(n).toLocaleString()}`);
-  if (m.quantiles) lines.push(`overlap quantiles: ${Object.entries(m.quantiles).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(", ")}`);
-  for (const note of (m.notes || [])) lines.push(note);
+  const m = s.summary;  // what `fovlabel show` prints
+  const count = (o) => Object.entries(o || {}).map(([k, n]) => `${Number(n).toLocaleString()} ${k}`).join(", ");
+  const lines = [`fovlabel ${m.fovlabel_version}, schema ${m.schema_version}, labeller ${m.labeller}`,
+    `input: ${m.input.format} ${m.input.path}`, `run: ${JSON.stringify(m.run)}`, `params: ${JSON.stringify(m.params)}`,
+    `frames: ${m.frames.toLocaleString()} (${count(m.roles)})` + (Object.keys(m.unusable || {}).length ? `; left out: ${count(m.unusable)}` : ""),
+    `pairs: ${m.pairs.toLocaleString()}`];
+  for (const r of ["2", "1", "0"]) if (r in (m.ranks || {})) lines.push(`  rank ${r} (${RANK_NAMES[r]}): ${Number(m.ranks[r]).toLocaleString()}`);
+  const q = m.overlap_quantiles || {};
+  if (Object.keys(q).length) lines.push(`overlap quantiles: ${Object.entries(q).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(", ")}`);
+  lines.push(`groups: ${Object.keys(m.groups || {}).length}`);
   $("summary").textContent = lines.join("\n");
+  const best = $("best");
+  best.innerHTML = "<b>best pairs</b>";
+  for (const b of (m.best_pairs || [])) {
+    const a = document.createElement("a");
+    a.href = `#pair=${b.frame_a},${b.frame_b}`;
+    a.textContent = `${b.key_a} × ${b.key_b}: ${Number(b.overlap).toFixed(3)}`;
+    best.appendChild(document.createElement("br")); best.appendChild(a);
+  }
 }
 
 function histogram(hist) {
@@ -325,11 +341,19 @@ $("search").addEventListener("input", (e) => {
 });
 $("group").addEventListener("change", (e) => { group = e.target.value; load(); });
 
+function at() {  // the map's centre and scale, for a link that reopens the same view
+  return [view.cx, view.cy, view.scale].map((v) => Number(v.toPrecision(9))).join(",");
+}
+
 function route(initial) {
   const hash = new URLSearchParams(location.hash.slice(1));
+  if (initial && hash.has("at")) {
+    const [cx, cy, scale] = hash.get("at").split(",").map(Number);
+    if ([cx, cy, scale].every(Number.isFinite) && scale > 0) { view = {cx, cy, scale}; refresh(); initial = false; }
+  }
   if (hash.has("pair")) {
     const [a, b] = hash.get("pair").split(",").map(Number);
-    openPair(a, b);
+    openPair(a, b, initial === true);
   } else if (hash.has("frame")) {
     openFrame(Number(hash.get("frame")), initial === true || hash.has("centre"));
   }
