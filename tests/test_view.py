@@ -234,3 +234,38 @@ def test_the_kitchen_in_a_browser(browser, tmp_path):
         assert errors == [], errors
     finally:
         server.shutdown()
+
+
+def test_the_command_binds_where_asked_warns_and_stops_on_ctrl_c(city, monkeypatch):
+    """``fovlabel view``: prints its address, opens no browser with --no-browser, warns when it
+    binds anything but 127.0.0.1, and Ctrl-C stops the server."""
+    import threading
+    import webbrowser
+
+    from click.testing import CliRunner
+
+    import fovlabel.view as view_module
+    from fovlabel.cli import main
+
+    served, opened = [], []
+
+    class Server:
+        def shutdown(self):
+            served.append("stopped")
+
+    def fake_open(labels, **kw):
+        served.append(kw)
+        return Server(), f"http://{kw['host']}:{kw['port']}/"
+
+    def interrupted(self, timeout=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(view_module, "open_view", fake_open)
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url))
+    monkeypatch.setattr(threading.Event, "wait", interrupted)
+    result = CliRunner().invoke(main, ["view", str(city), "--no-browser", "--port", "9999"])
+    assert result.exit_code == 0 and "fovlabel view: http://127.0.0.1:9999/ (Ctrl-C stops it)" in result.output
+    assert "warning" not in result.output and opened == [] and served[-1] == "stopped"
+    result = CliRunner().invoke(main, ["view", str(city), "--host", "0.0.0.0"])
+    assert result.exit_code == 0 and "warning: serving on 0.0.0.0" in result.output
+    assert opened == ["http://0.0.0.0:8765/"] and served[-2]["host"] == "0.0.0.0"
