@@ -14,11 +14,12 @@ Taken by a fresh run (no partial folder) of a reader that reads a group at a tim
   run_to_disk does, and the two plans are compared chunk for chunk (a difference is a bug,
   raised before the plan is written);
 - the fingerprint: the whole table's, after the reading, as before;
-- the resume: the plan (fingerprint, config) is written once known, at the end of the reading.
-  Parts written before it are never reused: a run killed before then leaves a partial folder
-  without a plan, which the next run clears (or this run removes, on a failure), as a run killed
-  before its first chunk left nothing to reuse. From the plan on, a killed run resumes as any
-  other; a run that finds a partial folder (a resume) reads first and goes the usual way.
+- the resume: the plan (fingerprint, config) is written once known, at the end of the reading,
+  after the chunks labelled so far were checked to be its own. A run killed before then leaves
+  a partial folder without a plan, which the next run clears (or this run removes, on a
+  failure): nothing of it is reused, as a run killed before its first chunk left nothing to
+  reuse. From the plan on, every part in the folder is this plan's, and a killed run resumes as
+  any other; a run that finds a partial folder (a resume) reads first and goes the usual way.
 """
 
 from __future__ import annotations

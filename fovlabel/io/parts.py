@@ -90,10 +90,10 @@ class PartsWriter:
             raise self.disk_error(exc, self.partial) from None
 
     def set_plan(self, plan: dict) -> None:
-        """The plan of a writer made without one, known now: its file is written, and from now
-        on an interrupted run's parts are reused by the next run of this plan. Parts written
-        before it are never reused (a partial folder without a plan is cleared): exactly the
-        chunks an interrupted run would have left had it known its plan first."""
+        """The plan of a writer made without one, known now (the caller has checked that the
+        parts written so far are its chunks): its file is written, and from now on an interrupted
+        run's parts are reused by the next run of this plan. A run interrupted before this left a
+        partial folder without a plan, which is cleared, not reused."""
         self.plan_id = plan_id(plan)
         self._make(json.dumps(plan, sort_keys=True))
 

@@ -87,7 +87,6 @@ class LabelSetView:
         del frames
         self._tree, self._tree_lock = None, threading.Lock()
         self.n_pairs = pairs_pq.metadata.num_rows
-        self.columns = [c for c in pairs_pq.schema_arrow.names]
         self.row_group_starts = np.cumsum([0] + [pairs_pq.metadata.row_group(k).num_rows
                                                  for k in range(pairs_pq.metadata.num_row_groups)])
         self._row_groups = _LRU(8)
