@@ -182,6 +182,8 @@ def test_the_page_in_a_browser(browser, served):
     again.wait_for_selector("#search-results li")
     again.locator("#search-results li").first.click()
     again.wait_for_function("document.querySelector('#frame-title').textContent === 'd0003'")
+    again.wait_for_timeout(500)  # the map, centred on the frame found, redrawn
+    again.screenshot(path=str(SHOTS / "city_search.png"))
     # an image request outside the dataset: 404 in the browser too
     status = again.evaluate("fetch('/api/image/1').then(r => r.status)")
     assert status == 404
