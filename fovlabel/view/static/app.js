@@ -219,21 +219,27 @@ function drawSectors(sa, sb) {
   g.clearRect(0, 0, c.width, c.height);
   const [ax, ay] = [sa[0], sa[1]];
   const pts = [[0, 0], [sb[0] - ax, sb[1] - ay]];
-  const reach = Math.max(sa[4], sb[4]) * 1.1;
-  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
-  const x0 = Math.min(...xs) - reach, x1 = Math.max(...xs) + reach, y0 = Math.min(...ys) - reach, y1 = Math.max(...ys) + reach;
-  const s = Math.min(c.width / (x1 - x0), c.height / (y1 - y0));
-  const tx = (x) => (x - x0) * s + (c.width - (x1 - x0) * s) / 2, ty = (y) => c.height - ((y - y0) * s + (c.height - (y1 - y0) * s) / 2);
-  g.globalCompositeOperation = "multiply";
-  for (const [sec, p, colour] of [[sa, pts[0], "rgba(80,130,230,0.55)"], [sb, pts[1], "rgba(230,140,40,0.55)"]]) {
-    const h = sec[2] * Math.PI / 180, half = sec[3] * Math.PI / 360;
-    g.beginPath(); g.moveTo(tx(p[0]), ty(p[1]));
+  const outline = (sec, p) => {  // the sector's apex and arc, compass angles (x = sin, y = cos)
+    const h = sec[2] * Math.PI / 180, half = sec[3] * Math.PI / 360, out = [[p[0], p[1]]];
     for (let k = 0; k <= 64; k++) {
-      const a = h - half + 2 * half * k / 64;  // compass: x = sin, y = cos
-      g.lineTo(tx(p[0] + sec[4] * Math.sin(a)), ty(p[1] + sec[4] * Math.cos(a)));
+      const a = h - half + 2 * half * k / 64;
+      out.push([p[0] + sec[4] * Math.sin(a), p[1] + sec[4] * Math.cos(a)]);
     }
-    g.closePath(); g.fillStyle = colour; g.fill();
-  }
+    return out;
+  };
+  const shapes = [outline(sa, pts[0]), outline(sb, pts[1])];
+  const all = shapes.flat(), xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
+  const margin = 0.05 * Math.max(sa[4], sb[4]);  // the two sectors fill the picture
+  const x0 = Math.min(...xs) - margin, x1 = Math.max(...xs) + margin, y0 = Math.min(...ys) - margin, y1 = Math.max(...ys) + margin;
+  const s = Math.min(c.width / (x1 - x0), (c.height - 20) / (y1 - y0));
+  const tx = (x) => (x - x0) * s + (c.width - (x1 - x0) * s) / 2;
+  const ty = (y) => c.height - 20 - ((y - y0) * s + (c.height - 20 - (y1 - y0) * s) / 2);
+  g.globalCompositeOperation = "multiply";
+  shapes.forEach((shape, k) => {
+    g.beginPath();
+    shape.forEach(([x, y], n) => (n ? g.lineTo(tx(x), ty(y)) : g.moveTo(tx(x), ty(y))));
+    g.closePath(); g.fillStyle = ["rgba(80,130,230,0.55)", "rgba(230,140,40,0.55)"][k]; g.fill();
+  });
   g.globalCompositeOperation = "source-over";
   g.fillStyle = "#222"; g.font = "12px sans-serif";
   g.fillText("A", tx(0) + 4, ty(0) - 4); g.fillText("B", tx(pts[1][0]) + 4, ty(pts[1][1]) - 4);
