@@ -255,10 +255,11 @@ async function summary() {
   if (s.error) { $("summary").textContent = s.error; return; }
   histogram(s.histogram);
   const m = s.summary;  // what `fovlabel show` prints
-  const count = (o) => Object.entries(o || {}).map(([k, n]) => `${Number(n).toLocaleString()} ${k}`).join(", ");
+  const count = (o, none) => Object.entries(o || {}).map(([k, n]) => `${Number(n).toLocaleString()} ${k === "none" ? none : k}`).join(", ");
   const lines = [`fovlabel ${m.fovlabel_version}, schema ${m.schema_version}, labeller ${m.labeller}`,
     `input: ${m.input.format} ${m.input.path}`, `run: ${JSON.stringify(m.run)}`, `params: ${JSON.stringify(m.params)}`,
-    `frames: ${m.frames.toLocaleString()} (${count(m.roles)})` + (Object.keys(m.unusable || {}).length ? `; left out: ${count(m.unusable)}` : ""),
+    `frames: ${m.frames.toLocaleString()} (${count(m.roles, "without a role")})` +
+      (Object.keys(m.unusable || {}).length ? `; left out: ${count(m.unusable, "unflagged")}` : ""),
     `pairs: ${m.pairs.toLocaleString()}`];
   for (const r of ["2", "1", "0"]) if (r in (m.ranks || {})) lines.push(`  rank ${r} (${RANK_NAMES[r]}): ${Number(m.ranks[r]).toLocaleString()}`);
   const q = m.overlap_quantiles || {};
