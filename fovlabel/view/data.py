@@ -329,16 +329,21 @@ class LabelSetView:
             pieces.append(self._row_group(int(k)).take(pa.array(mine - self.row_group_starts[k])))
         return pa.concat_tables(pieces)
 
-    def matches(self, i: int) -> dict:
-        """Frame ``i``'s pairs, each seen from ``i``: the other frame, its overlap, distance,
-        heading difference and rank (3D: the coverages), in rank order (overlap falling, then
-        frame id)."""
+    def _rows_of(self, i: int):
+        """Frame ``i``'s rows of the pairs table (as frame_a, then as frame_b), as a DataFrame,
+        once the index is built."""
         self.ready.wait()
         if self.error:
             raise LabelSetError(self.error)
         as_a = np.arange(self.start_a[i], self.start_a[i + 1])
         as_b = self.rows_b[self.start_b[i]:self.start_b[i + 1]]
-        table = self.rows(np.concatenate([as_a, as_b])).to_pandas()
+        return self.rows(np.concatenate([as_a, as_b])).to_pandas()
+
+    def matches(self, i: int) -> dict:
+        """Frame ``i``'s pairs, each seen from ``i``: the other frame, its overlap, distance,
+        heading difference and rank (3D: the coverages), in rank order (overlap falling, then
+        frame id)."""
+        table = self._rows_of(i)
         other = np.where(table["frame_a"].to_numpy() == i, table["frame_b"].to_numpy(), table["frame_a"].to_numpy())
         table.insert(0, "other", other)
         table = table.sort_values(["overlap", "other"], ascending=[False, True], kind="stable")
@@ -372,17 +377,13 @@ class LabelSetView:
 
     def pair(self, i: int, j: int) -> dict:
         """Frames i and j and their row of the pairs table (or null: not a pair, overlap 0)."""
-        self.ready.wait()
-        rows = [r for r in range(self.start_a[i], self.start_a[i + 1])]
-        rows += [int(r) for r in self.rows_b[self.start_b[i]:self.start_b[i + 1]]]
-        table = self.rows(np.asarray(rows, np.int64)).to_pandas() if rows else None
+        table = self._rows_of(i)
+        hit = table[((table["frame_a"] == i) & (table["frame_b"] == j)) |
+                    ((table["frame_a"] == j) & (table["frame_b"] == i))]
         row = None
-        if table is not None:
-            hit = table[((table["frame_a"] == i) & (table["frame_b"] == j)) |
-                        ((table["frame_a"] == j) & (table["frame_b"] == i))]
-            if len(hit):
-                first = hit.sort_values("frame_a", key=lambda s: s != i).iloc[0]
-                row = {k: (float(v) if isinstance(v, (float, np.floating)) else int(v)) for k, v in first.items()}
+        if len(hit):
+            first = hit.sort_values("frame_a", key=lambda s: s != i).iloc[0]
+            row = {k: (float(v) if isinstance(v, (float, np.floating)) else int(v)) for k, v in first.items()}
         return {"a": self.frame_info(i), "b": self.frame_info(j), "row": row,
                 "pixels": bool(self.labeller.pixels), "measure": self.summary_measure(),
                 "correspondences": self.correspondences is not None}
